@@ -1,0 +1,44 @@
+# channelhub: `make run` starts the whole system on SQLite with the sandbox upstreams;
+# `make test` runs the whole suite. Both create .venv and install requirements.txt first.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+
+# The demo points the Connect client at the sandbox started by `run_demo`.
+DEMO_ENV := CONNECT_API_URL=http://127.0.0.1:8100/public/v1 CONNECT_API_KEY="ApiKey SU-000-000-000:sandbox"
+
+.PHONY: run test venv lint format bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+run: venv
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py setup_schedules
+	$(DEMO_ENV) $(PY) manage.py ensure_admin
+	$(DEMO_ENV) $(PY) manage.py run_demo
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: venv
+	$(PY) bench/sync.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""channelhub: the back office of a cloud distributor/reseller (project package and core app)."""

@@ -1,0 +1,101 @@
+"""Core models: the base of every mirrored upstream object, and the sync engine's state."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class MirroredModel(models.Model):
+    """Base of every model that mirrors an upstream object.
+
+    The upstream id is the primary key. `payload` keeps the raw upstream JSON exactly as
+    received (typed columns are derived from it by the stream's mapper); `payload_hash` is a
+    digest of its canonical JSON, so a sync can tell an unchanged row without comparing
+    columns and writes only rows that really changed. `synced_at` is when the row was last
+    written by a sync (not touched when unchanged).
+    """
+
+    id = models.CharField(primary_key=True, max_length=64)
+    payload = models.JSONField(default=dict)
+    payload_hash = models.CharField(max_length=32, default="", editable=False)
+    synced_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.id
+
+
+class SyncTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    COMMAND = "command", "Command"
+    BACKFILL = "backfill", "Backfill"
+    MANUAL = "manual", "Manual (admin)"
+
+
+class SyncRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+    # Named groups (house style): what counts as finished.
+    @classmethod
+    def finished(cls):
+        return (cls.SUCCEEDED, cls.FAILED, cls.SKIPPED)
+
+
+class StreamState(models.Model):
+    """One row per stream: where the stream has got to, and who holds its lock.
+
+    `cursor` is written in the same transaction as every page, so a crash resumes exactly
+    where the last committed page left off. The lock is a lease (`locked_until`), taken and
+    renewed by conditional UPDATEs that work the same on SQLite and PostgreSQL; a worker that
+    dies simply lets its lease run out.
+    """
+
+    stream = models.CharField(primary_key=True, max_length=64)
+    cursor = models.JSONField(default=dict, blank=True)
+    locked_by = models.CharField(max_length=64, blank=True, default="")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "stream state"
+
+    def __str__(self):
+        return self.stream
+
+
+class SyncRun(models.Model):
+    """One run of one stream: who started it, how far it got, what it wrote, how it ended."""
+
+    stream = models.CharField(max_length=64, db_index=True)
+    trigger = models.CharField(max_length=16, choices=SyncTrigger.choices, default=SyncTrigger.COMMAND)
+    status = models.CharField(max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    window_since = models.DateTimeField(null=True, blank=True, help_text="Lower bound of the upstream update time read")
+    window_until = models.DateTimeField(null=True, blank=True, help_text="Upper bound (backfill only)")
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    total_estimate = models.PositiveIntegerField(null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, from the upstream's count")
+    error = models.TextField(blank=True, default="")
+    error_detail = models.JSONField(default=dict, blank=True, help_text="Upstream status, code and messages")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started")]
+
+    def __str__(self):
+        return f"{self.stream} #{self.pk} ({self.status})"
+
+    @property
+    def duration(self):
+        if self.finished_at:
+            return self.finished_at - self.started_at
+        return None

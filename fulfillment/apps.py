@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FulfillmentConfig(AppConfig):
+    """Connect fulfillment: products, assets, requests, tier configs, conversations."""
+
+    name = "fulfillment"
+    default_auto_field = "django.db.models.BigAutoField"

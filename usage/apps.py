@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class UsageConfig(AppConfig):
+    """Connect usage files and records (later issue)."""
+
+    name = "usage"
+    default_auto_field = "django.db.models.BigAutoField"
