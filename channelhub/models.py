@@ -75,7 +75,9 @@ class SyncRun(models.Model):
     status = models.CharField(max_length=16, choices=SyncRunStatus.choices, default=SyncRunStatus.RUNNING)
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    window_since = models.DateTimeField(null=True, blank=True, help_text="Lower bound of the upstream update time read")
+    window_since = models.DateTimeField(
+        null=True, blank=True, help_text="Lower bound of the upstream update time read"
+    )
     window_until = models.DateTimeField(null=True, blank=True, help_text="Upper bound (backfill only)")
     pages = models.PositiveIntegerField(default=0)
     fetched = models.PositiveIntegerField(default=0)

@@ -24,7 +24,9 @@ if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")  # no default: a production start without one must fail
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="dev-insecure-channelhub-secret-key-change-me-0123456789")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -119,6 +121,8 @@ UPSTREAM_BACKOFF = env.float("UPSTREAM_BACKOFF", default=0.5)  # first backoff s
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=500)
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=120)
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
+# Where each app declares its sync streams (`STREAMS` list), in `sync --all` order.
+SYNC_STREAM_MODULES = ["fulfillment.streams"]
 
 # --- jobs (django-q2) --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

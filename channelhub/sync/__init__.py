@@ -1,0 +1,1 @@
+"""The sync engine (DESIGN.md section 2): streams, cursors, runs, bulk upsert, locks."""

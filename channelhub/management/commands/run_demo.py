@@ -1,0 +1,91 @@
+"""python manage.py run_demo: the whole system on one machine, for `make run`.
+
+Starts, as child processes, the sandbox upstreams with live activity, the django-q2 cluster
+and the web server; stops them all on Ctrl-C (or when any of them dies). The Connect client
+must point at the sandbox (the Makefile sets CONNECT_API_URL / CONNECT_API_KEY).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run the sandbox (live), the job cluster and the web server together; Ctrl-C stops all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--web", default="127.0.0.1:8000", help="address of the web server")
+        parser.add_argument("--sandbox-port", type=int, default=8100)
+        parser.add_argument("--scale", type=int, default=200, help="sandbox size when first seeded")
+        parser.add_argument(
+            "--tick-interval", type=float, default=5.0, help="seconds between upstream events"
+        )
+
+    def handle(self, *args, web, sandbox_port, scale, tick_interval, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        env = dict(os.environ)
+        procs = []
+
+        def start(label, argv):
+            self.stdout.write(f"starting {label}: {' '.join(argv[1:])}")
+            procs.append((label, subprocess.Popen(argv, env=env, start_new_session=True)))
+
+        start(
+            "sandbox",
+            manage
+            + ["sandbox", "--port", str(sandbox_port), "--scale", str(scale), "--live"]
+            + ["--tick-interval", str(tick_interval)],
+        )
+        if not _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state", seconds=120):
+            _stop(procs)
+            raise CommandError(f"the sandbox did not come up on port {sandbox_port}; see its output above")
+        call_command("setup_schedules", verbosity=0)
+        start("jobs", manage + ["qcluster"])
+        start("web", manage + ["runserver", web, "--noreload"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nchannelhub is up: http://{web}/admin/  (sandbox: http://127.0.0.1:{sandbox_port}/public/v1)\n"
+                "The mirror fills within a minute and follows the sandbox. Ctrl-C stops everything.\n"
+            )
+        )
+        try:
+            while True:
+                for label, proc in procs:
+                    if proc.poll() is not None:
+                        raise CommandError(f"{label} exited with status {proc.returncode}; stopping the rest")
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self.stdout.write("\nstopping...")
+        finally:
+            _stop(procs)
+
+
+def _wait_for(url: str, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own loopback URL
+                if response.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def _stop(procs) -> None:
+    for _, proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+    deadline = time.monotonic() + 10
+    for _, proc in procs:
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

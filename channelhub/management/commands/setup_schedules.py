@@ -1,0 +1,13 @@
+"""python manage.py setup_schedules: upsert the django-q2 schedules declared in code."""
+
+from django.core.management.base import BaseCommand
+
+from channelhub.sync.schedules import setup_schedules
+
+
+class Command(BaseCommand):
+    help = "Create or update one django-q2 schedule per sync stream (by name), and remove stale ones."
+
+    def handle(self, *args, **options):
+        for name, what in setup_schedules():
+            self.stdout.write(f"{name}: {what}")

@@ -1,0 +1,62 @@
+"""python manage.py sync [STREAM ...] [--all] [--list]: incremental sync of mirrored streams."""
+
+from django.core.management.base import CommandError
+
+from channelhub.management.base import StreamCommand
+from channelhub.models import SyncTrigger
+from channelhub.sync import registry
+from channelhub.sync.engine import run_stream
+
+
+class Command(StreamCommand):
+    help = (
+        "Pull what changed upstream since the last run into the mirror, for the named streams or --all. "
+        "Streams of upstreams that are not configured are skipped, saying so. Exits 1 if any stream failed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("streams", nargs="*", metavar="STREAM")
+        parser.add_argument("--all", action="store_true", help="every stream, catalog first")
+        parser.add_argument("--list", action="store_true", help="list the streams and exit")
+        parser.add_argument(
+            "--page-size", type=int, default=None, help="objects per upstream page (max 1000)"
+        )
+
+    def handle(self, *args, streams, all, list, page_size, **options):
+        if list:
+            for stream in registry.all_streams().values():
+                configured = "" if stream.is_configured() else "  (not configured)"
+                every = stream.schedule_words or f"every {stream.schedule_minutes} min"
+                self.stdout.write(
+                    f"{stream.name:24} {stream.upstream:8} {every:18} {stream.description}{configured}"
+                )
+            return
+        if all and streams:
+            raise CommandError("give stream names or --all, not both")
+        if not all and not streams:
+            raise CommandError("name the streams to sync, or --all (see --list)")
+        if page_size is not None and not 1 <= page_size <= 1000:
+            raise CommandError("--page-size must be between 1 and 1000")
+        names = list(registry.all_streams()) if all else self.check_streams(streams)
+
+        skipped_upstreams = set()
+        ok = True
+        for name in names:
+            stream = registry.get(name)
+            if not stream.is_configured():
+                if stream.upstream not in skipped_upstreams:
+                    self.stdout.write(
+                        self.style.WARNING(f"{stream.upstream}: {stream.not_configured_reason()}; skipping")
+                    )
+                    skipped_upstreams.add(stream.upstream)
+                continue
+            bar, update = self.progress_bar(name)
+            try:
+                run = run_stream(name, trigger=SyncTrigger.COMMAND, page_size=page_size, on_progress=update)
+            finally:
+                bar.close()
+            ok = self.report(run) and ok
+        if not ok:
+            raise CommandError(
+                "some streams failed; see the errors above and the Sync runs page in the admin"
+            )

@@ -1,0 +1,140 @@
+"""The sync engine: runs one stream, page by page, resumably, under the stream's lock.
+
+Each page (a `Batch`) is written in one transaction together with the stream's cursor and
+the run's counters, after renewing the lock lease. So a crash at any point leaves the mirror
+and the cursor consistent at the last committed page, and the next run resumes from there
+(minus the overlap window). Every run leaves a `SyncRun` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from channelhub.models import StreamState, SyncRun, SyncRunStatus, SyncTrigger
+from channelhub.upstream.errors import UpstreamError
+
+from . import lock, registry
+from .streams import RunContext
+from .upsert import upsert_rows
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Progress:
+    """What a progress callback is told after each page."""
+
+    run: SyncRun
+    fetched: int
+    remaining: int | None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def run_stream(
+    name: str,
+    *,
+    trigger: str = SyncTrigger.COMMAND,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    backfill: bool = False,
+    page_size: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> SyncRun:
+    """Run one stream once and return its SyncRun (succeeded, failed or skipped).
+
+    Never raises for upstream or data errors: they are recorded on the SyncRun, which the
+    caller inspects. Raises `registry.UnknownStream` for a name that is not a stream.
+    """
+    stream = registry.get(name)
+    if backfill:
+        trigger = SyncTrigger.BACKFILL
+    if not stream.is_configured():
+        return SyncRun.objects.create(
+            stream=name,
+            trigger=trigger,
+            status=SyncRunStatus.SKIPPED,
+            finished_at=timezone.now(),
+            error=stream.not_configured_reason(),
+        )
+
+    owner = lock.new_owner()
+    if not lock.acquire(name, owner):
+        held = lock.holder(name)
+        who = f" by {held[0]} until {held[1]:%Y-%m-%d %H:%M:%S}" if held else ""
+        logger.info("sync %s: already running%s; skipped", name, who)
+        return SyncRun(
+            stream=name,
+            trigger=trigger,
+            status=SyncRunStatus.SKIPPED,
+            finished_at=timezone.now(),
+            error=f"already running{who}",
+        )  # not saved: a scheduler tick landing on a long run is not worth a row
+
+    run = SyncRun.objects.create(stream=name, trigger=trigger, window_since=since, window_until=until)
+    try:
+        state = StreamState.objects.get(stream=name)
+        ctx = RunContext(
+            client=stream.client(),
+            cursor=dict(state.cursor or {}),
+            page_size=page_size or settings.SYNC_PAGE_SIZE,
+            overlap=timedelta(seconds=settings.SYNC_OVERLAP_SECONDS),
+            since=since,
+            until=until,
+            backfill=backfill,
+        )
+        if not backfill and run.window_since is None and ctx.cursor.get("at"):
+            run.window_since = datetime.fromisoformat(ctx.cursor["at"]) - ctx.overlap
+        fetched = 0
+        for batch in stream.batches(ctx):
+            now = timezone.now()
+            with transaction.atomic():
+                lock.renew(name, owner)
+                for model, rows in batch.writes:
+                    counts = upsert_rows(model, rows, now=now)
+                    if model is stream.model:
+                        run.created += counts.created
+                        run.updated += counts.updated
+                        run.unchanged += counts.unchanged
+                if batch.cursor is not None and not backfill:
+                    StreamState.objects.filter(stream=name).update(cursor=batch.cursor)
+                fetched += batch.fetched
+                run.pages += 1
+                run.fetched = fetched
+                if batch.remaining is not None:
+                    run.total_estimate = fetched + batch.remaining
+                    run.progress = min(100, int(fetched * 100 / max(run.total_estimate, 1)))
+                run.save(
+                    update_fields=[
+                        "pages", "fetched", "created", "updated", "unchanged",
+                        "total_estimate", "progress", "window_since",
+                    ]
+                )  # fmt: skip
+            if on_progress:
+                on_progress(Progress(run=run, fetched=fetched, remaining=batch.remaining))
+        run.status = SyncRunStatus.SUCCEEDED
+        run.progress = 100
+        StreamState.objects.filter(stream=name).update(last_success_at=timezone.now())
+    except UpstreamError as exc:
+        logger.warning("sync %s run %s failed: %s", name, run.pk, exc)
+        run.status = SyncRunStatus.FAILED
+        run.error = str(exc)
+        run.error_detail = exc.as_detail()
+    except Exception as exc:
+        logger.exception("sync %s run %s crashed", name, run.pk)
+        run.status = SyncRunStatus.FAILED
+        run.error = f"{exc.__class__.__name__}: {exc}"
+        run.error_detail = {"exception": exc.__class__.__name__}
+    finally:
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "progress", "error", "error_detail", "finished_at"])
+        lock.release(name, owner)
+    return run

@@ -1,0 +1,24 @@
+"""django-q2 tasks of the sync engine. Thin: they take a stream name and call the engine."""
+
+from __future__ import annotations
+
+import logging
+
+from channelhub.models import SyncRunStatus, SyncTrigger
+
+from .engine import run_stream
+
+logger = logging.getLogger(__name__)
+
+
+def sync_stream_task(name: str) -> str:
+    """Scheduled entry point. Returns a one-line summary that django-q2 stores on the task."""
+    run = run_stream(name, trigger=SyncTrigger.SCHEDULE)
+    summary = (
+        f"{name}: {run.status} pages={run.pages} created={run.created} "
+        f"updated={run.updated} unchanged={run.unchanged}"
+    )
+    if run.status == SyncRunStatus.FAILED:
+        logger.warning("%s error=%s", summary, run.error)
+        summary += f" error={run.error}"
+    return summary

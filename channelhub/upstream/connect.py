@@ -1,0 +1,154 @@
+"""The CloudBlue Connect client. Nothing else in channelhub speaks HTTP to Connect.
+
+Built on `UpstreamSession` (timeouts, retries, error mapping); adds the `ApiKey`
+authentication, Connect's error body (`{"error_code", "errors"}`), and `limit`/`offset`
+pagination read from `Content-Range`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+from . import rql
+from .errors import UpstreamBadResponse, UpstreamNotConfigured
+from .http import RetryPolicy, UpstreamSession
+
+CONTENT_RANGE = re.compile(r"^items (\d+)-(\d+)/(\d+)$")
+MAX_LIMIT = 1000
+
+
+@dataclass
+class Page:
+    """One page of a Connect collection."""
+
+    items: list[dict]
+    first: int
+    last: int
+    total: int
+
+
+def _connect_error(response: requests.Response) -> tuple[str, list[str]]:
+    try:
+        body = response.json()
+    except ValueError:
+        text = (response.text or "").strip()
+        return "", [text[:500]] if text else []
+    if isinstance(body, dict):
+        errors = body.get("errors") or []
+        if isinstance(errors, str):
+            errors = [errors]
+        return str(body.get("error_code") or ""), [str(e) for e in errors]
+    return "", [str(body)[:500]]
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int] | None:
+    if not value:
+        return None
+    m = CONTENT_RANGE.match(value.strip())
+    return (int(m[1]), int(m[2]), int(m[3])) if m else None
+
+
+class ConnectClient:
+    """Talks to one Connect API (`CONNECT_API_URL`, e.g. https://api.connect.cloudblue.com/public/v1)."""
+
+    upstream = "connect"
+
+    def __init__(
+        self, *, base_url: str, api_key: str, timeout: float = 30.0, retry: RetryPolicy | None = None
+    ):
+        if not base_url or not api_key:
+            raise UpstreamNotConfigured(
+                "Connect is not configured: set CONNECT_API_URL and CONNECT_API_KEY", upstream=self.upstream
+            )
+        if not api_key.startswith("ApiKey "):
+            api_key = f"ApiKey {api_key}"
+        self.http = UpstreamSession(
+            upstream=self.upstream,
+            base_url=base_url,
+            headers={"Authorization": api_key, "Accept": "application/json", "User-Agent": "channelhub/0.1"},
+            timeout=timeout,
+            retry=retry,
+            error_parser=_connect_error,
+        )
+
+    @classmethod
+    def is_configured(cls) -> bool:
+        return bool(settings.CONNECT_API_URL and settings.CONNECT_API_KEY)
+
+    @classmethod
+    def from_settings(cls) -> ConnectClient:
+        return cls(
+            base_url=settings.CONNECT_API_URL,
+            api_key=settings.CONNECT_API_KEY,
+            timeout=settings.UPSTREAM_TIMEOUT,
+            retry=RetryPolicy(max_retries=settings.UPSTREAM_MAX_RETRIES, backoff=settings.UPSTREAM_BACKOFF),
+        )
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def list_page(
+        self,
+        path: str,
+        *,
+        filters: str = "",
+        ordering: tuple[str, ...] = (),
+        limit: int = 100,
+        offset: int = 0,
+        extra: str = "",
+    ) -> Page:
+        """GET one page of a collection. `filters` is an RQL expression (see `rql`)."""
+        limit = max(0, min(int(limit), MAX_LIMIT))
+        query = rql.query(
+            filters, rql.ordering(*ordering) if ordering else "", extra, limit=limit, offset=offset
+        )
+        response = self.http.request("GET", path, query=query)
+        items = response.data
+        if not isinstance(items, list):
+            raise UpstreamBadResponse(
+                "expected a JSON array",
+                upstream=self.upstream,
+                status=response.status_code,
+                method="GET",
+                url=path,
+            )
+        rng = parse_content_range(response.headers.get("Content-Range"))
+        if rng is None:
+            # Without Content-Range the total is unknown; what we got is all we know of.
+            first, last, total = offset, offset + max(len(items) - 1, 0), offset + len(items)
+        else:
+            first, last, total = rng
+        return Page(items=items, first=first, last=last, total=total)
+
+    def iter_all(
+        self, path: str, *, filters: str = "", ordering: tuple[str, ...] = ("id",), limit: int = 500
+    ) -> Iterator[dict]:
+        """Every object of a small collection, offset-paged. For big or changing collections
+        the sync engine pages by keyset instead (offset paging skips rows when the list shifts)."""
+        offset = 0
+        while True:
+            page = self.list_page(path, filters=filters, ordering=ordering, limit=limit, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return
+
+    def count(self, path: str, *, filters: str = "") -> int:
+        return self.list_page(path, filters=filters, limit=0).total
+
+    def get(self, path: str) -> dict:
+        return self.http.request("GET", path).data
+
+    # --- writes (the outbox is the only caller) --------------------------------------------
+
+    def post(self, path: str, body: dict | None = None) -> dict | None:
+        response = self.http.request("POST", path, json=body if body is not None else {}, idempotent=False)
+        return response.data
+
+    def put(self, path: str, body: dict) -> dict | None:
+        response = self.http.request("PUT", path, json=body)
+        return response.data

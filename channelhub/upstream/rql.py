@@ -1,0 +1,76 @@
+"""A small builder for RQL query strings as Connect's API reads them.
+
+RQL is not key=value, so query strings are built as text. Values are percent-encoded
+(`+` in a timezone offset would otherwise read as a space on some servers, `,` and `)` would
+break the expression); structure characters are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from urllib.parse import quote
+
+
+def value(v) -> str:
+    if v is None:
+        return "null()"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, datetime):
+        v = v.isoformat()
+    return quote(str(v), safe="-_.~*")
+
+
+def eq(prop: str, v) -> str:
+    return f"eq({prop},{value(v)})"
+
+
+def ne(prop: str, v) -> str:
+    return f"ne({prop},{value(v)})"
+
+
+def gt(prop: str, v) -> str:
+    return f"gt({prop},{value(v)})"
+
+
+def ge(prop: str, v) -> str:
+    return f"ge({prop},{value(v)})"
+
+
+def lt(prop: str, v) -> str:
+    return f"lt({prop},{value(v)})"
+
+
+def le(prop: str, v) -> str:
+    return f"le({prop},{value(v)})"
+
+
+def in_(prop: str, values: Iterable) -> str:
+    return f"in({prop},({','.join(value(v) for v in values)}))"
+
+
+def and_(*terms: str) -> str:
+    terms = tuple(t for t in terms if t)
+    if not terms:
+        return ""
+    return terms[0] if len(terms) == 1 else f"and({','.join(terms)})"
+
+
+def or_(*terms: str) -> str:
+    terms = tuple(t for t in terms if t)
+    return terms[0] if len(terms) == 1 else f"or({','.join(terms)})"
+
+
+def ordering(*props: str) -> str:
+    return f"ordering({','.join(props)})"
+
+
+def query(*parts: str, limit: int | None = None, offset: int | None = None) -> str:
+    """Join filter/ordering/select parts and the pagination into one query string."""
+    out = [p for p in parts if p]
+    if limit is not None:
+        out.append(f"limit={int(limit)}")
+    if offset is not None:
+        out.append(f"offset={int(offset)}")
+    return "&".join(out)
