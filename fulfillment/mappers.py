@@ -1,0 +1,549 @@
+"""Connect JSON -> model fields, one pure function per model.
+
+Each mapper returns the model's field attnames (`product_id`, never `product`) and values,
+*excluding* `id`, `payload`, `payload_hash` and `synced_at`, which the sync engine adds.
+They never query the database and never require a related row to exist: a foreign key is
+just the upstream id (or None).
+
+Upstream is loose, and the mappers tolerate all of it: any field may be missing, null or
+""; `assignee` is an object or ""; `address_line2` may be null; params may lack
+`value_error`; item quantities are strings and may not be numbers. Timestamps like
+`2020-11-23T14:18:17+00:00` become aware datetimes (None when absent or unparseable).
+
+These run for every synced row (100,000s in a backfill), so they stay lean: plain dict
+access, `datetime.fromisoformat`, no regexes, and markdown rendered only when present
+(`render_markdown` is cached, since tiles and bodies repeat).
+
+Display shapes (what the admin renders, kept in JSON columns):
+
+- item: {id, global_id, mpn, display_name, period, item_type, type, quantity, old_quantity,
+  quantity_int, old_quantity_int, delta, params: [param...]} (quantities stay strings;
+  the `*_int`/`delta` keys are None when a quantity is not an integer)
+- param: {id, name, title, description, type, phase, scope, value, value_error,
+  structured_value, display_value, secret}; `display_value` is what staff may see
+  (password values masked, checkbox choices listed)
+- tiers: {customer|tier1|tier2: {id, name, external_id, external_uid, contact_info}} with
+  contact_info flattened to an address card (see `map_contact_info`)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from channelhub.markdown import render_markdown
+
+__all__ = [
+    "map_asset",
+    "map_contact_info",
+    "map_conversation",
+    "map_hub",
+    "map_marketplace",
+    "map_message",
+    "map_params",
+    "map_product",
+    "map_request",
+    "map_template",
+    "map_tier_account",
+    "map_tier_config",
+    "map_tier_config_request",
+    "map_tiers",
+]
+
+SECRET_MASK = "••••••••"
+_SECRET_TYPES = frozenset({"password"})
+_TIER_KEYS = ("customer", "tier1", "tier2")
+_EMPTY: dict = {}
+
+
+# --- primitives ----------------------------------------------------------------------------
+
+
+def parse_datetime(value) -> datetime | None:
+    """Connect timestamp -> aware datetime; None for missing, "" or garbage (never raises)."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _obj(value) -> dict:
+    """A nested upstream object, or {} when it is missing, null, "" or not an object."""
+    return value if isinstance(value, dict) else _EMPTY
+
+
+def _str(value, limit: int = 255) -> str:
+    """A string column value: "" for missing/null, cut to the column's length."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = str(value)
+    return value[:limit]
+
+
+def _id(value) -> str | None:
+    """The `id` of a nested upstream object, for a foreign key: None when absent or empty."""
+    if isinstance(value, dict):
+        return value.get("id") or None
+    return None
+
+
+def _int(value) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _event_at(payload: dict, event: str) -> datetime | None:
+    return parse_datetime(_obj(_obj(payload.get("events")).get(event)).get("at"))
+
+
+def _created(payload: dict) -> datetime | None:
+    return parse_datetime(payload.get("created")) or _event_at(payload, "created")
+
+
+def _updated(payload: dict) -> datetime | None:
+    return parse_datetime(payload.get("updated")) or _event_at(payload, "updated")
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+# --- shared shapes -------------------------------------------------------------------------
+
+
+def _format_phone(phone: dict) -> str:
+    if not phone:
+        return ""
+    number = " ".join(p for p in (phone.get("country_code"), phone.get("area_code"), phone.get("phone_number")) if p)
+    extension = phone.get("extension")
+    return f"{number} ext. {extension}" if extension else number
+
+
+def map_contact_info(contact_info) -> dict:
+    """Connect `contact_info` -> the flat address card the admin renders ({} when absent)."""
+    info = _obj(contact_info)
+    if not info:
+        return {}
+    contact = _obj(info.get("contact"))
+    return {
+        "address_line1": info.get("address_line1") or "",
+        "address_line2": info.get("address_line2") or "",
+        "city": info.get("city") or "",
+        "state": info.get("state") or "",
+        "postal_code": info.get("postal_code") or "",
+        "country": (info.get("country") or "").upper(),
+        "first_name": contact.get("first_name") or "",
+        "last_name": contact.get("last_name") or "",
+        "email": contact.get("email") or "",
+        "phone": _format_phone(_obj(contact.get("phone_number"))),
+    }
+
+
+def _display_value(param_type: str, value, structured) -> str:
+    if param_type in _SECRET_TYPES:
+        return SECRET_MASK if value else ""
+    if value not in (None, ""):
+        return value if isinstance(value, str) else str(value)
+    if isinstance(structured, dict) and structured:
+        if param_type == "checkbox":
+            return ", ".join(key for key, checked in structured.items() if checked)
+        return ", ".join(str(v) for v in structured.values() if v not in (None, ""))
+    return ""
+
+
+def map_params(params) -> list[dict]:
+    """Connect params -> the admin's param rows (see the module docstring)."""
+    rows = []
+    for param in _list(params):
+        if not isinstance(param, dict):
+            continue
+        param_type = param.get("type") or ""
+        value = param.get("value")
+        structured = param.get("structured_value")
+        row = {
+            "id": param.get("id") or "",
+            "name": param.get("name") or "",
+            "title": param.get("title") or param.get("name") or param.get("id") or "",
+            "description": param.get("description") or "",
+            "type": param_type,
+            "phase": param.get("phase") or "",
+            "scope": param.get("scope") or "",
+            "value": value if value is not None else "",
+            "value_error": param.get("value_error") or "",
+            "display_value": _display_value(param_type, value, structured),
+            "secret": param_type in _SECRET_TYPES,
+        }
+        if structured is not None:
+            row["structured_value"] = structured
+        rows.append(row)
+    return rows
+
+
+def _map_items(items) -> list[dict]:
+    rows = []
+    for item in _list(items):
+        if not isinstance(item, dict):
+            continue
+        quantity = item.get("quantity")
+        old_quantity = item.get("old_quantity")
+        quantity_int = _int(quantity)
+        old_quantity_int = _int(old_quantity)
+        rows.append(
+            {
+                "id": item.get("id") or "",
+                "global_id": item.get("global_id") or "",
+                "mpn": item.get("mpn") or "",
+                "display_name": item.get("display_name") or item.get("name") or "",
+                "period": item.get("period") or "",
+                "item_type": item.get("item_type") or "",
+                "type": item.get("type") or "",
+                "quantity": "" if quantity is None else str(quantity),
+                "old_quantity": "" if old_quantity is None else str(old_quantity),
+                "quantity_int": quantity_int,
+                "old_quantity_int": old_quantity_int,
+                "delta": (
+                    quantity_int - old_quantity_int
+                    if quantity_int is not None and old_quantity_int is not None
+                    else None
+                ),
+                "params": map_params(item.get("params")),
+            }
+        )
+    return rows
+
+
+def _map_tier(tier) -> dict:
+    tier = _obj(tier)
+    return {
+        "id": tier.get("id") or "",
+        "name": tier.get("name") or "",
+        "external_id": _str(tier.get("external_id")),
+        "external_uid": _str(tier.get("external_uid")),
+        "contact_info": map_contact_info(tier.get("contact_info")),
+    }
+
+
+def map_tiers(tiers) -> dict:
+    """Connect `tiers` -> {customer|tier1|tier2: card}; empty tiers (`"tier2": {}`) are left out."""
+    tiers = _obj(tiers)
+    return {key: _map_tier(tiers[key]) for key in _TIER_KEYS if _obj(tiers.get(key)).get("id")}
+
+
+def _tier_columns(tiers: dict) -> dict:
+    customer = _obj(tiers.get("customer"))
+    tier1 = _obj(tiers.get("tier1"))
+    tier2 = _obj(tiers.get("tier2"))
+    return {
+        "customer_id": customer.get("id") or None,
+        "customer_name": _str(customer.get("name")),
+        "customer_external_id": _str(customer.get("external_id")),
+        "tier1_id": tier1.get("id") or None,
+        "tier1_name": _str(tier1.get("name")),
+        "tier2_id": tier2.get("id") or None,
+        "tier2_name": _str(tier2.get("name")),
+    }
+
+
+def _context_columns(obj: dict, outer: dict = _EMPTY) -> dict:
+    """Product / marketplace / connection (hub, provider, vendor) / contract of an asset or config.
+
+    `outer` is the enclosing request, whose marketplace and contract stand in when the
+    nested object lacks them.
+    """
+    product = _obj(obj.get("product"))
+    marketplace = _obj(obj.get("marketplace")) or _obj(outer.get("marketplace"))
+    contract = _obj(obj.get("contract")) or _obj(outer.get("contract"))
+    connection = _obj(obj.get("connection"))
+    hub = _obj(connection.get("hub"))
+    provider = _obj(connection.get("provider"))
+    vendor = _obj(connection.get("vendor"))
+    return {
+        "product_id": product.get("id") or None,
+        "product_name": _str(product.get("name")),
+        "marketplace_id": marketplace.get("id") or None,
+        "marketplace_name": _str(marketplace.get("name")),
+        "connection_id": _str(connection.get("id"), 64),
+        "connection_type": _str(connection.get("type"), 16),
+        "hub_id": hub.get("id") or None,
+        "hub_name": _str(hub.get("name")),
+        "provider_id": _str(provider.get("id"), 64),
+        "provider_name": _str(provider.get("name")),
+        "vendor_id": _str(vendor.get("id"), 64),
+        "vendor_name": _str(vendor.get("name")),
+        "contract_id": _str(contract.get("id"), 64),
+        "contract_name": _str(contract.get("name")),
+    }
+
+
+def _assignee_columns(assignee) -> dict:
+    """`assignee` is {id, name, email} when assigned and "" (or missing) when not."""
+    assignee = _obj(assignee)
+    return {
+        "assignee_id": _str(assignee.get("id"), 64),
+        "assignee_name": _str(assignee.get("name")),
+        "assignee_email": _str(assignee.get("email"), 254),
+    }
+
+
+# --- one mapper per model ------------------------------------------------------------------
+
+
+def map_product(payload: dict) -> dict:
+    owner = _obj(payload.get("owner"))
+    return {
+        "name": _str(payload.get("name")),
+        "status": _str(payload.get("status"), 32),
+        "icon": _str(payload.get("icon"), 500),
+        "short_description": payload.get("short_description") or "",
+        "version": _int(payload.get("version")),
+        "owner_id": _str(owner.get("id"), 64),
+        "owner_name": _str(owner.get("name")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_template(payload: dict, *, product_id: str) -> dict:
+    """Templates come from `/products/{id}/templates` and do not carry their product."""
+    body = payload.get("body") or ""
+    updated_by = _obj(_obj(_obj(payload.get("events")).get("updated")).get("by"))
+    return {
+        "product_id": product_id or None,
+        "title": _str(payload.get("title")),
+        "name": _str(payload.get("name")),
+        "body": body,
+        "body_html": render_markdown(body),
+        "scope": _str(payload.get("scope"), 16),
+        "type": _str(payload.get("type"), 16),
+        "position": _int(payload.get("position")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+        "updated_by_name": _str(updated_by.get("name")),
+    }
+
+
+def map_marketplace(payload: dict) -> dict:
+    owner = _obj(payload.get("owner"))
+    currency = payload.get("currency")
+    if isinstance(currency, dict):  # some API versions nest it: {"code": "USD", ...}
+        currency = currency.get("code") or currency.get("id")
+    hubs = []
+    for entry in _list(payload.get("hubs")):
+        hub = _obj(_obj(entry).get("hub"))
+        if hub.get("id"):
+            hubs.append({"id": hub["id"], "name": hub.get("name") or "", "external_id": entry.get("external_id") or ""})
+    countries = [
+        {"id": c.get("id") or "", "name": c.get("name") or ""} for c in _list(payload.get("countries")) if _obj(c)
+    ]
+    return {
+        "name": _str(payload.get("name")),
+        "description": payload.get("description") or "",
+        "owner_id": _str(owner.get("id"), 64),
+        "owner_name": _str(owner.get("name")),
+        "zone": _str(payload.get("zone"), 32),
+        "currency": _str(currency, 8),
+        "icon": _str(payload.get("icon"), 500),
+        "hubs": hubs,
+        "countries": countries,
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_hub(payload: dict) -> dict:
+    company = _obj(payload.get("company"))
+    instance = _obj(payload.get("instance"))
+    return {
+        "name": _str(payload.get("name")),
+        "description": payload.get("description") or "",
+        "company_id": _str(company.get("id"), 64),
+        "company_name": _str(company.get("name")),
+        "instance_id": _str(instance.get("id"), 64),
+        "instance_type": _str(instance.get("type"), 16),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_tier_account(payload: dict) -> dict:
+    marketplace = _obj(payload.get("marketplace"))
+    hub = _obj(payload.get("hub"))
+    return {
+        "name": _str(payload.get("name")),
+        "environment": _str(payload.get("environment"), 16),
+        "external_id": _str(payload.get("external_id")),
+        "external_uid": _str(payload.get("external_uid")),
+        "tax_id": _str(payload.get("tax_id"), 64),
+        "scopes": [s for s in _list(payload.get("scopes")) if isinstance(s, str)],
+        "marketplace_id": marketplace.get("id") or None,
+        "marketplace_name": _str(marketplace.get("name")),
+        "hub_id": hub.get("id") or None,
+        "hub_name": _str(hub.get("name")),
+        "contact_info": map_contact_info(payload.get("contact_info")),
+        "version": _int(payload.get("version")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_asset(payload: dict) -> dict:
+    tiers = _obj(payload.get("tiers"))
+    return {
+        "status": _str(payload.get("status"), 16),
+        "external_id": _str(payload.get("external_id")),
+        "external_uid": _str(payload.get("external_uid")),
+        "external_name": _str(payload.get("external_name")),
+        **_context_columns(payload),
+        **_tier_columns(tiers),
+        "items": _map_items(payload.get("items")),
+        "params": map_params(payload.get("params")),
+        "tiers": map_tiers(tiers),
+        "configuration_params": map_params(_obj(payload.get("configuration")).get("params")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_request(payload: dict) -> dict:
+    """A fulfillment request, with the copy of its asset that it carries flattened onto it."""
+    asset = _obj(payload.get("asset"))
+    tiers = _obj(asset.get("tiers"))
+    template = _obj(payload.get("template"))
+    message = template.get("message") or ""
+    activation_key = payload.get("activation_key") or ""
+    answered = payload.get("answered")
+    return {
+        "type": _str(payload.get("type"), 16),
+        "status": _str(payload.get("status"), 16),
+        "asset_id": asset.get("id") or None,
+        "asset_status": _str(asset.get("status"), 16),
+        "asset_external_id": _str(asset.get("external_id")),
+        "asset_external_uid": _str(asset.get("external_uid")),
+        **_context_columns(asset, payload),
+        **_tier_columns(tiers),
+        **_assignee_columns(payload.get("assignee")),
+        "note": payload.get("note") or "",
+        "reason": payload.get("reason") or "",
+        "answered": answered if isinstance(answered, bool) else None,
+        "effective_date": parse_datetime(payload.get("effective_date")),
+        "previous_request_id": _str(_id(payload.get("previous_approved_request")), 64),
+        "activation_key": activation_key,
+        "template_id": template.get("id") or None,
+        "template_name": _str(template.get("name")),
+        "template_message": message,
+        # The tile shown to the customer: the template's rendered message, or the legacy
+        # markdown tile some approvals carry in `activation_key`.
+        "activation_html": render_markdown(message or activation_key),
+        "items": _map_items(asset.get("items")),
+        "params": map_params(asset.get("params")),
+        "tiers": map_tiers(tiers),
+        "configuration_params": map_params(_obj(asset.get("configuration")).get("params")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def _template_columns(template) -> dict:
+    template = _obj(template)
+    return {
+        "template_id": _str(template.get("id"), 64),
+        "template_name": _str(template.get("name")),
+        "template_html": render_markdown(template.get("representation") or template.get("message") or ""),
+    }
+
+
+def map_tier_config(payload: dict) -> dict:
+    account = _obj(payload.get("account"))
+    context = _context_columns(payload)
+    return {
+        "name": _str(payload.get("name")),
+        "status": _str(payload.get("status"), 16),
+        "tier_level": _int(payload.get("tier_level")),
+        "account_id": account.get("id") or None,
+        "account_name": _str(account.get("name")),
+        "account_external_id": _str(account.get("external_id")),
+        **context,
+        "open_request_id": _str(_id(payload.get("open_request")), 64),
+        **_template_columns(payload.get("template")),
+        "params": map_params(payload.get("params")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_tier_config_request(payload: dict) -> dict:
+    """A TCR: its configuration's account / product / tier level are copied onto the row."""
+    configuration = _obj(payload.get("configuration"))
+    account = _obj(configuration.get("account"))
+    context = _context_columns(configuration)
+    return {
+        "type": _str(payload.get("type"), 16),
+        "status": _str(payload.get("status"), 16),
+        "environment": _str(payload.get("environment"), 16),
+        "configuration_id": configuration.get("id") or None,
+        "parent_configuration_id": _str(_id(payload.get("parent_configuration")), 64),
+        "tier_level": _int(configuration.get("tier_level")),
+        "account_id": account.get("id") or None,
+        "account_name": _str(account.get("name")),
+        "account_external_id": _str(account.get("external_id")),
+        "product_id": context["product_id"],
+        "product_name": context["product_name"],
+        "marketplace_id": context["marketplace_id"],
+        "marketplace_name": context["marketplace_name"],
+        "connection_type": context["connection_type"],
+        "hub_id": context["hub_id"],
+        "hub_name": context["hub_name"],
+        "contract_id": context["contract_id"],
+        "contract_name": context["contract_name"],
+        **_assignee_columns(payload.get("assignee")),
+        "notes": payload.get("notes") or "",
+        "reason": payload.get("reason") or "",
+        "effective_date": parse_datetime(payload.get("effective_date")),
+        "previous_request_id": _str(_id(payload.get("previous_approved_request")), 64),
+        **_template_columns(payload.get("template")),
+        "params": map_params(payload.get("params")),
+        "tiers": map_tiers(payload.get("tiers")),
+        "configuration_params": map_params(configuration.get("params")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_conversation(payload: dict) -> dict:
+    creator = _obj(payload.get("creator"))
+    return {
+        "instance_id": _str(payload.get("instance_id"), 64),
+        "topic": _str(payload.get("topic"), 500),
+        "type": _str(payload.get("type"), 32),
+        "status": _str(payload.get("status"), 32),
+        "creator_id": _str(creator.get("id"), 64),
+        "creator_name": _str(creator.get("name")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
+
+
+def map_message(payload: dict, *, conversation_id: str) -> dict:
+    """A message; its conversation comes from the stream (the URL it was listed under)."""
+    creator = _obj(payload.get("creator"))
+    account = _obj(payload.get("account"))
+    body = payload.get("text") or ""
+    return {
+        "conversation_id": conversation_id or None,
+        "text": body,
+        "text_html": render_markdown(body),
+        "type": _str(payload.get("type"), 32),
+        "creator_id": _str(creator.get("id"), 64),
+        "creator_name": _str(creator.get("name")),
+        "account_id": _str(account.get("id"), 64),
+        "account_name": _str(account.get("name")),
+        "created": _created(payload),
+        "updated": _updated(payload),
+    }
