@@ -121,7 +121,9 @@ def _list(value) -> list:
 def _format_phone(phone: dict) -> str:
     if not phone:
         return ""
-    number = " ".join(p for p in (phone.get("country_code"), phone.get("area_code"), phone.get("phone_number")) if p)
+    number = " ".join(
+        p for p in (phone.get("country_code"), phone.get("area_code"), phone.get("phone_number")) if p
+    )
     extension = phone.get("extension")
     return f"{number} ext. {extension}" if extension else number
 
@@ -338,9 +340,17 @@ def map_marketplace(payload: dict) -> dict:
     for entry in _list(payload.get("hubs")):
         hub = _obj(_obj(entry).get("hub"))
         if hub.get("id"):
-            hubs.append({"id": hub["id"], "name": hub.get("name") or "", "external_id": entry.get("external_id") or ""})
+            hubs.append(
+                {
+                    "id": hub["id"],
+                    "name": hub.get("name") or "",
+                    "external_id": entry.get("external_id") or "",
+                }
+            )
     countries = [
-        {"id": c.get("id") or "", "name": c.get("name") or ""} for c in _list(payload.get("countries")) if _obj(c)
+        {"id": c.get("id") or "", "name": c.get("name") or ""}
+        for c in _list(payload.get("countries"))
+        if _obj(c)
     ]
     return {
         "name": _str(payload.get("name")),
