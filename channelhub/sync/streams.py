@@ -133,6 +133,7 @@ class KeysetStream(Stream):
         pos_at, pos_id = self.start(ctx), ""
         upper = rql.lt(field_, ctx.until.isoformat()) if ctx.until else ""
         scope = self.scope_filter()
+        tail_read = False
         while True:
             if pos_at is None:
                 position = ""
@@ -149,22 +150,26 @@ class KeysetStream(Stream):
                 limit=ctx.page_size,
             )
             items = page.items
-            if not items:
-                return
-            last = items[-1]
-            last_at = self.cursor_of(last)
-            if last_at is None:
-                raise ValueError(f"{self.name}: upstream object {last.get('id')} has no {field_}")
-            pos_at, pos_id = last_at, last["id"]
             remaining = max(page.total - len(items), 0)
-            yield Batch(
-                writes=self.writes_for(items, ctx),
-                cursor={"at": pos_at, "id": pos_id},
-                fetched=len(items),
-                remaining=remaining,
-            )
-            if remaining == 0:
-                return
+            if items:
+                last = items[-1]
+                last_at = self.cursor_of(last)
+                if last_at is None:
+                    raise ValueError(f"{self.name}: upstream object {last.get('id')} has no {field_}")
+                pos_at, pos_id = last_at, last["id"]
+                yield Batch(
+                    writes=self.writes_for(items, ctx),
+                    cursor={"at": pos_at, "id": pos_id},
+                    fetched=len(items),
+                    remaining=remaining,
+                )
+            if not items or remaining == 0:
+                if tail_read or pos_at is None:
+                    return
+                # Update times have second precision: an object changed while we paged may now
+                # share the last position's second yet sort before it by id. Re-read that
+                # second once (unchanged rows cost no write) so a run misses nothing it raced.
+                tail_read, pos_id = True, ""
 
     def writes_for(self, items: list[dict], ctx: RunContext) -> list[tuple[type[models.Model], list[Row]]]:
         return [(self.model, self.map_rows(items))]

@@ -1,0 +1,287 @@
+#!/usr/bin/env python
+"""Sync benchmark: backfill N fulfillment requests from the sandbox; rows/s as ratios.
+
+    .venv/bin/python bench/sync.py [--rows 100000] [--db sqlite|postgres|both] [--repeat 2]
+
+Machines here are shared and noisy, so every figure is a ratio against a baseline measured
+in the same process, interleaved (baseline, ours, baseline, ours, ...), best of `--repeat`:
+
+(a) write path: our `upsert_rows` vs a raw-driver upsert of the same mapped rows
+    (SQLite: `executemany(INSERT ... ON CONFLICT DO UPDATE)`; PostgreSQL: COPY into a temp
+    table, then `INSERT ... SELECT ... ON CONFLICT DO UPDATE`), into an empty table;
+(b) end to end: `backfill requests` (our client, keyset paging, mapping, upsert, cursor and
+    SyncRun bookkeeping) vs a minimal script that fetches the same pages with `requests`,
+    maps them with the same mapper and raw-upserts them;
+(c) re-backfill of unchanged data: ours (skips unchanged rows) vs the raw upsert rewriting them.
+
+Goal: (a) and (b) >= 0.8 on both databases. The sandbox (scale = --rows) is seeded once into
+var/bench/ and reused by later runs with the same seed and scale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR = ROOT / "var" / "bench"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "channelhub_bench"
+PAGE = 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--sandbox-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
+    from channelhub.sandbox.server import SandboxServer
+
+    VAR.mkdir(parents=True, exist_ok=True)
+    state = VAR / f"sandbox-{args.seed}-{args.rows}.sqlite3"
+    started = time.perf_counter()
+    server = SandboxServer(state_path=state, seed=args.seed, scale=args.rows, port=0).start()
+    print(
+        f"sandbox ready in {time.perf_counter() - started:.1f}s at {server.url} (scale {args.rows})",
+        flush=True,
+    )
+    results = {}
+    try:
+        for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+            cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", server.connect_url]
+            cmd += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=child_env(db))
+            sys.stderr.write(out.stderr)
+            results[db] = json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        server.stop()
+    report(results)
+    return 0
+
+
+def child_env(db: str) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING")
+    if db == "sqlite":
+        path = VAR / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+    return env
+
+
+def report(results: dict) -> None:
+    print()
+    print(
+        "| database | (a) write: ours / raw upsert | (b) backfill: ours / minimal script "
+        "| (c) unchanged re-backfill: ours / raw rewrite | ours rows/s (b) |"
+    )
+    print("| --- | --- | --- | --- | --- |")
+    for db, r in results.items():
+        print(
+            f"| {db} | {r['a_ratio']:.2f} ({r['a_ours']:.0f} vs {r['a_raw']:.0f} rows/s) "
+            f"| {r['b_ratio']:.2f} ({r['b_ours']:.0f} vs {r['b_raw']:.0f} rows/s) "
+            f"| {r['c_ratio']:.2f} ({r['c_ours']:.0f} vs {r['c_raw']:.0f} rows/s) | {r['b_ours']:.0f} |"
+        )
+
+
+# --- the child: one database, everything measured in this one process --------------------
+
+
+def child(args) -> int:
+    import django
+
+    django.setup()
+    import requests
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from channelhub.sync.engine import run_stream
+    from channelhub.sync.upsert import upsert_rows
+    from fulfillment.mappers import map_request
+    from fulfillment.models import FulfillmentRequest
+
+    call_command("migrate", verbosity=0)
+    settings.CONNECT_API_URL = args.sandbox_url
+    settings.CONNECT_API_KEY = "ApiKey SU-000-000-000:bench"
+    vendor = connection.vendor
+    model = FulfillmentRequest
+    table = model._meta.db_table
+    fields = list(model._meta.concrete_fields)
+    columns = [f.column for f in fields]
+    log = lambda *a: print(f"[{vendor}]", *a, file=sys.stderr, flush=True)  # noqa: E731
+
+    session = requests.Session()
+    session.headers["Authorization"] = settings.CONNECT_API_KEY
+
+    def fetch_pages():
+        """The minimal fetcher: keyset pages straight from `requests`."""
+        last_at = last_id = None
+        while True:
+            q = "ordering(updated,id)"
+            if last_at:
+                from urllib.parse import quote
+
+                at = quote(last_at, safe="")
+                q = f"or(gt(updated,{at}),and(eq(updated,{at}),gt(id,{quote(last_id, safe='')})))&{q}"
+            r = session.get(f"{args.sandbox_url}/requests?{q}&limit={PAGE}&offset=0", timeout=60)
+            r.raise_for_status()
+            items = r.json()
+            if not items:
+                return
+            yield items
+            last_at, last_id = items[-1]["updated"], items[-1]["id"]
+            if len(items) < PAGE:
+                return
+
+    def raw_values(pk, fields_, payload):
+        from datetime import UTC
+
+        out = []
+        for f in fields:
+            a = f.attname
+            if a == "id":
+                v = pk
+            elif a == "payload":
+                v = json.dumps(payload)
+            elif a == "payload_hash":
+                v = ""
+            elif a == "synced_at":
+                v = None
+            else:
+                v = fields_.get(a, f.get_default())
+            if v is not None:
+                if f.get_internal_type() == "JSONField" and a != "payload":
+                    v = json.dumps(v)
+                elif vendor == "sqlite" and f.get_internal_type() == "DateTimeField":
+                    v = str(v.astimezone(UTC).replace(tzinfo=None))
+            out.append(v)
+        return out
+
+    def now_or_default(vals):
+        # synced_at is NOT NULL: the raw script stamps it too
+        import datetime as _dt
+
+        idx = [f.attname for f in fields].index("synced_at")
+        stamp = _dt.datetime.now(_dt.UTC)
+        stamp = str(stamp.replace(tzinfo=None)) if vendor == "sqlite" else stamp
+        for v in vals:
+            v[idx] = stamp
+        return vals
+
+    cols = ",".join(f'"{c}"' for c in columns)
+    updates = ",".join(f'"{c}"=excluded."{c}"' for c in columns if c != "id")
+
+    def raw_upsert(rows):
+        vals = now_or_default([raw_values(pk, f_, p) for pk, f_, p in rows])
+        raw = connection.connection
+        if vendor == "sqlite":
+            marks = ",".join("?" * len(columns))
+            raw.executemany(
+                f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}',
+                vals,
+            )
+        else:
+            with raw.cursor() as cur:
+                cur.execute(
+                    f'CREATE TEMP TABLE IF NOT EXISTS "_raw_{table}" (LIKE "{table}" INCLUDING DEFAULTS)'
+                )
+                with cur.copy(f'COPY "_raw_{table}" ({cols}) FROM STDIN') as copy:
+                    for v in vals:
+                        copy.write_row(v)
+                cur.execute(
+                    f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "_raw_{table}" '
+                    f"ON CONFLICT (id) DO UPDATE SET {updates}"
+                )
+                cur.execute(f'TRUNCATE "_raw_{table}"')
+
+    def empty_table():
+        with transaction.atomic():
+            model.objects.all().delete()
+        connection.close()
+
+    # Fetch once for (a): the same mapped rows for both writers.
+    t = time.perf_counter()
+    pages = [[(p["id"], map_request(p), p) for p in items] for items in fetch_pages()]
+    n = sum(len(p) for p in pages)
+    log(f"fetched and mapped {n} requests in {time.perf_counter() - t:.1f}s")
+
+    def timed(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    def write_ours():
+        for rows in pages:
+            with transaction.atomic():
+                upsert_rows(model, rows)
+
+    def write_raw():
+        for rows in pages:
+            with transaction.atomic():
+                raw_upsert(rows)
+
+    def backfill_ours():
+        run = run_stream("requests", backfill=True, page_size=PAGE)
+        assert run.status == "succeeded", run.error
+        assert run.created + run.updated + run.unchanged == n, (run.created, run.updated, run.unchanged, n)
+
+    def backfill_raw():
+        for items in fetch_pages():
+            with transaction.atomic():
+                raw_upsert([(p["id"], map_request(p), p) for p in items])
+
+    best = {k: float("inf") for k in ("a_raw", "a_ours", "b_raw", "b_ours", "c_raw", "c_ours")}
+    for i in range(args.repeat):
+        for key, fn, fresh in (
+            ("a_raw", write_raw, True),
+            ("a_ours", write_ours, True),
+            ("b_raw", backfill_raw, True),
+            ("b_ours", backfill_ours, True),
+            ("c_raw", write_raw, False),  # table full from b_ours: raw rewrites every row
+            ("c_ours", write_ours, False),  # ours finds every row unchanged
+        ):
+            if fresh:
+                empty_table()
+            seconds = timed(fn)
+            best[key] = min(best[key], seconds)
+            log(f"round {i + 1}: {key} {seconds:.2f}s ({n / seconds:.0f} rows/s)")
+        if key == "c_ours":
+            assert model.objects.count() == n
+    rate = {k: n / v for k, v in best.items()}
+    result = {
+        "rows": n,
+        **{k: rate[k] for k in rate},
+        "a_ratio": rate["a_ours"] / rate["a_raw"],
+        "b_ratio": rate["b_ours"] / rate["b_raw"],
+        "c_ratio": rate["c_ours"] / rate["c_raw"],
+    }
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
