@@ -24,7 +24,8 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from channelhub.admin import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
-from fulfillment.choices import RequestStatus, TierConfigRequestStatus
+from fulfillment.choices import ParamType, RequestStatus, TierConfigRequestStatus
+from fulfillment.mappers import SECRET_MASK
 from fulfillment.models import (
     Asset,
     Conversation,
@@ -38,6 +39,26 @@ from fulfillment.models import (
     TierConfig,
     TierConfigRequest,
 )
+
+SECRET_PARAM_TYPES = frozenset(ParamType.SECRET_TYPES)
+
+
+def redact_secrets(value):
+    """A copy of an upstream payload with password parameter values masked.
+
+    The raw payload section must not undo the masking of the params table.
+    """
+    if isinstance(value, list):
+        return [redact_secrets(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    redacted = {k: redact_secrets(v) for k, v in value.items()}
+    if redacted.get("type") in SECRET_PARAM_TYPES:
+        for key in ("value", "structured_value"):
+            if redacted.get(key):
+                redacted[key] = SECRET_MASK
+    return redacted
+
 
 TIER_LABELS = (("customer", "Customer"), ("tier1", "Tier 1 (reseller)"), ("tier2", "Tier 2 (reseller)"))
 
@@ -179,7 +200,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def raw_payload(self, obj):
         return format_html(
             '<details class="ch-raw"><summary>Show upstream JSON</summary><pre>{}</pre></details>',
-            pretty_json(obj.payload),
+            pretty_json(redact_secrets(obj.payload)),
         )
 
     def detail_context(self, request, obj) -> dict:
@@ -192,7 +213,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             context["obj"] = obj
             if hasattr(obj, "status"):
                 context["status_badge"] = self.status_pill(obj)
-            context["payload_json"] = pretty_json(obj.payload)
+            context["payload_json"] = pretty_json(redact_secrets(obj.payload))
         return super().render_change_form(
             request, context, add=add, change=change, form_url=form_url, obj=obj
         )
@@ -347,7 +368,7 @@ class FulfillmentRequestAdmin(MirrorAdmin):
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    prefix_search = ("id", "asset_id")
+    prefix_search = ("id", "asset__id")
     exact_search = {
         "asset_external_id": "as is",
         "asset_external_uid": "as is",
@@ -449,7 +470,7 @@ class TierConfigAdmin(MirrorAdmin):
     )
     list_filter = ("status", "tier_level", "connection_type", ProductFilter, MarketplaceFilter)
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    prefix_search = ("id", "account_id")
+    prefix_search = ("id", "account__id")
     exact_search = {"account_external_id": "as is"}
     changelist_defer = ("payload", "params", "template_html")
     paginator = BoundedCountPaginator
@@ -505,7 +526,7 @@ class TierConfigRequestAdmin(MirrorAdmin):
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    prefix_search = ("id", "configuration_id", "account_id")
+    prefix_search = ("id", "configuration__id", "account__id")
     exact_search = {"account_external_id": "as is"}
     changelist_defer = (
         "payload",
@@ -566,7 +587,7 @@ class ConversationMessageAdmin(MirrorAdmin):
     list_display = ("id", "conversation_instance", "type", "creator_name", "excerpt", "created")
     list_filter = ("type", ("created", admin.DateFieldListFilter))
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    prefix_search = ("id", "conversation_id")
+    prefix_search = ("id", "conversation__id")
     exact_search = {"conversation__instance_id": "upper"}
     list_select_related = ("conversation",)
     changelist_defer = ("payload", "text_html", "conversation__payload")

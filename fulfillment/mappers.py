@@ -31,6 +31,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from channelhub.markdown import render_markdown
+from fulfillment.choices import ParamType
 
 __all__ = [
     "map_asset",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 SECRET_MASK = "••••••••"
-_SECRET_TYPES = frozenset({"password"})
+_SECRET_TYPES = frozenset(ParamType.SECRET_TYPES)
 _TIER_KEYS = ("customer", "tier1", "tier2")
 _EMPTY: dict = {}
 
