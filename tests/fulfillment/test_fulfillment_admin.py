@@ -351,3 +351,28 @@ def test_bounded_count_paginator_caps_the_count(db):
     assert SmallCap(queryset.filter(status="pending"), 2).count == 5
     assert SmallCap(queryset.filter(status="failed"), 2).count == 0
     assert BoundedCountPaginator(queryset, 2).count == 7
+
+
+def test_unfiltered_count_uses_the_planner_estimate_on_postgresql(db, monkeypatch):
+    monkeypatch.setattr(BoundedCountPaginator, "_planner_estimate", staticmethod(lambda queryset: 1_000_000))
+    FulfillmentRequestFactory.create_batch(2)
+    queryset = FulfillmentRequest.objects.order_by("-created")
+    expected = 1_000_000 if connection.vendor == "postgresql" else 2
+    assert BoundedCountPaginator(queryset, 50).count == expected
+    assert BoundedCountPaginator(queryset.filter(status="pending"), 50).count == 2  # filtered: bounded count
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_class statistics are PostgreSQL's")
+def test_planner_estimate_reads_pg_class(db):
+    FulfillmentRequestFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE fulfillment_fulfillmentrequest")
+    assert BoundedCountPaginator._planner_estimate(FulfillmentRequest.objects.all()) == 3
+
+
+def test_sync_run_filters(admin_user_client, mirror):
+    SyncRun.objects.create(stream="connect.assets", status=SyncRunStatus.SUCCEEDED)
+    html = _html(admin_user_client.get(_changelist(SyncRun), {"stream": "connect.requests"}))
+    assert "Upstream rejected the page" in html
+    html = _html(admin_user_client.get(_changelist(SyncRun), {"status__exact": "succeeded"}))
+    assert "Upstream rejected the page" not in html and "connect.assets" in html
