@@ -294,9 +294,13 @@ def test_request_changelist_filters_and_search(admin_user_client, mirror):
     assert mirror["request"].pk in html and other.pk not in html
     html = _html(admin_user_client.get(url, {"q": "pr-1895-0864"}))
     assert mirror["request"].pk in html and other.pk not in html
-    # filter choices come from the small tables
+    # filter choices come from the small tables, and the assignees from their index
+    FulfillmentRequestFactory(assignee={"id": "UR-000-000-002", "name": "Alice Able", "email": ""})
     html = _html(admin_user_client.get(url))
     assert "My Product (PRD-276-377-545)" in html and "Demo Marketplace (MP-91673)" in html
+    alice, marc = html.index("assignee=UR-000-000-002"), html.index("assignee=UR-841-574-187")
+    assert alice < marc  # ordered by name
+    assert html.count("assignee=UR-841-574-187") == 1  # distinct
 
 
 def test_asset_changelist_search_by_external_uid(admin_user_client, mirror):
