@@ -1,0 +1,77 @@
+"""Small helpers shared by the sandbox core and its upstream modules: errors, JSON responses,
+clock and id generation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from werkzeug.wrappers import Response
+
+JSON = "application/json"
+
+# Fixed epoch of the seeded world: every seeded timestamp is EPOCH + a seeded offset, never the
+# wall clock, so one seed always gives byte-identical state. Live changes use the wall clock.
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class ApiError(Exception):
+    """An error answered as `{"error_code": ..., "errors": [...]}` (Connect's error body)."""
+
+    def __init__(self, status: int, code: str, message: str | list[str], headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.messages = [message] if isinstance(message, str) else list(message)
+        self.headers = headers or {}
+
+    def response(self) -> Response:
+        return json_response({"error_code": self.code, "errors": self.messages}, self.status, self.headers)
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(404, "NTF_001", f"{what} {ident} not found.")
+
+
+def bad_request(message: str, code: str = "VAL_001") -> ApiError:
+    return ApiError(400, code, message)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def dumps(obj) -> str:
+    return _ENCODER.encode(obj)
+
+
+def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:
+    return raw_json_response(dumps(obj), status, headers)
+
+
+def raw_json_response(text: str, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(text.encode(), status=status, content_type=JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def iso(dt: datetime) -> str:
+    """Connect's timestamp format: second precision, explicit +00:00."""
+    return dt.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def now_iso() -> str:
+    return iso(datetime.now(UTC))
+
+
+def at(seconds: float) -> str:
+    """A seeded timestamp: the epoch plus an offset in seconds."""
+    return iso(EPOCH + timedelta(seconds=int(seconds)))
+
+
+def digits(rng, n: int) -> str:
+    return f"{rng.randrange(10**n):0{n}d}"
+
+
+def id_groups(rng, *sizes: int) -> str:
+    return "-".join(digits(rng, n) for n in sizes)

@@ -1,0 +1,165 @@
+"""SandboxServer: the sandbox app on a threaded werkzeug server, in a background thread.
+
+    with SandboxServer(state_path="var/sandbox.sqlite3", seed=1, scale=50).start() as sandbox:
+        sandbox.connect_url   # http://127.0.0.1:PORT/public/v1
+
+`live=True` also runs a tick of upstream life every `tick_interval` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from .app import SandboxApp
+
+log = logging.getLogger("channelhub.sandbox")
+
+
+def default_modules():
+    from .connect import ConnectModule
+
+    return [ConnectModule()]
+
+
+class _Handler(WSGIRequestHandler):
+    log_requests = False
+
+    def run_wsgi(self):
+        super().run_wsgi()
+        if getattr(self, "environ", {}).get("sandbox.aborted"):
+            self.close_connection = True
+
+    def handle(self):
+        try:
+            super().handle()
+        except OSError:
+            if not getattr(self, "environ", {}).get("sandbox.aborted"):
+                raise
+
+    def log_request(self, code="-", size="-"):
+        if self.log_requests:
+            super().log_request(code, size)
+
+    def log_error(self, *args):
+        pass
+
+
+class _Server(ThreadedWSGIServer):
+    daemon_threads = True
+
+    def log(self, type, message, *args):  # noqa: A002 - werkzeug's signature
+        if "ConnectionAbort" in str(message):
+            return
+        super().log(type, message, *args)
+
+    def handle_error(self, request, client_address):
+        log.debug("connection error from %s", client_address, exc_info=True)
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        *,
+        state_path,
+        seed=1,
+        scale=50,
+        host="127.0.0.1",
+        port=0,
+        live=False,
+        tick_interval=5.0,
+        reset=False,
+        fault_rate=0.0,
+        log_requests=False,
+        modules=None,
+    ):
+        self.state_path = Path(state_path)
+        self.host = host
+        self.port = port
+        self.live = live
+        self.tick_interval = tick_interval
+        self.reset_on_start = reset
+        self.log_requests = log_requests
+        self.app = SandboxApp(
+            state_path=self.state_path,
+            modules=modules if modules is not None else default_modules(),
+            seed=seed,
+            scale=scale,
+            fault_rate=fault_rate,
+        )
+        self._server = None
+        self._thread = None
+        self._ticker = None
+        self._stop = threading.Event()
+
+    @property
+    def seed(self):
+        return self.app.seed
+
+    @property
+    def scale(self):
+        return self.app.scale
+
+    def start(self):
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        self.app.open(reset=self.reset_on_start)
+        handler = type("Handler", (_Handler,), {"log_requests": self.log_requests})
+        self._server = _Server(self.host, self.port, self.app, handler=handler)
+        self.port = self._server.server_port
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-server", daemon=True)
+        self._thread.start()
+        if self.live:
+            self._ticker = threading.Thread(target=self._tick_loop, name="sandbox-ticker", daemon=True)
+            self._ticker.start()
+        return self
+
+    def _tick_loop(self):
+        while not self._stop.wait(self.tick_interval):
+            try:
+                result = self.app.tick()
+                log.info("tick %s", result.get("tick"))
+            except Exception:  # noqa: BLE001 - life goes on
+                log.exception("sandbox tick failed")
+
+    @property
+    def url(self):
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
+        return f"http://{host}:{self.port}"
+
+    @property
+    def connect_url(self):
+        return self.url + "/public/v1"
+
+    def serve_forever(self):
+        """Serve in the calling thread (the management command); Ctrl-C stops."""
+        self.start()
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        finally:
+            self.stop()
+
+    def stop(self):
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+        if self._ticker is not None:
+            self._ticker.join(5)
+            self._ticker = None
+
+    def __enter__(self):
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
