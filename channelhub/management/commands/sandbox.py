@@ -1,0 +1,75 @@
+"""python manage.py sandbox: serve the fake upstreams (Connect at /public/v1) on one port.
+
+The state lives in its own SQLite file (default var/sandbox.sqlite3), seeded on first start (or
+with --reset) and kept across restarts. Ctrl-C stops cleanly.
+"""
+
+import logging
+import signal
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from channelhub.sandbox.server import SandboxServer
+
+
+class Command(BaseCommand):
+    help = "Run the sandbox upstreams (fake CloudBlue Connect) with their own SQLite state."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8100)
+        parser.add_argument("--seed", type=int, default=1, help="seed of the generated world")
+        parser.add_argument("--scale", type=int, default=50, help="number of fulfillment requests to seed")
+        parser.add_argument(
+            "--live", action="store_true", help="simulate upstream life (a tick every interval)"
+        )
+        parser.add_argument(
+            "--tick-interval", type=float, default=5.0, help="seconds between ticks with --live"
+        )
+        parser.add_argument(
+            "--fault-rate", type=float, default=0.0, help="share of requests that get a random fault"
+        )
+        parser.add_argument("--reset", action="store_true", help="re-seed the state even if it exists")
+        parser.add_argument("--state", default=str(settings.BASE_DIR / "var" / "sandbox.sqlite3"))
+        parser.add_argument("--log-requests", action="store_true", help="print one line per request")
+
+    def handle(self, *args, **options):
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        server = SandboxServer(
+            state_path=options["state"],
+            seed=options["seed"],
+            scale=options["scale"],
+            host=options["host"],
+            port=options["port"],
+            live=options["live"],
+            tick_interval=options["tick_interval"],
+            reset=options["reset"],
+            fault_rate=options["fault_rate"],
+            log_requests=options["log_requests"],
+        )
+        self.stdout.write(
+            f"sandbox state: {options['state']} (seeding if new, this may take a while at scale)"
+        )
+        signal.signal(signal.SIGTERM, _interrupt)
+        server.start()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"sandbox up: {server.url}\n"
+                f"  Connect:  {server.connect_url}  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+                " any non-empty key works)\n"
+                f"  control:  {server.url}/_sandbox/state | /reset | /faults | /tick | /log\n"
+                f"  seed={options['seed']} scale={options['scale']} live={options['live']}"
+                f" fault_rate={options['fault_rate']}\nCtrl-C stops."
+            )
+        )
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            self.stdout.write("\nstopping sandbox...")
+        finally:
+            server.stop()
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt
