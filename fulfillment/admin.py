@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from channelhub.admin import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
-from fulfillment.choices import ParamType, RequestStatus, TierConfigRequestStatus
+from fulfillment.choices import AssetStatus, ParamType, RequestStatus, TierConfigRequestStatus
 from fulfillment.mappers import SECRET_MASK
 from fulfillment.models import (
     Asset,
@@ -255,6 +255,11 @@ def _admin_url(model, pk) -> str:
     return reverse(f"admin:fulfillment_{model._meta.model_name}_change", args=[pk])
 
 
+def _status_badge_for(choices, status: str):
+    """A badge labelled from a choices class; an unknown upstream status shows as it is."""
+    return status_badge(status, choices(status).label if status in choices.values else status)
+
+
 def _tier_cards(tiers: dict) -> list[dict]:
     return [{"label": label, **tiers[key]} for key, label in TIER_LABELS if tiers.get(key)]
 
@@ -442,7 +447,7 @@ class FulfillmentRequestAdmin(MirrorAdmin):
         return {
             "asset": asset,
             # The mirrored asset is at least as fresh as the copy inside the request.
-            "asset_status_badge": status_badge(asset.status if asset else obj.asset_status),
+            "asset_status_badge": _status_badge_for(AssetStatus, asset.status if asset else obj.asset_status),
             "asset_url": _admin_url(Asset, obj.asset_id) if obj.asset_id else "",
             "tier_cards": _tier_cards(obj.tiers or {}),
             "thread": messages,
