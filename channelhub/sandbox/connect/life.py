@@ -133,7 +133,13 @@ def new_purchase(session, rng, when: str, status: str = "pending") -> dict:
 
 def new_followup(session, rng, when: str) -> dict | None:
     """change/suspend/resume/cancel on an asset that has no open request."""
-    candidates = _random_docs(session, "assets", 5, rng, "status IN ('active', 'suspended')")
+    wanted = "suspended" if rng.random() < 0.35 else "active"
+    no_open = (
+        " AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.asset_id = assets.id AND r.status IN"
+        " ('draft','tiers_setup','pending','inquiring','scheduled','revoking'))"
+    )
+    candidates = _random_docs(session, "assets", 3, rng, "status = ?" + no_open, (wanted,))
+    candidates += _random_docs(session, "assets", 3, rng, "status IN ('active', 'suspended')" + no_open)
     for asset in candidates:
         open_count = session.scalar(
             "SELECT COUNT(*) FROM requests WHERE asset_id = ? AND status IN ('draft','tiers_setup','pending',"
@@ -143,9 +149,9 @@ def new_followup(session, rng, when: str) -> dict | None:
         if open_count:
             continue
         if asset["status"] == "active":
-            kind = rng.choices(["change", "suspend", "cancel"], [70, 20, 10])[0]
+            kind = rng.choices(["change", "suspend", "cancel"], [55, 25, 20])[0]
         else:
-            kind = rng.choices(["resume", "cancel"], [80, 20])[0]
+            kind = rng.choices(["resume", "cancel"], [70, 30])[0]
         n = session.scalar("SELECT COUNT(*) FROM requests WHERE asset_id = ?", (asset["id"],)) or 0
         rid = f"PR-{asset['id'][3:]}-{n + 1:03d}"
         while session.get_raw("requests", rid) is not None:
