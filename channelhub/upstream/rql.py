@@ -11,15 +11,24 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import quote
 
+_SPECIAL = frozenset(",()&|=<>\"' ")
+
 
 def value(v) -> str:
+    """One RQL value. A value holding RQL punctuation is double-quoted (single-quoted if it
+    holds a double quote): servers unquote the whole query string before parsing it, so
+    percent-encoding alone would not keep a `,` or `)` from being read as syntax."""
     if v is None:
         return "null()"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, datetime):
         v = v.isoformat()
-    return quote(str(v), safe="-_.~*")
+    text = str(v)
+    if _SPECIAL.intersection(text):
+        q = "'" if '"' in text else '"'
+        text = f"{q}{text}{q}"
+    return quote(text, safe="-_.~*")
 
 
 def eq(prop: str, v) -> str:

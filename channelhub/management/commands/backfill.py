@@ -24,6 +24,7 @@ class Command(StreamCommand):
         )
 
     def handle(self, *args, stream, since, until, page_size, **options):
+        self.verbosity = options["verbosity"]
         self.check_streams([stream])
         since_dt = parse_date(since, option="--since") if since else None
         until_dt = parse_date(until, option="--until") if until else None

@@ -22,8 +22,10 @@ class Command(StreamCommand):
             "--page-size", type=int, default=None, help="objects per upstream page (max 1000)"
         )
 
-    def handle(self, *args, streams, all, list, page_size, **options):
-        if list:
+    def handle(self, *args, streams, page_size, **options):
+        self.verbosity = options["verbosity"]
+        all_, list_ = options["all"], options["list"]
+        if list_:
             for stream in registry.all_streams().values():
                 configured = "" if stream.is_configured() else "  (not configured)"
                 every = stream.schedule_words or f"every {stream.schedule_minutes} min"
@@ -31,13 +33,13 @@ class Command(StreamCommand):
                     f"{stream.name:24} {stream.upstream:8} {every:18} {stream.description}{configured}"
                 )
             return
-        if all and streams:
+        if all_ and streams:
             raise CommandError("give stream names or --all, not both")
-        if not all and not streams:
+        if not all_ and not streams:
             raise CommandError("name the streams to sync, or --all (see --list)")
         if page_size is not None and not 1 <= page_size <= 1000:
             raise CommandError("--page-size must be between 1 and 1000")
-        names = list(registry.all_streams()) if all else self.check_streams(streams)
+        names = list(registry.all_streams()) if all_ else self.check_streams(streams)
 
         skipped_upstreams = set()
         ok = True
