@@ -113,6 +113,22 @@ def build_world(rng: random.Random, scale: int) -> dict:
                     "events": {"created": {"at": t0}, "updated": {"at": t0}},
                 }
             )
+            by = {"id": USERS[2][0], "name": USERS[2][1]}
+            items[-1]["params"] = [
+                {
+                    "id": "plan_id",
+                    "title": "Plan identifier",
+                    "description": "Plan identifier at the vendor",
+                    "type": "text",
+                    "scope": "item",
+                    "phase": "configuration",
+                    "value": f"plan-{p + 1}-{i + 1}",
+                    "hint": "Plan identifier",
+                    "placeholder": "plan-id",
+                    "constraints": {"required": False, "hidden": False, "unique": False, "shared": None},
+                    "events": {"created": {"at": t0, "by": by}, "updated": {"at": t0, "by": by}},
+                }
+            ]
         params = [
             _pdef("admin_email", "Administrator email", "email", "ordering", True),
             _pdef("phone", "Contact phone", "phone", "ordering", False),
@@ -231,6 +247,19 @@ PRODUCT_KINDS = "Business Enterprise Storage Pro Cloud Backup Suite Mail".split(
 
 
 def _pdef(ident, title, kind, phase, required, *, scope="asset", choices=None, hidden=False):
+    constraints = {
+        "required": required,
+        "hidden": hidden,
+        "unique": False,
+        "reconciliation": False,
+        "meta": {},
+    }
+    if kind == "password":
+        constraints.update({"min_length": 8, "max_length": 100})
+    elif kind in ("text", "email", "domain", "url"):
+        constraints.update({"placeholder": f"Enter the {title.lower()}", "hint": title})
+    elif kind in ("address", "phone"):
+        constraints["default"] = {"country": None}
     pdef = {
         "id": ident,
         "name": ident,
@@ -239,10 +268,12 @@ def _pdef(ident, title, kind, phase, required, *, scope="asset", choices=None, h
         "type": kind,
         "scope": scope,
         "phase": phase,
-        "constraints": {"required": required, "hidden": hidden, "unique": False},
+        "constraints": constraints,
     }
     if choices:
         pdef["value_choices"] = [{"label": c.title(), "value": c} for c in choices]
+        pdef["value_choices"][0]["default"] = True
+        constraints["meta"] = {"choices": pdef["value_choices"]}
     return pdef
 
 
@@ -338,7 +369,7 @@ def seed(session, seed: int, scale: int) -> dict:
     plans = _plans(rng, scale)
     request_rows, asset_rows, conv_rows, message_rows = [], [], [], []
     counts = {"requests": 0, "assets": 0}
-    for plan in plans:
+    for plan_index, plan in enumerate(plans):
         product = products[rng.randrange(len(products) - (1 if len(products) > 4 else 0))]
         customer = rng.choice(customers)
         market = world["marketplaces"][rng.randrange(len(world["marketplaces"]))]
@@ -346,7 +377,7 @@ def seed(session, seed: int, scale: int) -> dict:
         asset_id = shapes.new_id(rng, "AS", (4, 4, 4), taken)
         ext_id, ext_uid = str(rng.randint(1000000, 9999999)), shapes.uuid(rng)
         tiers = tiers_of(customer)
-        migration = rng.random() < 0.04
+        migration = rng.random() < 0.04 or plan_index == 3
         created = rng.uniform(0, SPAN)
         quantities = {product["items"][0]["id"]: rng.randint(1, 50)}
         if len(product["items"]) > 1 and rng.random() < 0.5:
@@ -580,12 +611,15 @@ def seed(session, seed: int, scale: int) -> dict:
                 for p in cfg["product"]["params"]
                 if p["scope"] == scope
             ]
-            events = {}
-            if status in ("approved",):
-                events["approved"] = {
-                    "at": at(t_updated),
-                    "by": {"id": users[0]["id"], "name": users[0]["name"]},
-                }
+            by = {"id": users[0]["id"], "name": users[0]["name"]}
+            events = {"updated": {"at": at(t_updated), "by": by}}
+            if status == "approved":
+                events["approved"] = {"at": at(t_updated), "by": by}
+            if status in ("approved", "pending") and (
+                rng.random() < 0.5 or len(tcr_rows) + len(tcr_docs) < 3
+            ):
+                events["inquired"] = {"at": at(t_created + 60)}  # it went through an inquiry
+                events["pended"] = {"at": at(t_created + 120)}
             if status == "inquiring":
                 events["inquired"] = {"at": at(t_updated)}
             open_now = status in shapes.OPEN_TCR_STATUSES

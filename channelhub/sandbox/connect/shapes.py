@@ -227,7 +227,7 @@ def asset_items(product: dict, quantities: dict, old: dict | None = None) -> lis
             "display_name": item["display_name"],
             "period": item["period"],
             "item_type": item["item_type"],
-            "params": [],
+            "params": item.get("params", []),
         }
         for item in product["items"]
     ]
