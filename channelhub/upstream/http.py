@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -215,8 +216,8 @@ class UpstreamSession:
         if content and response.status_code != 204:
             try:
                 # Parsed once here and kept: callers read `response.data`.
-                response.data = response.json()
-            except ValueError:
+                response.data = orjson.loads(content)
+            except orjson.JSONDecodeError:
                 raise UpstreamBadResponse(
                     "body is not JSON",
                     upstream=self.upstream,
