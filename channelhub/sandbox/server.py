@@ -136,7 +136,8 @@ class SandboxServer:
 
     def serve_forever(self):
         """Serve in the calling thread (the management command); Ctrl-C stops."""
-        self.start()
+        if self._server is None:
+            self.start()
         try:
             while self._thread.is_alive():
                 self._thread.join(0.5)

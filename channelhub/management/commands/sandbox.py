@@ -52,6 +52,7 @@ class Command(BaseCommand):
             f"sandbox state: {options['state']} (seeding if new, this may take a while at scale)"
         )
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
         server.start()
         self.stdout.write(
             self.style.SUCCESS(
