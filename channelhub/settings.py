@@ -5,6 +5,7 @@ development setup on SQLite; `DJANGO_ENV=production` switches on the hardening t
 `manage.py check --deploy` asks for.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -86,7 +87,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-    _db.setdefault("TEST", {})["NAME"] = env.str("TEST_SQLITE_NAME", default=str(VAR_DIR / "test.sqlite3"))
+    # Tests use a file (threads in the lock tests need real concurrent connections), one per
+    # test process so two suites running at once on one machine do not share it.
+    _db.setdefault("TEST", {})["NAME"] = env.str(
+        "TEST_SQLITE_NAME", default=str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
+    )
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)
