@@ -27,8 +27,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tick-interval", type=float, default=5.0, help="seconds between upstream events"
         )
+        parser.add_argument(
+            "--sandbox-state", default=None, help="the sandbox's state file (default var/sandbox.sqlite3)"
+        )
 
-    def handle(self, *args, web, sandbox_port, scale, tick_interval, **options):
+    def handle(self, *args, web, sandbox_port, scale, tick_interval, sandbox_state, **options):
+        # Ctrl-C, and a SIGTERM from a supervisor, both stop the whole group (a shell that
+        # started us in the background may have left SIGINT ignored: take it back).
+        signal.signal(signal.SIGINT, _interrupt)
+        signal.signal(signal.SIGTERM, _interrupt)
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         env = dict(os.environ)
         procs = []
@@ -41,7 +48,8 @@ class Command(BaseCommand):
             "sandbox",
             manage
             + ["sandbox", "--port", str(sandbox_port), "--scale", str(scale), "--live"]
-            + ["--tick-interval", str(tick_interval)],
+            + ["--tick-interval", str(tick_interval)]
+            + (["--state", sandbox_state] if sandbox_state else []),
         )
         if not _wait_for(f"http://127.0.0.1:{sandbox_port}/_sandbox/state", seconds=120):
             _stop(procs)
@@ -79,13 +87,19 @@ def _wait_for(url: str, *, seconds: float) -> bool:
     return False
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def _stop(procs) -> None:
+    """SIGTERM each child's process group (the cluster's workers too), then SIGKILL stragglers."""
     for _, proc in procs:
         if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
     for _, proc in procs:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
