@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 # The demo points the Connect client at the sandbox started by `run_demo`.
 DEMO_ENV := CONNECT_API_URL=http://127.0.0.1:8100/public/v1 CONNECT_API_KEY="ApiKey SU-000-000-000:sandbox"
 
-.PHONY: run test venv lint format bench clean
+.PHONY: run test venv chromium lint format bench clean
 
 venv: $(STAMP)
 
@@ -26,8 +26,13 @@ run: venv
 	$(DEMO_ENV) $(PY) manage.py ensure_admin
 	$(DEMO_ENV) $(PY) manage.py run_demo
 
-test: venv
+test: venv chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; Playwright
+# never downloads a browser of its own. Every machine (CI too) runs as root, so apt works.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -6,6 +6,7 @@ development setup on SQLite; `DJANGO_ENV=production` switches on the hardening t
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "fulfillment",
     "usage",
     "inventory",
+    "axes",  # login security: see "login security" below
 ]
 
 MIDDLEWARE = [
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # keep last: turns a lockout into a 429 page
 ]
 
 ROOT_URLCONF = "channelhub.urls"
@@ -112,6 +115,24 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+
+# --- login security (django-axes) --------------------------------------------------------
+# Failed logins are counted per username + client IP. After LOGIN_FAILURE_LIMIT failures that
+# pair is locked out for LOGIN_COOLOFF_MINUTES, even with the right password (each attempt
+# during the lockout starts the cool-off again); a successful login below the limit resets the
+# count. Every failure is logged by axes (logger `axes`, WARNING: username, IP, user agent,
+# path; never the password) and kept as an "Access attempt" row in the admin.
+# Operators unlock a user with `manage.py axes_reset_username USER` (README, Troubleshooting).
+# Axes needs the request in `authenticate()`: tests log in with `client.force_login(user)`
+# (or `client.login(request=HttpRequest(), ...)`), never a bare `client.login(...)`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 
 # --- upstreams ---------------------------------------------------------------------------
 # An upstream whose URL is empty is "not configured": its streams are skipped, saying so.
