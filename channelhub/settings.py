@@ -133,6 +133,8 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# Log who and from where (axes masks both by default); the password is always masked.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # --- upstreams ---------------------------------------------------------------------------
 # An upstream whose URL is empty is "not configured": its streams are skipped, saying so.
