@@ -92,6 +92,7 @@ class SyncRun(models.Model):
     class Meta:
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started")]
+        permissions = [("run_sync", "Can start a sync run from the back office")]
 
     def __str__(self):
         return f"{self.stream} #{self.pk} ({self.status})"
@@ -101,3 +102,18 @@ class SyncRun(models.Model):
         if self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+# The outbox and the audit trail live in channelhub.actions; Django finds models here.
+from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction  # noqa: E402
+
+__all__ = [
+    "MirroredModel",
+    "SyncTrigger",
+    "SyncRunStatus",
+    "StreamState",
+    "SyncRun",
+    "ActionStatus",
+    "AuditEvent",
+    "UpstreamAction",
+]

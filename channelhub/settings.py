@@ -96,6 +96,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "TEST_SQLITE_NAME", default=str(VAR_DIR / f"test-{os.getpid()}.sqlite3")
     )
 else:
+    # One test database per test process here too, so concurrent suites do not drop each other's.
+    _db.setdefault("TEST", {})["NAME"] = env.str(
+        "TEST_DATABASE_NAME", default=f"test_{_db['NAME']}_{os.getpid()}"
+    )
     _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)
 
@@ -191,3 +195,10 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- the outbox (staff actions sent upstream) -------------------------------------------
+ACTION_MAX_ATTEMPTS = env.int("ACTION_MAX_ATTEMPTS", default=8)  # retryable failures before "failed"
+ACTION_RETRY_BACKOFF = env.float("ACTION_RETRY_BACKOFF", default=30.0)  # seconds, doubles per attempt
+ACTION_SENDING_TIMEOUT = env.int(
+    "ACTION_SENDING_TIMEOUT", default=600
+)  # a 'sending' older than this was lost

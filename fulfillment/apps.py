@@ -6,3 +6,6 @@ class FulfillmentConfig(AppConfig):
 
     name = "fulfillment"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import executors  # noqa: F401  - registers the Connect action executors

@@ -161,6 +161,9 @@ def _display_value(param_type: str, value, structured) -> str:
     return ""
 
 
+MIGRATION_PARAM = "migration_info"
+
+
 def map_params(params) -> list[dict]:
     """Connect params -> the admin's param rows (see the module docstring)."""
     rows = []
@@ -456,9 +459,18 @@ def map_request(payload: dict) -> dict:
         "params": map_params(asset.get("params")),
         "tiers": map_tiers(tiers),
         "configuration_params": map_params(_obj(asset.get("configuration")).get("params")),
+        "is_migration": needs_migration(asset),
         "created": _created(payload),
         "updated": _updated(payload),
     }
+
+
+def needs_migration(asset: dict) -> bool:
+    """The SDK's `needs_migration()`: the asset has a non-empty `migration_info` parameter."""
+    for param in _list(asset.get("params")):
+        if isinstance(param, dict) and param.get("id") == MIGRATION_PARAM:
+            return bool(param.get("value") or param.get("structured_value"))
+    return False
 
 
 def _template_columns(template) -> dict:

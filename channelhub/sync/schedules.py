@@ -14,6 +14,12 @@ from . import registry
 
 PREFIX = "sync:"
 
+# Schedules that are not streams: (name, func, minutes, in words).
+FIXED = [
+    # Every minute: send actions whose retry time has come, and any whose enqueue was lost.
+    ("outbox:send-due", "channelhub.actions.tasks.send_due_actions_task", 1),
+]
+
 
 def setup_schedules() -> list[tuple[str, str]]:
     """Create or update every stream's schedule; remove schedules of streams that are gone.
@@ -32,21 +38,36 @@ def setup_schedules() -> list[tuple[str, str]]:
             "minutes": stream.schedule_minutes,
             "repeats": -1,
         }
-        existing = Schedule.objects.filter(name=name).first()
-        if existing is None:
-            # First run right away, so a fresh install fills its mirror within a minute.
-            Schedule.objects.create(name=name, next_run=timezone.now(), **defaults)
-            result.append((name, "created"))
-            continue
-        changed = [k for k, v in defaults.items() if getattr(existing, k) != v]
-        if changed:
-            for k in changed:
-                setattr(existing, k, defaults[k])
-            existing.save(update_fields=changed)
-            result.append((name, "updated"))
-        else:
-            result.append((name, "unchanged"))
-    for stale in Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=wanted):
+        result.append((name, _upsert(name, defaults)))
+    for name, func, minutes in FIXED:
+        wanted.add(name)
+        defaults = {
+            "func": func,
+            "args": None,
+            "schedule_type": Schedule.MINUTES,
+            "minutes": minutes,
+            "repeats": -1,
+        }
+        result.append((name, _upsert(name, defaults)))
+    managed = Schedule.objects.filter(name__startswith=PREFIX) | Schedule.objects.filter(
+        name__startswith="outbox:"
+    )
+    for stale in managed.exclude(name__in=wanted):
         stale.delete()
         result.append((stale.name, "removed"))
     return result
+
+
+def _upsert(name: str, defaults: dict) -> str:
+    existing = Schedule.objects.filter(name=name).first()
+    if existing is None:
+        # First run right away, so a fresh install fills its mirror within a minute.
+        Schedule.objects.create(name=name, next_run=timezone.now(), **defaults)
+        return "created"
+    changed = [k for k, v in defaults.items() if getattr(existing, k) != v]
+    if not changed:
+        return "unchanged"
+    for k in changed:
+        setattr(existing, k, defaults[k])
+    existing.save(update_fields=changed)
+    return "updated"

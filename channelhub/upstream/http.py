@@ -131,7 +131,8 @@ class UpstreamSession:
         while True:
             try:
                 response = self.session.request(method, url, json=json, timeout=self.timeout)
-                if expect_json and response.status_code not in (204,) and response.status_code < 400:
+                response.data = None
+                if expect_json and response.status_code != 204 and response.status_code < 400:
                     self._check_body(response, method, url)
             except requests.exceptions.ConnectionError as exc:
                 # ConnectTimeout is a ConnectionError too: in both cases nothing was sent.

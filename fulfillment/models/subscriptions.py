@@ -126,12 +126,20 @@ class FulfillmentRequest(MirroredModel):
     tiers = models.JSONField(default=dict, blank=True)
     configuration_params = models.JSONField(default=list, blank=True)
 
+    # The SDK's `needs_migration`: the asset carries a `migration_info` parameter. Such
+    # requests are migrated by a separate process: flagged, out of the default queues, and
+    # refused by the action services.
+    is_migration = models.BooleanField(default=False, db_index=True)
+
     created = when(db_index=True)
     updated = when(db_index=True)
 
     class Meta:
         ordering = ["-created"]
         verbose_name = "fulfillment request"
+        permissions = [
+            ("act_fulfillmentrequest", "Can act on fulfillment requests (approve, inquire, fail, ...)")
+        ]
         indexes = [
             models.Index(fields=["status", "created"], name="pr_status_created"),
             models.Index(fields=["product", "status"], name="pr_product_status"),

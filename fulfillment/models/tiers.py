@@ -104,6 +104,9 @@ class TierConfigRequest(MirroredModel):
     class Meta:
         ordering = ["-created"]
         verbose_name = "tier config request"
+        permissions = [
+            ("act_tierconfigrequest", "Can act on tier config requests (approve, inquire, fail, ...)")
+        ]
         indexes = [
             models.Index(fields=["status", "created"], name="tcr_status_created"),
             models.Index(fields=["product", "status"], name="tcr_product_status"),

@@ -1,0 +1,72 @@
+"""The three staff roles, as Django groups with exactly the permissions they need.
+
+- readonly: view everything mirrored and the engine's state;
+- support: readonly + act on requests and tier config requests;
+- supervisor: support + retry or cancel failed actions, start syncs, manage schedules.
+
+Groups are created by a data migration and kept current after every `migrate` (a model added
+later gets its view permission without a new migration). Services check these permissions;
+the UI only hides what a role cannot do.
+"""
+
+from __future__ import annotations
+
+VIEW_APPS = ("fulfillment", "usage", "inventory")
+VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent")
+
+SUPPORT_EXTRA = (
+    "fulfillment.act_fulfillmentrequest",
+    "fulfillment.act_tierconfigrequest",
+)
+SUPERVISOR_EXTRA = (
+    "channelhub.retry_upstreamaction",
+    "channelhub.cancel_upstreamaction",
+    "channelhub.run_sync",
+    "django_q.view_schedule",
+    "django_q.add_schedule",
+    "django_q.change_schedule",
+    "django_q.delete_schedule",
+    "django_q.view_success",
+    "django_q.view_failure",
+)
+
+READONLY, SUPPORT, SUPERVISOR = "readonly", "support", "supervisor"
+
+
+def ensure_roles(apps=None, **kwargs) -> None:
+    """Create the groups and set their permissions (idempotent; also a post_migrate hook)."""
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
+    from django.contrib.auth.management import create_permissions
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for app_config in apps.get_app_configs():
+        # Permissions are normally created after migrate; make sure they exist now (inside a
+        # migration the app configs are stubs without `models_module`, which the call needs).
+        previous = getattr(app_config, "models_module", None)
+        app_config.models_module = previous or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = previous
+
+    def perms(codes):
+        out = []
+        for code in codes:
+            app_label, codename = code.split(".", 1)
+            out.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        return out
+
+    view = list(
+        Permission.objects.filter(content_type__app_label__in=VIEW_APPS, codename__startswith="view_")
+    ) + list(
+        Permission.objects.filter(
+            content_type__app_label="channelhub", codename__in=[f"view_{m}" for m in VIEW_CORE_MODELS]
+        )
+    )
+    support = view + perms(SUPPORT_EXTRA)
+    supervisor = support + perms(SUPERVISOR_EXTRA)
+    for name, granted in ((READONLY, view), (SUPPORT, support), (SUPERVISOR, supervisor)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(granted)

@@ -1,0 +1,78 @@
+"""What the request and TCR services share: checks and the snapshot kept as 'before'."""
+
+from __future__ import annotations
+
+from channelhub.services import ServiceError
+
+from ..choices import TemplateType
+
+
+def check_transition(table: dict, obj, action: str, what: str) -> None:
+    sources, _ = table[action]
+    if obj.status not in sources:
+        allowed = " or ".join(sorted(set(sources)))
+        raise ServiceError(
+            f"{what} {obj.pk} is {obj.status or 'in no known status'}; "
+            f"'{action.replace('_', ' ')}' is only possible when it is {allowed}.",
+            code="transition",
+        )
+
+
+def snapshot(obj) -> dict:
+    return {
+        "status": obj.status,
+        "assignee_id": obj.assignee_id or "",
+        "updated": obj.updated.isoformat() if obj.updated else None,
+    }
+
+
+def param_ids(obj) -> dict[str, dict]:
+    return {p.get("id"): p for p in (obj.params or []) if isinstance(p, dict) and p.get("id")}
+
+
+def check_params_exist(obj, ids, what: str) -> None:
+    known = param_ids(obj)
+    unknown = sorted(str(i) for i in ids if i not in known)
+    if unknown:
+        raise ServiceError(
+            f"{what} {obj.pk} has no parameter {', '.join(unknown)}; its parameters are: "
+            f"{', '.join(sorted(known)) or 'none'}.",
+            code="params",
+        )
+
+
+def clean_text(value, field: str, *, required: bool) -> str:
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if required and not text:
+        raise ServiceError(f"{field} is required.", code="required")
+    return text
+
+
+def check_template(
+    *, product_id: str | None, template_id: str, types: tuple[str, ...], scopes: tuple[str, ...]
+):
+    from ..models import Template
+
+    template = (
+        Template.objects.filter(pk=template_id).only("id", "product_id", "type", "scope", "name").first()
+    )
+    if template is None:
+        raise ServiceError(
+            f"Template {template_id} is not known (has the templates stream run?).", code="template"
+        )
+    if template.product_id != product_id:
+        raise ServiceError(
+            f"Template {template_id} belongs to product {template.product_id}, not {product_id}."
+        )
+    if template.type not in types or template.scope not in scopes:
+        kinds = "/".join(types)
+        raise ServiceError(
+            f"Template {template_id} is a {template.scope} {template.type} template; a {kinds} template "
+            f"of scope {'/'.join(scopes)} is needed.",
+            code="template",
+        )
+    return template
+
+
+FULFILLMENT_TEMPLATES = (TemplateType.FULFILLMENT,)
+INQUIRE_TEMPLATES = (TemplateType.INQUIRE,)

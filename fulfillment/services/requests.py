@@ -1,0 +1,157 @@
+"""Staff actions on Connect fulfillment requests (the SDK's approve/inquire/fail/... on PR-...)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from channelhub.actions.models import UpstreamAction
+from channelhub.actions.services import action_record
+from channelhub.services import ServiceError, require_perm
+
+from ..models import FulfillmentRequest
+from ..transitions import REQUEST_TRANSITIONS
+from .common import (
+    FULFILLMENT_TEMPLATES,
+    INQUIRE_TEMPLATES,
+    check_params_exist,
+    check_template,
+    check_transition,
+    clean_text,
+    snapshot,
+)
+
+TARGET = "fulfillment.fulfillmentrequest"
+PERM = "fulfillment.act_fulfillmentrequest"
+WHAT = "Request"
+
+
+def _prepare(request: FulfillmentRequest, actor, action: str, doing: str) -> FulfillmentRequest:
+    require_perm(actor, PERM, doing)
+    # Re-read: the object the caller holds may be stale (a form opened minutes ago).
+    fresh = FulfillmentRequest.objects.filter(pk=request.pk).first()
+    if fresh is None:
+        raise ServiceError(f"Request {request.pk} is not in the mirror.", code="missing")
+    if fresh.is_migration and action != "add_note":
+        raise ServiceError(
+            f"Request {fresh.pk} is a migration (its asset has migration_info); migrations are "
+            "processed by the migration tool, not acted on here.",
+            code="migration",
+        )
+    check_transition(REQUEST_TRANSITIONS, fresh, action, WHAT)
+    return fresh
+
+
+def _record(request, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
+    return action_record(
+        kind=f"connect.request.{action}",
+        target_type=TARGET,
+        target_id=request.pk,
+        payload=payload,
+        actor=actor,
+        before=snapshot(request),
+        message=message,
+    )
+
+
+@transaction.atomic
+def request_approve(
+    *,
+    request: FulfillmentRequest,
+    template_id: str | None = None,
+    activation_tile: str | None = None,
+    actor,
+) -> UpstreamAction:
+    """Approve a pending request with one of its product's fulfillment templates, or a tile."""
+    request = _prepare(request, actor, "approve", "approve requests")
+    template_id = clean_text(template_id, "Template", required=False)
+    tile = clean_text(activation_tile, "Activation tile", required=False)
+    if bool(template_id) == bool(tile):
+        raise ServiceError("Choose a fulfillment template or write an activation tile (one of the two).")
+    if template_id:
+        check_template(
+            product_id=request.product_id,
+            template_id=template_id,
+            types=FULFILLMENT_TEMPLATES,
+            scopes=("asset",),
+        )
+        payload = {"template_id": template_id}
+    else:
+        payload = {"activation_tile": tile}
+    return _record(request, actor, "approve", payload)
+
+
+@transaction.atomic
+def request_inquire(
+    *,
+    request: FulfillmentRequest,
+    param_errors: dict[str, str],
+    template_id: str | None = None,
+    actor,
+) -> UpstreamAction:
+    """Ask the customer to fix parameters: set each one's value_error, then inquire."""
+    request = _prepare(request, actor, "inquire", "inquire on requests")
+    errors = {str(k): (v or "").strip() for k, v in (param_errors or {}).items() if (v or "").strip()}
+    if not errors:
+        raise ServiceError("Say what is wrong with at least one parameter (its value error).")
+    check_params_exist(request, errors, WHAT)
+    payload = {"param_errors": errors}
+    template_id = clean_text(template_id, "Template", required=False)
+    if template_id:
+        check_template(
+            product_id=request.product_id, template_id=template_id, types=INQUIRE_TEMPLATES, scopes=("asset",)
+        )
+        payload["template_id"] = template_id
+    return _record(request, actor, "inquire", payload)
+
+
+@transaction.atomic
+def request_fail(*, request: FulfillmentRequest, reason: str, actor) -> UpstreamAction:
+    """Fail a request for good; the reason is shown to the customer."""
+    request = _prepare(request, actor, "fail", "fail requests")
+    reason = clean_text(reason, "A reason", required=True)
+    return _record(request, actor, "fail", {"reason": reason}, message=reason)
+
+
+@transaction.atomic
+def request_pend(*, request: FulfillmentRequest, actor) -> UpstreamAction:
+    """Put an inquiring request back to pending (the customer answered by other means)."""
+    request = _prepare(request, actor, "pend", "pend requests")
+    return _record(request, actor, "pend", {})
+
+
+@transaction.atomic
+def request_update_params(*, request: FulfillmentRequest, values: dict[str, str], actor) -> UpstreamAction:
+    """Change parameter values (only `value` is sent; Connect refuses other keys)."""
+    request = _prepare(request, actor, "update_params", "edit request parameters")
+    if not values:
+        raise ServiceError("No parameter values to change.")
+    check_params_exist(request, values, WHAT)
+    params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
+    return _record(request, actor, "update_params", {"params": params})
+
+
+@transaction.atomic
+def request_assign(*, request: FulfillmentRequest, assignee: str, actor) -> UpstreamAction:
+    """Assign to a Connect user, by id (UR-...) or email."""
+    request = _prepare(request, actor, "assign", "assign requests")
+    assignee = clean_text(assignee, "An assignee (user id or email)", required=True)
+    body = {"email": assignee} if "@" in assignee else {"id": assignee}
+    return _record(request, actor, "assign", body)
+
+
+@transaction.atomic
+def request_unassign(*, request: FulfillmentRequest, actor) -> UpstreamAction:
+    request = _prepare(request, actor, "unassign", "unassign requests")
+    if not request.assignee_id and not request.assignee_name:
+        raise ServiceError(f"Request {request.pk} is not assigned to anyone.")
+    return _record(request, actor, "unassign", {})
+
+
+@transaction.atomic
+def request_add_note(*, request: FulfillmentRequest, text: str, actor) -> UpstreamAction:
+    """Post a message to the request's conversation."""
+    request = _prepare(request, actor, "add_note", "add notes")
+    text = clean_text(text, "The note", required=True)
+    if len(text) > 10000:
+        raise ServiceError("The note is too long (10,000 characters at most).")
+    return _record(request, actor, "add_note", {"text": text})

@@ -1,0 +1,116 @@
+"""Staff actions on Connect tier config requests (TCR-...)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from channelhub.actions.models import UpstreamAction
+from channelhub.actions.services import action_record
+from channelhub.services import ServiceError, require_perm
+
+from ..models import TierConfigRequest
+from ..transitions import TIER_CONFIG_REQUEST_TRANSITIONS
+from .common import (
+    FULFILLMENT_TEMPLATES,
+    check_params_exist,
+    check_template,
+    check_transition,
+    clean_text,
+    snapshot,
+)
+
+TARGET = "fulfillment.tierconfigrequest"
+PERM = "fulfillment.act_tierconfigrequest"
+WHAT = "Tier config request"
+
+
+def _prepare(tcr: TierConfigRequest, actor, action: str, doing: str) -> TierConfigRequest:
+    require_perm(actor, PERM, doing)
+    fresh = TierConfigRequest.objects.filter(pk=tcr.pk).first()
+    if fresh is None:
+        raise ServiceError(f"Tier config request {tcr.pk} is not in the mirror.", code="missing")
+    check_transition(TIER_CONFIG_REQUEST_TRANSITIONS, fresh, action, WHAT)
+    return fresh
+
+
+def _record(tcr, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
+    return action_record(
+        kind=f"connect.tcr.{action}",
+        target_type=TARGET,
+        target_id=tcr.pk,
+        payload=payload,
+        actor=actor,
+        before=snapshot(tcr),
+        message=message,
+    )
+
+
+@transaction.atomic
+def tier_config_request_approve(
+    *, tier_config_request: TierConfigRequest, template_id: str | None = None, actor
+) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "approve", "approve tier config requests")
+    template_id = clean_text(template_id, "Template", required=False)
+    payload = {}
+    if template_id:
+        scope = f"tier{tcr.tier_level}" if tcr.tier_level in (1, 2) else "tier1"
+        check_template(
+            product_id=tcr.product_id, template_id=template_id, types=FULFILLMENT_TEMPLATES, scopes=(scope,)
+        )
+        payload = {"template": {"id": template_id}}
+    return _record(tcr, actor, "approve", payload)
+
+
+@transaction.atomic
+def tier_config_request_inquire(
+    *, tier_config_request: TierConfigRequest, param_errors: dict[str, str], actor
+) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "inquire", "inquire on tier config requests")
+    errors = {str(k): (v or "").strip() for k, v in (param_errors or {}).items() if (v or "").strip()}
+    if not errors:
+        raise ServiceError("Say what is wrong with at least one parameter (its value error).")
+    check_params_exist(tcr, errors, WHAT)
+    return _record(tcr, actor, "inquire", {"param_errors": errors})
+
+
+@transaction.atomic
+def tier_config_request_fail(*, tier_config_request: TierConfigRequest, reason: str, actor) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "fail", "fail tier config requests")
+    reason = clean_text(reason, "A reason", required=True)
+    return _record(tcr, actor, "fail", {"reason": reason}, message=reason)
+
+
+@transaction.atomic
+def tier_config_request_pend(*, tier_config_request: TierConfigRequest, actor) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "pend", "pend tier config requests")
+    return _record(tcr, actor, "pend", {})
+
+
+@transaction.atomic
+def tier_config_request_update_params(
+    *, tier_config_request: TierConfigRequest, values: dict[str, str], actor
+) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "update_params", "edit tier config request parameters")
+    if not values:
+        raise ServiceError("No parameter values to change.")
+    check_params_exist(tcr, values, WHAT)
+    params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
+    return _record(tcr, actor, "update_params", {"params": params})
+
+
+@transaction.atomic
+def tier_config_request_assign(
+    *, tier_config_request: TierConfigRequest, assignee: str, actor
+) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "assign", "assign tier config requests")
+    assignee = clean_text(assignee, "An assignee (user id or email)", required=True)
+    body = {"email": assignee} if "@" in assignee else {"id": assignee}
+    return _record(tcr, actor, "assign", body)
+
+
+@transaction.atomic
+def tier_config_request_unassign(*, tier_config_request: TierConfigRequest, actor) -> UpstreamAction:
+    tcr = _prepare(tier_config_request, actor, "unassign", "unassign tier config requests")
+    if not tcr.assignee_id and not tcr.assignee_name:
+        raise ServiceError(f"Tier config request {tcr.pk} is not assigned to anyone.")
+    return _record(tcr, actor, "unassign", {})
