@@ -1,7 +1,11 @@
 """Read-only admin of the Connect fulfillment mirror: the support team's window on Connect.
 
-Everything here is view-only (rows are written by syncs; staff act through the action forms
-of later issues). Changelists of the big tables (requests, assets, TCRs, messages) stay
+Rows are never edited here (syncs write them). Staff act on requests and tier config requests
+through small action forms on their detail pages and bulk actions on the requests changelist;
+each form POSTs to an admin view that only calls a service of `fulfillment.services` (which
+checks role, transition and input, and queues an outbox action) and shows the service's
+message when it refuses. The page then shows the action's progress and the audit trail.
+Changelists of the big tables (requests, assets, TCRs, messages) stay
 fast at any size: no full COUNT (`BoundedCountPaginator`, `show_full_result_count=False`,
 no facets), heavy JSON columns deferred, filters whose choices come from the small tables
 or a bounded DISTINCT over an index, and search by exact ids/external ids on indexed
@@ -13,19 +17,30 @@ and sanitised (`channelhub.markdown`); templates mark only those safe.
 
 from __future__ import annotations
 
-from django.contrib import admin
+import copy
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.models import Q
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
+from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.actions.services import open_action_for
 from channelhub.admin import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
-from fulfillment.choices import AssetStatus, ParamType, RequestStatus, TierConfigRequestStatus
+from channelhub.services import ServiceError
+from fulfillment import forms as action_forms
+from fulfillment import services
+from fulfillment.choices import AssetStatus, ParamType, RequestStatus, TemplateType, TierConfigRequestStatus
 from fulfillment.mappers import SECRET_MASK
 from fulfillment.models import (
     Asset,
@@ -40,6 +55,7 @@ from fulfillment.models import (
     TierConfig,
     TierConfigRequest,
 )
+from fulfillment.transitions import REQUEST_TRANSITIONS, TIER_CONFIG_REQUEST_TRANSITIONS, allowed_actions
 
 SECRET_PARAM_TYPES = frozenset(ParamType.SECRET_TYPES)
 
@@ -156,29 +172,87 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class OpenStateFilter(admin.SimpleListFilter):
-    """Open vs finished, from the choices class's named groups."""
+    """The staff queues: open vs finished, pending, inquiring, and "assigned to me".
+
+    Statuses come from the choices class's named groups. "Assigned to me" maps the staff
+    user to a Connect assignee by email. The pending / inquiring / mine queues list the oldest
+    first (the model admin's `get_ordering` reads this filter's value).
+    """
 
     title = "queue"
     parameter_name = "queue"
     open_states: tuple = ()
+    pending = ""
+    inquiring = ""
+    OLDEST_FIRST = ("pending", "inquiring", "mine")
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("closed", "Finished")]
+        return [
+            ("open", "Open"),
+            ("pending", "Pending, oldest first"),
+            ("inquiring", "Inquiring, oldest first"),
+            ("mine", "Open and assigned to me"),
+            ("closed", "Finished"),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "open":
+        value = self.value()
+        if value == "open":
             return queryset.filter(status__in=self.open_states)
-        if self.value() == "closed":
+        if value == "pending":
+            return queryset.filter(status=self.pending)
+        if value == "inquiring":
+            return queryset.filter(status=self.inquiring)
+        if value == "mine":
+            email = (getattr(request.user, "email", "") or "").strip()
+            if not email:
+                return queryset.none()
+            return queryset.filter(status__in=self.open_states, assignee_email__iexact=email)
+        if value == "closed":
             return queryset.exclude(status__in=self.open_states)
         return queryset
 
 
 class RequestQueueFilter(OpenStateFilter):
     open_states = RequestStatus.OPEN_STATES
+    pending = RequestStatus.PENDING
+    inquiring = RequestStatus.INQUIRING
 
 
 class TierConfigRequestQueueFilter(OpenStateFilter):
     open_states = TierConfigRequestStatus.OPEN_STATES
+    pending = TierConfigRequestStatus.PENDING
+    inquiring = TierConfigRequestStatus.INQUIRING
+
+
+class MigrationFilter(admin.SimpleListFilter):
+    """Migration requests (asset with `migration_info`) are out of the queues unless asked for."""
+
+    title = "migration"
+    parameter_name = "migration"
+
+    def lookups(self, request, model_admin):
+        return [("include", "Include migrations"), ("only", "Migrations only")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "include":
+            return queryset
+        if self.value() == "only":
+            return queryset.filter(is_migration=True)
+        return queryset.filter(is_migration=False)
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Not migrations",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 # --- base ----------------------------------------------------------------------------------
@@ -268,6 +342,208 @@ def _age(obj, open_states):
     if obj.status in open_states and obj.created:
         return timesince(obj.created)
     return "—"
+
+
+# --- staff actions ------------------------------------------------------------------------
+
+RECENT_ACTIONS = 10
+RECENT_AUDIT_EVENTS = 50
+
+
+class StaffActionsMixin:
+    """Action forms, action progress and audit trail on the detail page of an actionable model.
+
+    Each form POSTs to `<object>/act/<action>/` (an admin view: staff login and CSRF), which
+    calls the service and redirects back with a message, or re-renders the page with the
+    service's refusal and the user's input. Which forms show comes from the transition table
+    and the user's permission; the services check both again.
+    """
+
+    act_perm = ""
+    target_type = ""
+    transitions: dict = {}
+    object_kwarg = ""  # the service's keyword for the object
+    service_by_action: dict = {}  # action -> service function
+    action_templates: dict = {}  # action -> form template, when not actions/_<action>.html
+
+    # -- what the page offers --
+
+    def has_act_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(self.act_perm)
+
+    def offered_actions(self, request, obj) -> list[str]:
+        """Actions to offer: allowed by the status, the role, and no action still in flight."""
+        if not self.has_act_permission(request, obj) or getattr(obj, "is_migration", False):
+            return []
+        actions = [a for a in allowed_actions(self.transitions, obj.status) if a in self.service_by_action]
+        if not (obj.assignee_id or obj.assignee_name) and "unassign" in actions:
+            actions.remove("unassign")
+        return actions
+
+    def build_form(self, action: str, obj, data=None):
+        """The form of one action for this object, bound to `data` when given."""
+        raise NotImplementedError
+
+    def act_url(self, obj, action: str) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_act", args=[quote(obj.pk), action]
+        )
+
+    def action_context(self, request, obj, bound_forms: dict) -> dict:
+        open_action = open_action_for(self.target_type, obj.pk)
+        offered = [] if open_action is not None else self.offered_actions(request, obj)
+        if self.has_act_permission(request, obj) and not getattr(obj, "is_migration", False):
+            # A refused form comes back with what was typed, even if the refusal was that the
+            # action is no longer possible: nothing the user wrote is lost.
+            offered += [a for a in bound_forms if a not in offered]
+        forms = []
+        for action in offered:
+            form = bound_forms.get(action) or self.build_form(action, obj)
+            if action == "update_params" and not form.fields:
+                continue  # nothing editable here (structured parameters only)
+            forms.append(
+                {
+                    "action": action,
+                    "form": form,
+                    "url": self.act_url(obj, action),
+                    "template": self.action_templates.get(
+                        action, f"admin/fulfillment/actions/_{action}.html"
+                    ),
+                }
+            )
+        recent = list(
+            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
+            .select_related("actor")
+            .defer("response", "error_detail")
+            .order_by("-created_at", "-id")[:RECENT_ACTIONS]
+        )
+        events = [
+            {
+                "event": event,
+                "before": pretty_json(event.before) if event.before else "",
+                "after": pretty_json(event.after) if event.after else "",
+            }
+            for event in AuditEvent.objects.filter(target_type=self.target_type, target_id=obj.pk).order_by(
+                "-created_at", "-id"
+            )[:RECENT_AUDIT_EVENTS]
+        ]
+        user = request.user
+        return {
+            "can_act": self.has_act_permission(request, obj),
+            "action_forms": forms,
+            "action_form_by_name": {entry["action"]: entry for entry in forms},
+            "open_action": open_action,
+            "recent_actions": [
+                {"action": a, "badge": status_badge(a.status, a.get_status_display())} for a in recent
+            ],
+            "can_retry": user.has_perm("channelhub.retry_upstreamaction"),
+            "can_cancel": user.has_perm("channelhub.cancel_upstreamaction"),
+            "audit_events": events,
+            "progress_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_progress", args=[quote(obj.pk)]
+            ),
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
+            ),
+            "back_url": request.get_full_path()
+            if request.method == "GET"
+            else reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.action_context(request, obj, context.get("bound_forms") or {}))
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    # -- the views --
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="{}_{}_act".format(*info),
+            ),
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="{}_{}_progress".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_viewable(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} {object_id} in the mirror.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def act_view(self, request, object_id, action):
+        """POST one action's form: call the service, then redirect back or show the refusal."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get_viewable(request, object_id)
+        if action not in self.service_by_action:
+            raise Http404(f"No action '{action}' on a {self.opts.verbose_name}.")
+        form = self.build_form(action, obj, data=request.POST)
+        if not form.is_valid():
+            messages.error(request, "Please correct the errors below.")
+            return self._rerender(request, object_id, {action: form})
+        service = self.service_by_action[action]
+        try:
+            upstream_action = service(**{self.object_kwarg: obj}, actor=request.user, **form.service_kwargs())
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return self._rerender(request, object_id, {action: form})
+        messages.success(
+            request,
+            f"{upstream_action.verb.capitalize()} queued for {obj.pk}: it is being sent to Connect; "
+            "its progress shows below.",
+        )
+        return HttpResponseRedirect(self.act_redirect_url(obj))
+
+    def act_redirect_url(self, obj) -> str:
+        return (
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)])
+            + "#ch-progress"
+        )
+
+    def _rerender(self, request, object_id, bound_forms: dict):
+        """The detail page again, with the refused form still holding what the user typed."""
+        # The admin's change view treats a POST as a save; this is a view of the page.
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        return self.change_view(as_get, object_id, extra_context={"bound_forms": bound_forms})
+
+    def progress_view(self, request, object_id):
+        """Tiny JSON for the page's poller: is an action still in flight, and the latest one."""
+        obj = self._get_viewable(request, object_id)
+        latest = (
+            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
+            .only("id", "status", "kind", "attempts")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return JsonResponse(
+            {
+                "open": bool(latest and latest.status in ActionStatus.OPEN_STATES),
+                "latest": (
+                    {
+                        "id": latest.pk,
+                        "kind": latest.kind,
+                        "status": latest.status,
+                        "attempts": latest.attempts,
+                    }
+                    if latest
+                    else None
+                ),
+            }
+        )
 
 
 # --- small tables --------------------------------------------------------------------------
@@ -379,8 +655,24 @@ class TierAccountAdmin(MirrorAdmin):
 
 
 @admin.register(FulfillmentRequest)
-class FulfillmentRequestAdmin(MirrorAdmin):
-    """The fulfillment queue: what waits on us, for whom, since when."""
+class FulfillmentRequestAdmin(StaffActionsMixin, MirrorAdmin):
+    """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
+
+    act_perm = services.requests.PERM
+    target_type = services.requests.TARGET
+    transitions = REQUEST_TRANSITIONS
+    object_kwarg = "request"
+    service_by_action = {
+        "approve": services.request_approve,
+        "inquire": services.request_inquire,
+        "fail": services.request_fail,
+        "pend": services.request_pend,
+        "update_params": services.request_update_params,
+        "assign": services.request_assign,
+        "unassign": services.request_unassign,
+        "add_note": services.request_add_note,
+    }
+    actions = ("bulk_approve", "bulk_fail", "bulk_assign")
 
     list_display = (
         "id",
@@ -396,6 +688,7 @@ class FulfillmentRequestAdmin(MirrorAdmin):
     )
     list_filter = (
         RequestQueueFilter,
+        MigrationFilter,
         "status",
         "type",
         "connection_type",
@@ -431,6 +724,141 @@ class FulfillmentRequestAdmin(MirrorAdmin):
     @admin.display(description="Age", ordering="created")
     def age(self, obj):
         return _age(obj, RequestStatus.OPEN_STATES)
+
+    def get_ordering(self, request):
+        # The work queues are served oldest first: the longest wait is at the top.
+        if request.GET.get(RequestQueueFilter.parameter_name) in RequestQueueFilter.OLDEST_FIRST:
+            return ("created", "id")
+        return super().get_ordering(request)
+
+    def build_form(self, action, obj, data=None):
+        if action == "approve":
+            templates = action_forms.templates_for(obj.product_id, **action_forms.FULFILLMENT_TEMPLATE)
+            return action_forms.ApproveForm(data, obj=obj, templates=templates)
+        if action == "inquire":
+            templates = action_forms.templates_for(obj.product_id, **action_forms.INQUIRE_TEMPLATE)
+            return action_forms.InquireForm(data, obj=obj, templates=templates)
+        return {
+            "fail": action_forms.FailForm,
+            "pend": action_forms.PendForm,
+            "update_params": action_forms.UpdateParamsForm,
+            "assign": action_forms.AssignForm,
+            "unassign": action_forms.UnassignForm,
+            "add_note": action_forms.NoteForm,
+        }[action](data, obj=obj)
+
+    # -- bulk actions (each an intermediate page with its form, then one service call per request)
+
+    @admin.action(description="Approve selected requests (one product, one template)…", permissions=["act"])
+    def bulk_approve(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        products = sorted({r.product_id or "" for r in rows})
+        if len(products) > 1:
+            self.message_user(
+                request,
+                f"Bulk approve takes requests of one product (one template applies to all); the "
+                f"selection has {len(products)} products: {', '.join(p or 'none' for p in products)}. "
+                "Filter by product first.",
+                messages.ERROR,
+            )
+            return None
+        templates = action_forms.templates_for(products[0], **action_forms.FULFILLMENT_TEMPLATE)
+        form = action_forms.BulkApproveForm(
+            request.POST if "confirm" in request.POST else None, templates=templates
+        )
+        if form.is_bound and form.is_valid():
+            template_id = form.cleaned_data["template_id"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Approve",
+                lambda r: services.request_approve(request=r, template_id=template_id, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_approve", "Approve requests", products[0])
+
+    @admin.action(description="Fail selected requests (one reason)…", permissions=["act"])
+    def bulk_fail(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        form = action_forms.BulkFailForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Fail",
+                lambda r: services.request_fail(request=r, reason=reason, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_fail", "Fail requests")
+
+    @admin.action(description="Assign selected requests…", permissions=["act"])
+    def bulk_assign(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        form = action_forms.BulkAssignForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Assign",
+                lambda r: services.request_assign(request=r, assignee=assignee, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_assign", "Assign requests")
+
+    BULK_LIMIT = 100
+
+    def _bulk_rows(self, request, queryset):
+        """The selection (capped: "select all 10,000" is a mistake, not a bulk action)."""
+        rows = list(
+            queryset.only(
+                "id", "status", "type", "product_id", "product_name", "customer_name", "created"
+            ).order_by("created", "id")[: self.BULK_LIMIT + 1]
+        )
+        if len(rows) > self.BULK_LIMIT:
+            self.message_user(
+                request,
+                f"Select at most {self.BULK_LIMIT} requests for a bulk action; narrow the filter.",
+                messages.ERROR,
+            )
+            return None
+        return rows
+
+    def _bulk_page(self, request, rows, form, action, title, product_id=""):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "rows": rows,
+            "form": form,
+            "action_name": action,
+            "product_id": product_id,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/fulfillment/fulfillmentrequest/bulk_confirm.html", context)
+
+    def _bulk_run(self, request, rows, label, call):
+        """One service call per request, each its own transaction: a refusal stops no other."""
+        done, refused = [], []
+        for row in rows:
+            try:
+                call(row)
+            except ServiceError as error:
+                refused.append((row.pk, error.message))
+            else:
+                done.append(row.pk)
+        if done:
+            self.message_user(
+                request, f"{label} queued for {len(done)} request(s): {', '.join(done)}.", messages.SUCCESS
+            )
+        for pk, message in refused:
+            self.message_user(request, f"{pk} refused: {message}", messages.ERROR)
+        return None
 
     def detail_context(self, request, obj):
         asset = (
@@ -537,7 +965,23 @@ class TierConfigAdmin(MirrorAdmin):
 
 
 @admin.register(TierConfigRequest)
-class TierConfigRequestAdmin(MirrorAdmin):
+class TierConfigRequestAdmin(StaffActionsMixin, MirrorAdmin):
+    """The tier config queue and its staff actions (no conversation notes: Connect has none here)."""
+
+    act_perm = services.tier_config_requests.PERM
+    target_type = services.tier_config_requests.TARGET
+    transitions = TIER_CONFIG_REQUEST_TRANSITIONS
+    object_kwarg = "tier_config_request"
+    action_templates = {"approve": "admin/fulfillment/actions/_tcr_approve.html"}
+    service_by_action = {
+        "approve": services.tier_config_request_approve,
+        "inquire": services.tier_config_request_inquire,
+        "fail": services.tier_config_request_fail,
+        "pend": services.tier_config_request_pend,
+        "update_params": services.tier_config_request_update_params,
+        "assign": services.tier_config_request_assign,
+        "unassign": services.tier_config_request_unassign,
+    }
     list_display = (
         "id",
         "status_pill",
@@ -581,6 +1025,29 @@ class TierConfigRequestAdmin(MirrorAdmin):
     @admin.display(description="Age", ordering="created")
     def age(self, obj):
         return _age(obj, TierConfigRequestStatus.OPEN_STATES)
+
+    def get_ordering(self, request):
+        if (
+            request.GET.get(TierConfigRequestQueueFilter.parameter_name)
+            in TierConfigRequestQueueFilter.OLDEST_FIRST
+        ):
+            return ("created", "id")
+        return super().get_ordering(request)
+
+    def build_form(self, action, obj, data=None):
+        if action == "approve":
+            scope = f"tier{obj.tier_level}" if obj.tier_level in (1, 2) else "tier1"
+            templates = action_forms.templates_for(obj.product_id, type=TemplateType.FULFILLMENT, scope=scope)
+            return action_forms.TierConfigApproveForm(data, obj=obj, templates=templates)
+        if action == "inquire":
+            return action_forms.InquireForm(data, obj=obj, with_template=False)
+        return {
+            "fail": action_forms.FailForm,
+            "pend": action_forms.PendForm,
+            "update_params": action_forms.UpdateParamsForm,
+            "assign": action_forms.AssignForm,
+            "unassign": action_forms.UnassignForm,
+        }[action](data, obj=obj)
 
     def detail_context(self, request, obj):
         messages = list(
