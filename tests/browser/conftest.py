@@ -10,8 +10,8 @@
   if a page raised an uncaught JavaScript error.
 - `login(page, user, password=None)`: logs `user` in through the real admin login form and
   waits for the admin index. Without a password it first sets a known one on the user.
-- `make_staff(*perms, username="staff")`: an active staff user with exactly the given
-  permissions ("app_label.codename"); `viewer`: a staff user with every view permission of
+- `make_staff(*perms, roles=(), username="staff")`: an active staff user with exactly the
+  given permissions ("app_label.codename") and role groups ("support", ...); `viewer`: a staff user with every view permission of
   the mirror and the engine state (the read-only role), `superuser`: a superuser.
 
 Static files of the admin are served by the live server (pytest-django wraps it in
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -125,18 +125,27 @@ def login():
 
 @pytest.fixture
 def make_staff(transactional_db):
-    """`make_staff("fulfillment.view_fulfillmentrequest", ..., username="staff")` -> a staff user."""
+    """`make_staff(*perms, roles=(), username="staff")` -> an active staff user.
 
-    def _make(*perms: str, username: str = "staff"):
+    `perms` are "app_label.codename" strings; `roles` are names of the staff role groups
+    (`channelhub.roles`: "readonly", "support", "supervisor"). Unknown ones fail the test.
+    """
+
+    def _make(*perms: str, roles: tuple[str, ...] | list[str] = (), username: str = "staff"):
         user = get_user_model().objects.create_user(username, f"{username}@example.com", is_staff=True)
         condition = Q(pk__in=[])
         for perm in perms:
             app_label, codename = perm.split(".", 1)
             condition |= Q(content_type__app_label=app_label, codename=codename)
-        granted = list(Permission.objects.filter(condition))
+        granted = list(Permission.objects.filter(condition).select_related("content_type"))
         missing = set(perms) - {f"{p.content_type.app_label}.{p.codename}" for p in granted}
         assert not missing, f"unknown permissions: {sorted(missing)}"
+        groups = list(Group.objects.filter(name__in=roles))
+        assert len(groups) == len(set(roles)), (
+            f"unknown roles: {sorted(set(roles) - {g.name for g in groups})}"
+        )
         user.user_permissions.set(granted)
+        user.groups.set(groups)
         return user
 
     return _make

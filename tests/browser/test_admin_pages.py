@@ -115,3 +115,10 @@ def test_template_body_runs_no_script(page, login, viewer):
     expect(body).to_contain_text(PAYLOAD)
     assert_no_script_ran(page)
     page.screenshot(path=f"{SCREENSHOTS}/channelhub-template.png", full_page=True)
+
+
+def test_a_support_user_logs_in_and_opens_the_queue(page, login, make_staff):
+    FulfillmentRequestFactory()
+    login(page, make_staff(roles=["support"]))
+    page.goto("/admin/fulfillment/fulfillmentrequest/")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
