@@ -359,8 +359,8 @@ class StaffActionsMixin:
     and the user's permission; the services check both again.
     """
 
-    act_perm = ""
-    target_type = ""
+    act_perm = ""  # the role permission the services require (channelhub.roles)
+    target_type = ""  # "app_label.model", as the outbox records it
     transitions: dict = {}
     object_kwarg = ""  # the service's keyword for the object
     service_by_action: dict = {}  # action -> service function
@@ -658,8 +658,8 @@ class TierAccountAdmin(MirrorAdmin):
 class FulfillmentRequestAdmin(StaffActionsMixin, MirrorAdmin):
     """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
 
-    act_perm = services.requests.PERM
-    target_type = services.requests.TARGET
+    act_perm = "fulfillment.act_fulfillmentrequest"
+    target_type = "fulfillment.fulfillmentrequest"
     transitions = REQUEST_TRANSITIONS
     object_kwarg = "request"
     service_by_action = {
@@ -968,8 +968,8 @@ class TierConfigAdmin(MirrorAdmin):
 class TierConfigRequestAdmin(StaffActionsMixin, MirrorAdmin):
     """The tier config queue and its staff actions (no conversation notes: Connect has none here)."""
 
-    act_perm = services.tier_config_requests.PERM
-    target_type = services.tier_config_requests.TARGET
+    act_perm = "fulfillment.act_tierconfigrequest"
+    target_type = "fulfillment.tierconfigrequest"
     transitions = TIER_CONFIG_REQUEST_TRANSITIONS
     object_kwarg = "tier_config_request"
     action_templates = {"approve": "admin/fulfillment/actions/_tcr_approve.html"}
