@@ -48,8 +48,7 @@ class ProductStream(KeysetStream):
     def scope_filter(self):
         return product_scope("id")
 
-    def mapper(self, payload):
-        return mappers.map_product(payload)
+    mapper = staticmethod(mappers.map_product)
 
 
 class TemplateStream(Stream):
@@ -78,8 +77,7 @@ class MarketplaceStream(FullListingStream):
     schedule_minutes = 60
     schedule_words = "every hour"
 
-    def mapper(self, payload):
-        return mappers.map_marketplace(payload)
+    mapper = staticmethod(mappers.map_marketplace)
 
 
 class HubStream(FullListingStream):
@@ -90,8 +88,7 @@ class HubStream(FullListingStream):
     schedule_minutes = 60
     schedule_words = "every hour"
 
-    def mapper(self, payload):
-        return mappers.map_hub(payload)
+    mapper = staticmethod(mappers.map_hub)
 
 
 class TierAccountStream(KeysetStream):
@@ -102,8 +99,7 @@ class TierAccountStream(KeysetStream):
     schedule_minutes = 15
     schedule_words = "every 15 minutes"
 
-    def mapper(self, payload):
-        return mappers.map_tier_account(payload)
+    mapper = staticmethod(mappers.map_tier_account)
 
 
 class AssetStream(KeysetStream):
@@ -117,8 +113,7 @@ class AssetStream(KeysetStream):
     def scope_filter(self):
         return product_scope("product.id")
 
-    def mapper(self, payload):
-        return mappers.map_asset(payload)
+    mapper = staticmethod(mappers.map_asset)
 
 
 class RequestStream(KeysetStream):
@@ -133,8 +128,7 @@ class RequestStream(KeysetStream):
     def scope_filter(self):
         return product_scope("asset.product.id")
 
-    def mapper(self, payload):
-        return mappers.map_request(payload)
+    mapper = staticmethod(mappers.map_request)
 
 
 class TierConfigStream(KeysetStream):
@@ -148,8 +142,7 @@ class TierConfigStream(KeysetStream):
     def scope_filter(self):
         return product_scope("product.id")
 
-    def mapper(self, payload):
-        return mappers.map_tier_config(payload)
+    mapper = staticmethod(mappers.map_tier_config)
 
 
 class TierConfigRequestStream(KeysetStream):
@@ -163,8 +156,7 @@ class TierConfigRequestStream(KeysetStream):
     def scope_filter(self):
         return product_scope("configuration.product.id")
 
-    def mapper(self, payload):
-        return mappers.map_tier_config_request(payload)
+    mapper = staticmethod(mappers.map_tier_config_request)
 
 
 class ConversationStream(KeysetStream):
@@ -182,8 +174,7 @@ class ConversationStream(KeysetStream):
     schedule_minutes = 1
     schedule_words = "every minute"
 
-    def mapper(self, payload):
-        return mappers.map_conversation(payload)
+    mapper = staticmethod(mappers.map_conversation)
 
     def writes_for(self, items, ctx):
         rows = self.map_rows(items)

@@ -92,12 +92,12 @@ class Stream:
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
         raise NotImplementedError
 
-    def map_rows(self, payloads: list[dict], mapper: Callable[[dict], dict] | None = None) -> list[Row]:
-        mapper = mapper or self.mapper
-        return [(p["id"], mapper(p), p) for p in payloads]
+    # payload -> model fields; set as `mapper = staticmethod(mappers.map_x)` in a subclass.
+    mapper: Callable[[dict], dict]
 
-    def mapper(self, payload: dict) -> dict:
-        raise NotImplementedError
+    def map_rows(self, payloads: list[dict]) -> list[Row]:
+        mapper = self.mapper
+        return [(p["id"], mapper(p), p) for p in payloads]
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name}>"

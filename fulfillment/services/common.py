@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from channelhub.services import ServiceError
+from channelhub.actions.models import UpstreamAction
+from channelhub.actions.services import action_record
+from channelhub.services import ServiceError, require_perm
 
 from ..choices import TemplateType
 
@@ -76,3 +78,42 @@ def check_template(
 
 FULFILLMENT_TEMPLATES = (TemplateType.FULFILLMENT,)
 INQUIRE_TEMPLATES = (TemplateType.INQUIRE,)
+
+
+class ActionTarget:
+    """What the request and TCR services differ in: model, permission, transitions, names."""
+
+    def __init__(self, *, model, perm: str, transitions: dict, what: str, kind_prefix: str):
+        self.model = model
+        self.perm = perm
+        self.transitions = transitions
+        self.what = what
+        self.kind_prefix = kind_prefix
+        self.target_type = f"{model._meta.app_label}.{model._meta.model_name}"
+
+    def prepare(self, obj, actor, action: str, doing: str):
+        """Permission, a fresh read of the mirrored object (the caller's copy may be stale),
+        and the transition check. Returns the fresh object."""
+        require_perm(actor, self.perm, doing)
+        fresh = self.model.objects.filter(pk=obj.pk).first()
+        if fresh is None:
+            raise ServiceError(f"{self.what} {obj.pk} is not in the mirror.", code="missing")
+        if getattr(fresh, "is_migration", False) and action != "add_note":
+            raise ServiceError(
+                f"{self.what} {fresh.pk} is a migration (its asset has migration_info); migrations are "
+                "processed by the migration tool, not acted on here.",
+                code="migration",
+            )
+        check_transition(self.transitions, fresh, action, self.what)
+        return fresh
+
+    def record(self, obj, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
+        return action_record(
+            kind=f"{self.kind_prefix}.{action}",
+            target_type=self.target_type,
+            target_id=obj.pk,
+            payload=payload,
+            actor=actor,
+            before=snapshot(obj),
+            message=message,
+        )

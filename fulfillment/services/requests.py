@@ -5,52 +5,28 @@ from __future__ import annotations
 from django.db import transaction
 
 from channelhub.actions.models import UpstreamAction
-from channelhub.actions.services import action_record
-from channelhub.services import ServiceError, require_perm
+from channelhub.services import ServiceError
 
 from ..models import FulfillmentRequest
 from ..transitions import REQUEST_TRANSITIONS
 from .common import (
     FULFILLMENT_TEMPLATES,
     INQUIRE_TEMPLATES,
+    ActionTarget,
     check_params_exist,
     check_template,
-    check_transition,
     clean_text,
-    snapshot,
 )
 
-TARGET = "fulfillment.fulfillmentrequest"
-PERM = "fulfillment.act_fulfillmentrequest"
-WHAT = "Request"
-
-
-def _prepare(request: FulfillmentRequest, actor, action: str, doing: str) -> FulfillmentRequest:
-    require_perm(actor, PERM, doing)
-    # Re-read: the object the caller holds may be stale (a form opened minutes ago).
-    fresh = FulfillmentRequest.objects.filter(pk=request.pk).first()
-    if fresh is None:
-        raise ServiceError(f"Request {request.pk} is not in the mirror.", code="missing")
-    if fresh.is_migration and action != "add_note":
-        raise ServiceError(
-            f"Request {fresh.pk} is a migration (its asset has migration_info); migrations are "
-            "processed by the migration tool, not acted on here.",
-            code="migration",
-        )
-    check_transition(REQUEST_TRANSITIONS, fresh, action, WHAT)
-    return fresh
-
-
-def _record(request, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
-    return action_record(
-        kind=f"connect.request.{action}",
-        target_type=TARGET,
-        target_id=request.pk,
-        payload=payload,
-        actor=actor,
-        before=snapshot(request),
-        message=message,
-    )
+TARGET = ActionTarget(
+    model=FulfillmentRequest,
+    perm="fulfillment.act_fulfillmentrequest",
+    transitions=REQUEST_TRANSITIONS,
+    what="Request",
+    kind_prefix="connect.request",
+)
+WHAT = TARGET.what
+_prepare, _record = TARGET.prepare, TARGET.record
 
 
 @transaction.atomic

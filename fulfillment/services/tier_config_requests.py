@@ -5,44 +5,27 @@ from __future__ import annotations
 from django.db import transaction
 
 from channelhub.actions.models import UpstreamAction
-from channelhub.actions.services import action_record
-from channelhub.services import ServiceError, require_perm
+from channelhub.services import ServiceError
 
 from ..models import TierConfigRequest
 from ..transitions import TIER_CONFIG_REQUEST_TRANSITIONS
 from .common import (
     FULFILLMENT_TEMPLATES,
+    ActionTarget,
     check_params_exist,
     check_template,
-    check_transition,
     clean_text,
-    snapshot,
 )
 
-TARGET = "fulfillment.tierconfigrequest"
-PERM = "fulfillment.act_tierconfigrequest"
-WHAT = "Tier config request"
-
-
-def _prepare(tcr: TierConfigRequest, actor, action: str, doing: str) -> TierConfigRequest:
-    require_perm(actor, PERM, doing)
-    fresh = TierConfigRequest.objects.filter(pk=tcr.pk).first()
-    if fresh is None:
-        raise ServiceError(f"Tier config request {tcr.pk} is not in the mirror.", code="missing")
-    check_transition(TIER_CONFIG_REQUEST_TRANSITIONS, fresh, action, WHAT)
-    return fresh
-
-
-def _record(tcr, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
-    return action_record(
-        kind=f"connect.tcr.{action}",
-        target_type=TARGET,
-        target_id=tcr.pk,
-        payload=payload,
-        actor=actor,
-        before=snapshot(tcr),
-        message=message,
-    )
+TARGET = ActionTarget(
+    model=TierConfigRequest,
+    perm="fulfillment.act_tierconfigrequest",
+    transitions=TIER_CONFIG_REQUEST_TRANSITIONS,
+    what="Tier config request",
+    kind_prefix="connect.tcr",
+)
+WHAT = TARGET.what
+_prepare, _record = TARGET.prepare, TARGET.record
 
 
 @transaction.atomic
