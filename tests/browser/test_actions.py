@@ -124,6 +124,7 @@ def test_approve_with_a_template(page, login, mirrored, support):
     expect(form.locator("details.ch-preview .ch-markdown").first).to_be_visible()
     form.locator(f"input[type=radio][value='{template.pk}']").check()
     page.screenshot(path=f"{SCREENSHOTS}/channelhub-approve-form.png", full_page=True)
+    page.locator(".ch-actions").screenshot(path=f"{SCREENSHOTS}/channelhub-approve-form-actions.png")
     form.get_by_role("button", name="Approve").click()
 
     page.wait_for_url(f"**{change_url(request)}#ch-progress")
