@@ -62,6 +62,7 @@ def send_action(action_id: int) -> UpstreamAction | None:
         if obj is None:
             obj = executor.send(action, client)
     except UpstreamRejected as exc:
+        _refresh_mirror(action, executor, client)
         return _fail(action, exc, str(exc))
     except UpstreamError as exc:
         return _retry_later(action, exc)
@@ -69,6 +70,18 @@ def send_action(action_id: int) -> UpstreamAction | None:
         logger.exception("action %s (%s on %s) crashed", action.pk, action.kind, action.target_id)
         return _fail(action, None, f"{exc.__class__.__name__}: {exc}")
     return _succeed(action, executor, obj, note)
+
+
+def _refresh_mirror(action, executor, client) -> None:
+    """After a rejection the mirror is usually what was stale (someone acted elsewhere):
+    re-read the object so staff see its real state next to the upstream's reason."""
+    try:
+        obj = executor.current(action, client)
+        if obj:
+            with transaction.atomic():
+                executor.write_mirror(obj)
+    except Exception:  # best effort: the rejection itself is what must be recorded
+        logger.warning("could not refresh %s after a rejection", action.target_id, exc_info=True)
 
 
 def _succeed(action, executor, obj, note):

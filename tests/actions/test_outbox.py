@@ -184,6 +184,8 @@ def test_a_rejection_stops_and_shows_the_upstream_reason(mirrored, support):
     assert done.error_code == "REQ_003"
     assert "failed" in done.last_error and "approve" in done.last_error
     assert done.attempts == 1  # not retried
+    # the stale mirror is refreshed, so staff see why next to the reason
+    assert FulfillmentRequest.objects.get(pk=request.pk).status == "failed"
     assert AuditEvent.objects.filter(action="connect.request.approve.failed", target_id=request.pk).exists()
 
 
