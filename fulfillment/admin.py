@@ -445,9 +445,6 @@ class StaffActionsMixin:
             "change_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
             ),
-            "back_url": request.get_full_path()
-            if request.method == "GET"
-            else reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -140,6 +140,22 @@ def test_approve_with_a_template(page, login, mirrored, support):
     assert obj["template"]["id"] == template.pk
 
 
+def test_approve_with_a_hostile_activation_tile_runs_no_script(page, login, mirrored, support):
+    [request] = pending_requests()
+    login(page, support)
+    page.goto(change_url(request))
+    form = page.locator("#ch-form-approve")
+    form.locator("textarea").fill(f"# Welcome\n\nYour key is **ABC-123** {XSS}")
+    form.get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"**{change_url(request)}#ch-progress")
+    expect(latest_action_row(page)).to_contain_text("Done")
+    # the tile comes back from Connect into the mirror, rendered and sanitised
+    tile = page.locator("h2.ch-h:has-text('Template / activation tile') ~ .ch-markdown").first
+    expect(tile.locator("strong")).to_have_text("ABC-123")
+    assert_no_script_ran(page)
+    assert upstream(mirrored, f"/requests/{request.pk}")["status"] == "approved"
+
+
 def test_inquire_with_two_parameter_errors(page, login, mirrored, support):
     [request] = pending_requests()
     first, second = [p["id"] for p in request.params][:2]
