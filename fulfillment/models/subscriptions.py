@@ -144,6 +144,8 @@ class FulfillmentRequest(MirroredModel):
             models.Index(fields=["status", "created"], name="pr_status_created"),
             models.Index(fields=["product", "status"], name="pr_product_status"),
             models.Index(fields=["assignee_id", "status"], name="pr_assignee_status"),
+            # "Assigned to me": staff map to Connect assignees by email.
+            models.Index(fields=["assignee_email", "status"], name="pr_assignee_email_status"),
             # The assignee filter lists DISTINCT (name, id): an index-only walk with this.
             models.Index(fields=["assignee_name", "assignee_id"], name="pr_assignee_label"),
         ]

@@ -111,6 +111,7 @@ class TierConfigRequest(MirroredModel):
             models.Index(fields=["status", "created"], name="tcr_status_created"),
             models.Index(fields=["product", "status"], name="tcr_product_status"),
             models.Index(fields=["assignee_id", "status"], name="tcr_assignee_status"),
+            models.Index(fields=["assignee_email", "status"], name="tcr_assignee_email_status"),
             models.Index(fields=["assignee_name", "assignee_id"], name="tcr_assignee_label"),
         ]
 
