@@ -106,6 +106,7 @@ class SyncRun(models.Model):
 
 # The outbox and the audit trail live in channelhub.actions; Django finds models here.
 from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction  # noqa: E402
+from channelhub.api.models import ApiToken  # noqa: E402, F401  (the read API's tokens)
 
 __all__ = [
     "MirroredModel",

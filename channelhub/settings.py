@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",  # the read API's OpenAPI schema (see "read API" below)
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc as local static files, no CDN
     "django_filters",
     "django_q",
     "channelhub",
@@ -202,3 +204,40 @@ ACTION_RETRY_BACKOFF = env.float("ACTION_RETRY_BACKOFF", default=30.0)  # second
 ACTION_SENDING_TIMEOUT = env.int(
     "ACTION_SENDING_TIMEOUT", default=600
 )  # a 'sending' older than this was lost
+
+# --- read API (DRF + django-rql; docs/api.md) ------------------------------------------
+# Everything under /api/v1/ needs a token (`Authorization: Bearer ...`, `issue_api_token`) or
+# a staff session, and reads what the user's model permissions allow (view_*).
+API_DEFAULT_LIMIT = env.int("API_DEFAULT_LIMIT", default=100)
+API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
+API_MAX_OFFSET = env.int("API_MAX_OFFSET", default=10_000)  # deeper: keyset filters
+API_COUNT_CAP = env.int("API_COUNT_CAP", default=10_000)  # exact totals up to this, then estimates
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "channelhub.api.authentication.BearerTokenAuthentication",
+        "channelhub.api.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["channelhub.api.permissions.ModelViewPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["channelhub.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_THROTTLE_RATE", default="1200/min")},
+    "DEFAULT_RENDERER_CLASSES": [
+        "channelhub.api.renderers.PassThroughJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "channelhub.api.pagination.ConnectPagination",
+    "DEFAULT_SCHEMA_CLASS": "channelhub.api.schema.RQLAutoSchema",
+    "EXCEPTION_HANDLER": "channelhub.api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "channelhub read API",
+    "DESCRIPTION": "Read-only API over channelhub's mirror of CloudBlue Connect (Connect's paths, "
+    "JSON and RQL under /api/v1/connect) and its own objects (/api/v1/channelhub). See docs/api.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# --- end of read API ---------------------------------------------------------------------

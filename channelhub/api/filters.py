@@ -1,0 +1,104 @@
+"""RQL filter classes: the shared base, and those of channelhub's own objects.
+
+Every filter is declared explicitly and opts into ordering/search; every one filters or
+orders through an indexed column (or the leading column of an index).
+"""
+
+from __future__ import annotations
+
+from dj_rql.fields import SelectField
+from dj_rql.filter_cls import RQLFilterClass
+from dj_rql.qs import NSR
+from django.db.models import Q
+from py_rql.constants import RESERVED_FILTER_NAMES, RQL_NULL, FilterLookups
+from py_rql.exceptions import RQLFilterLookupError
+
+from channelhub.actions.models import AuditEvent, UpstreamAction
+from channelhub.models import SyncRun
+
+# Blank-as-null string columns (see fulfillment.models.base.ref): Connect's `null()` is our "".
+_BLANK_LOOKUPS = {FilterLookups.EQ, FilterLookups.NE, FilterLookups.IN, FilterLookups.OUT, FilterLookups.NULL}
+
+
+def blank_ref(name: str, source: str, **extra) -> dict:
+    """A filter over a string column where upstream "no value" is stored as "".
+
+    `eq(assignee.id,null())` and `eq(assignee.id,empty())` both find the unassigned; a value
+    compares exactly. (django-rql's own null handling needs a nullable column.)
+    """
+    return {"filter": name, "custom": True, "blank_source": source, "lookups": set(_BLANK_LOOKUPS), **extra}
+
+
+class StrictRQLFilterClass(RQLFilterClass):
+    """Base of every filter class of the API.
+
+    django-rql ignores a filter name it does not know (the whole term becomes "match all"):
+    a typo would return everything. Here it is a 400 naming the filters there are.
+    """
+
+    def build_q_for_filter(self, data):
+        name = data.filter_name
+        if name not in self.filters and name not in RESERVED_FILTER_NAMES:
+            raise RQLFilterLookupError(
+                details={
+                    "error": f"Unknown filter '{name}'. Filters here: {', '.join(sorted(self.filters))}.",
+                    "filter": name,
+                },
+            )
+        return super().build_q_for_filter(data)
+
+    def build_q_for_custom_filter(self, data):
+        item = self.get_filter_base_item(data.filter_name)
+        source = item.get("blank_source")
+        if source is None:
+            return super().build_q_for_custom_filter(data)
+        value = self.remove_quotes(data.str_value)
+        if data.str_value in (RQL_NULL, "empty()"):
+            value = ""
+        q = Q(**{source: value})
+        return ~q if data.filter_lookup == FilterLookups.NE else q
+
+
+class SyncRunFilters(StrictRQLFilterClass):
+    MODEL = SyncRun
+    SELECT = True
+    FILTERS = (
+        {"filter": "id", "ordering": True},
+        {"filter": "stream", "ordering": False},
+        {"filter": "started_at", "ordering": True},
+        {"filter": "error_detail", "dynamic": True, "field": SelectField(), "hidden": True},
+    )
+
+
+class UpstreamActionFilters(StrictRQLFilterClass):
+    MODEL = UpstreamAction
+    SELECT = True
+    FILTERS = (
+        {"filter": "id", "ordering": True},
+        {"filter": "kind", "search": True},
+        {"filter": "status"},
+        {"filter": "target_type"},
+        {"filter": "target_id", "search": True},
+        {"filter": "correlation_id"},
+        {"filter": "created_at", "ordering": True},
+        {"namespace": "actor", "filters": ("id", "username"), "qs": NSR("actor")},
+        {"filter": "payload", "dynamic": True, "field": SelectField(), "hidden": True},
+        {"filter": "response", "dynamic": True, "field": SelectField(), "hidden": True},
+        {"filter": "error_detail", "dynamic": True, "field": SelectField(), "hidden": True},
+    )
+
+
+class AuditEventFilters(StrictRQLFilterClass):
+    MODEL = AuditEvent
+    SELECT = True
+    FILTERS = (
+        {"filter": "id", "ordering": True},
+        {"filter": "created_at", "ordering": True},
+        {"filter": "target_type"},
+        {"filter": "target_id", "search": True},
+        {"filter": "correlation_id"},
+        {"filter": "upstream_action.id", "source": "upstream_action__id"},
+        {"namespace": "actor", "filters": ("id", "username"), "qs": NSR("actor")},
+        {"filter": "before", "dynamic": True, "field": SelectField(), "hidden": True},
+        {"filter": "after", "dynamic": True, "field": SelectField(), "hidden": True},
+    )

@@ -1,0 +1,139 @@
+"""Base viewsets of the read API: a viewset is configuration (HOUSE_STYLE 9).
+
+- `RQLReadOnlyViewSet`: list + detail of a model through a serializer, filtered, ordered,
+  selected and paginated by django-rql (channelhub's own objects).
+- `ConnectPayloadViewSet`: a mirrored Connect collection served in Connect's own shape: the
+  stored upstream JSON (`payload`) is the object, filtered and ordered through the typed,
+  indexed columns beside it. `select(-a.b)` prunes paths from the JSON.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+from dj_rql.drf import RQLFilterBackend, get_select_props
+from django.db.models import F, QuerySet, TextField
+from django.db.models.functions import Cast
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import viewsets
+from rest_framework.response import Response
+
+from .exceptions import BadQuery
+from .pagination import ConnectPagination
+from .renderers import RawJSON, RawJSONList
+
+_SELECT_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
+
+
+def with_stable_order(queryset: QuerySet, default: tuple[str, ...]) -> QuerySet:
+    """The query's ordering (or `default`), ended by the primary key so pages never overlap.
+
+    The tiebreak follows the direction of the last field, so the database walks one index
+    in one direction (and only sorts rows that tie).
+    """
+    ordering = list(queryset.query.order_by) or list(default)
+    names = {str(o).lstrip("-") for o in ordering}
+    if not names & {"pk", "id"}:
+        last = str(ordering[-1]) if ordering else "id"
+        ordering.append("-id" if last.startswith("-") else "id")
+    return queryset.order_by(*ordering)
+
+
+class RQLReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """List and detail with RQL filtering, `Content-Range` pagination and model view permissions."""
+
+    filter_backends = (RQLFilterBackend,)
+    pagination_class = ConnectPagination
+    rql_filter_class = None
+    default_ordering: tuple[str, ...] = ("-id",)
+    # Heavy columns: deferred unless `select(<name>)` asks for them.
+    heavy_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        selected = {p.lstrip("+") for p in get_select_props(self.request)}
+        deferred = [f for f in self.heavy_fields if f not in selected]
+        return queryset.defer(*deferred) if deferred else queryset
+
+    def list(self, request, *args, **kwargs):
+        queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
+        page = self.paginator.paginate_queryset(queryset, request, self)
+        return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+_PAYLOAD_RESPONSES = {
+    "list": OpenApiResponse(
+        response={"type": "object", "additionalProperties": True},
+        description="The Connect objects, in Connect's JSON shape. Content-Range: items <first>-<last>/<total>.",
+    ),
+    "retrieve": OpenApiResponse(response=OpenApiTypes.OBJECT, description="The Connect object."),
+}
+
+
+class ConnectPayloadViewSet(viewsets.GenericViewSet):
+    """A mirrored Connect collection in Connect's shape; subclasses set queryset, filter, ordering."""
+
+    filter_backends = (RQLFilterBackend,)
+    pagination_class = ConnectPagination
+    rql_filter_class = None
+    default_ordering: tuple[str, ...] = ("-created",)
+    lookup_value_regex = "[^/]+"
+
+    def raw_payloads(self, queryset: QuerySet) -> QuerySet:
+        """Only the stored JSON, as text: no decoding, no other column."""
+        return queryset.annotate(_raw=Cast(F("payload"), TextField())).values_list("_raw", flat=True)
+
+    def select_exclusions(self) -> list[list[str]]:
+        """Paths `select(-a.b,...)` removes; inclusions are no-ops (every field is shown)."""
+        paths = []
+        for prop in get_select_props(self.request):
+            name = prop.lstrip("+-")
+            if not _SELECT_PATH.match(name):
+                raise BadQuery(f"Bad select property: {prop!r}.", code="RQL_001")
+            if prop.startswith("-"):
+                paths.append(name.split("."))
+        return paths
+
+    @staticmethod
+    def _prune(node, path: list[str]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                ConnectPayloadViewSet._prune(item, path)
+        elif isinstance(node, dict):
+            if len(path) == 1:
+                node.pop(path[0], None)
+            elif path[0] in node:
+                ConnectPayloadViewSet._prune(node[path[0]], path[1:])
+
+    def shape(self, texts: list[str]) -> list[str]:
+        exclusions = self.select_exclusions()
+        if not exclusions:
+            return texts
+        out = []
+        for text in texts:
+            obj = orjson.loads(text)
+            for path in exclusions:
+                self._prune(obj, path)
+            out.append(orjson.dumps(obj).decode())
+        return out
+
+    @extend_schema(responses={200: _PAYLOAD_RESPONSES["list"]})
+    def list(self, request, *args, **kwargs):
+        queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
+        raw = self.raw_payloads(queryset)
+        rows = self.paginator.paginate_rows(
+            queryset, request, lambda offset, limit: list(raw[offset : offset + limit])
+        )
+        return self.paginator.get_paginated_response(RawJSONList(self.shape(rows)))
+
+    def get_object_payload(self) -> str:
+        queryset = self.raw_payloads(self.get_queryset())
+        return get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+
+    @extend_schema(responses={200: _PAYLOAD_RESPONSES["retrieve"]})
+    def retrieve(self, request, *args, **kwargs):
+        text = self.get_object_payload()
+        return Response(RawJSON(self.shape([text])[0]))

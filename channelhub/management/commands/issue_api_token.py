@@ -1,0 +1,37 @@
+"""python manage.py issue_api_token USERNAME [--name NAME] [--expires DAYS]: print a new API token once."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from channelhub.api.models import ApiToken
+
+
+class Command(BaseCommand):
+    help = (
+        "Issue a read API token for USERNAME and print it (once: only its hash is stored). "
+        "The token reads what the user's permissions allow (e.g. the 'readonly' group)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="", help="Who or what will use it (default: 'cli')")
+        parser.add_argument(
+            "--expires", type=int, default=None, metavar="DAYS", help="Expire after DAYS days"
+        )
+
+    def handle(self, *args, username, name, expires, **options):
+        User = get_user_model()
+        try:
+            user = User.objects.get(username=username)
+        except User.DoesNotExist:
+            raise CommandError(f"No user {username!r}. Create one in the admin (and add it to 'readonly').")
+        if not user.is_active:
+            raise CommandError(f"User {username!r} is inactive: its tokens would not authenticate.")
+        if expires is not None and expires <= 0:
+            raise CommandError("--expires must be a positive number of days.")
+        token, plain = ApiToken.issue(user=user, name=name or "cli", expires_in_days=expires)
+        when = f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "never expires"
+        self.stderr.write(
+            f"Token {token.name!r} for {username} ({when}). Shown once; send it as 'Authorization: Bearer <token>':"
+        )
+        self.stdout.write(plain)

@@ -1,0 +1,121 @@
+"""The Connect mirror's read API: Connect's collections, paths and JSON under /api/v1/connect.
+
+Each viewset is configuration: queryset, RQL filter class, default (indexed) ordering.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+
+from channelhub.api.viewsets import ConnectPayloadViewSet
+from fulfillment import filters
+from fulfillment.models import (
+    Asset,
+    Conversation,
+    FulfillmentRequest,
+    Hub,
+    Marketplace,
+    Product,
+    Template,
+    TierAccount,
+    TierConfig,
+    TierConfigRequest,
+)
+
+
+class FulfillmentRequestViewSet(ConnectPayloadViewSet):
+    """Fulfillment requests (`PR-…`), as Connect's `/requests`."""
+
+    queryset = FulfillmentRequest.objects.all()
+    rql_filter_class = filters.FulfillmentRequestFilters
+    default_ordering = ("-created",)
+
+
+class AssetViewSet(ConnectPayloadViewSet):
+    """Assets (subscriptions, `AS-…`), as Connect's `/assets`."""
+
+    queryset = Asset.objects.all()
+    rql_filter_class = filters.AssetFilters
+    default_ordering = ("-created",)
+
+
+class TierConfigViewSet(ConnectPayloadViewSet):
+    """Tier configurations (`TC-…`), as Connect's `/tier/configs`."""
+
+    queryset = TierConfig.objects.all()
+    rql_filter_class = filters.TierConfigFilters
+    default_ordering = ("-created",)
+
+
+class TierConfigRequestViewSet(ConnectPayloadViewSet):
+    """Tier config requests (`TCR-…`), as Connect's `/tier/config-requests`."""
+
+    queryset = TierConfigRequest.objects.all()
+    rql_filter_class = filters.TierConfigRequestFilters
+    default_ordering = ("-created",)
+
+
+class TierAccountViewSet(ConnectPayloadViewSet):
+    """Tier accounts (`TA-…`), as Connect's `/tier/accounts`."""
+
+    queryset = TierAccount.objects.all()
+    rql_filter_class = filters.TierAccountFilters
+    default_ordering = ("name",)
+
+
+class ProductViewSet(ConnectPayloadViewSet):
+    """Products (`PRD-…`), as Connect's `/products`."""
+
+    queryset = Product.objects.all()
+    rql_filter_class = filters.ProductFilters
+    default_ordering = ("name",)
+
+
+class TemplateViewSet(ConnectPayloadViewSet):
+    """A product's templates (`TL-…`), as Connect's `/products/{product_id}/templates`."""
+
+    queryset = Template.objects.all()
+    rql_filter_class = filters.TemplateFilters
+    default_ordering = ("position", "id")
+
+    def get_queryset(self):
+        return super().get_queryset().filter(product_id=self.kwargs["product_id"])
+
+
+class MarketplaceViewSet(ConnectPayloadViewSet):
+    """Marketplaces (`MP-…`), as Connect's `/marketplaces`."""
+
+    queryset = Marketplace.objects.all()
+    rql_filter_class = filters.MarketplaceFilters
+    default_ordering = ("name",)
+
+
+class HubViewSet(ConnectPayloadViewSet):
+    """Hubs (`HB-…`), as Connect's `/hubs`."""
+
+    queryset = Hub.objects.all()
+    rql_filter_class = filters.HubFilters
+    default_ordering = ("name",)
+
+
+class ConversationViewSet(ConnectPayloadViewSet):
+    """Conversations (`CO-…`), as Connect's `/conversations`.
+
+    As on Connect, the detail also answers to the id of the object the conversation is
+    about (`/conversations/PR-…`): the legacy SDK looks threads up that way.
+    """
+
+    queryset = Conversation.objects.all()
+    rql_filter_class = filters.ConversationFilters
+    default_ordering = ("-created",)
+
+    def get_object_payload(self) -> str:
+        key = self.kwargs["pk"]
+        raw = self.raw_payloads(self.get_queryset())
+        if key.startswith("CO-"):
+            return get_object_or_404(raw, pk=key)
+        match = raw.filter(instance_id=key).order_by("-created", "-id")[:1]
+        texts = list(match)
+        if not texts:
+            return get_object_or_404(raw, pk=key)
+        return texts[0]

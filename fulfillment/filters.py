@@ -1,0 +1,191 @@
+"""RQL filter classes of the Connect mirror: Connect's property names, our indexed columns.
+
+Each filter is named as on Connect's own API (`asset.product.id`, `asset.tiers.customer.id`,
+`events.updated.at`, ...) and mapped with `source` onto the typed column the mapper fills
+from that very property, so a query written for Connect works unchanged on
+`/api/v1/connect`. Every filter and ordering reads an indexed column (or the leading
+column of a composite index); search (`search=`) is a case-insensitive substring match
+over the few id-like columns marked `search`.
+"""
+
+from __future__ import annotations
+
+from channelhub.api.filters import StrictRQLFilterClass, blank_ref
+from fulfillment.models import (
+    Asset,
+    Conversation,
+    FulfillmentRequest,
+    Hub,
+    Marketplace,
+    Product,
+    Template,
+    TierAccount,
+    TierConfig,
+    TierConfigRequest,
+)
+
+
+def f(name: str, source: str | None = None, **options) -> dict:
+    """A filter named `name` on Connect, read from column `source` here.
+
+    A relation is written `product__id`: Django compares the foreign key column itself
+    (no join), and django-rql types the value from the target's primary key.
+    """
+    item = {"filter": name, **options}
+    if source:
+        item["source"] = source
+    return item
+
+
+ID = f("id", ordering=True, search=True)
+
+
+class FulfillmentRequestFilters(StrictRQLFilterClass):
+    MODEL = FulfillmentRequest
+    FILTERS = (
+        ID,
+        f("type", ordering=True),
+        f("status", ordering=True),  # index pr_status_created
+        f("created", ordering=True),
+        f("updated", ordering=True),
+        f("asset.id", "asset__id", ordering=True, search=True),
+        f("asset.external_id", "asset_external_id", search=True),
+        f("asset.external_uid", "asset_external_uid"),
+        f("asset.product.id", "product__id", ordering=True),
+        f("asset.connection.type", "connection_type"),
+        f("asset.connection.hub.id", "hub__id"),
+        f("asset.marketplace.id", "marketplace__id"),
+        f("marketplace.id", "marketplace__id"),
+        f("asset.contract.id", "contract_id"),
+        f("contract.id", "contract_id"),
+        f("asset.tiers.customer.id", "customer__id"),
+        f("asset.tiers.customer.external_id", "customer_external_id", search=True),
+        f("asset.tiers.tier1.id", "tier1__id"),
+        f("asset.tiers.tier2.id", "tier2__id"),
+        f("template.id", "template__id"),
+        blank_ref("assignee.id", "assignee_id"),  # index pr_assignee_status
+        blank_ref("assignee", "assignee_id"),
+    )
+
+
+class AssetFilters(StrictRQLFilterClass):
+    MODEL = Asset
+    FILTERS = (
+        ID,
+        f("status", ordering=True),  # index as_status_created
+        f("external_id", search=True),
+        f("external_uid"),
+        f("product.id", "product__id", ordering=True),
+        f("connection.type", "connection_type"),
+        f("connection.hub.id", "hub__id"),
+        f("marketplace.id", "marketplace__id"),
+        f("contract.id", "contract_id"),
+        f("tiers.customer.id", "customer__id"),
+        f("tiers.customer.external_id", "customer_external_id", search=True),
+        f("tiers.tier1.id", "tier1__id"),
+        f("tiers.tier2.id", "tier2__id"),
+        f("events.created.at", "created", ordering=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class TierConfigFilters(StrictRQLFilterClass):
+    MODEL = TierConfig
+    FILTERS = (
+        ID,
+        f("status", ordering=True),
+        f("account.id", "account__id"),
+        f("account.external_id", "account_external_id", search=True),
+        f("product.id", "product__id", ordering=True),
+        f("marketplace.id", "marketplace__id"),
+        f("connection.type", "connection_type"),
+        f("contract.id", "contract_id"),
+        blank_ref("open_request.id", "open_request_id"),
+        f("events.created.at", "created", ordering=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class TierConfigRequestFilters(StrictRQLFilterClass):
+    MODEL = TierConfigRequest
+    FILTERS = (
+        ID,
+        f("type", ordering=True),
+        f("status", ordering=True),  # index tcr_status_created
+        f("environment"),
+        f("configuration.id", "configuration__id", search=True),
+        f("configuration.account.id", "account__id"),
+        f("configuration.account.external_id", "account_external_id", search=True),
+        f("configuration.product.id", "product__id", ordering=True),
+        f("configuration.marketplace.id", "marketplace__id"),
+        f("configuration.connection.type", "connection_type"),
+        f("configuration.contract.id", "contract_id"),
+        blank_ref("assignee.id", "assignee_id"),  # index tcr_assignee_status
+        blank_ref("assignee", "assignee_id"),
+        f("events.created.at", "created", ordering=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class TierAccountFilters(StrictRQLFilterClass):
+    MODEL = TierAccount
+    FILTERS = (
+        ID,
+        f("name", ordering=True, search=True),
+        f("external_id", search=True),
+        f("external_uid"),
+        f("marketplace.id", "marketplace__id"),
+        f("hub.id", "hub__id"),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class ProductFilters(StrictRQLFilterClass):
+    MODEL = Product
+    FILTERS = (
+        ID,
+        f("name", ordering=True, search=True),
+        f("status", ordering=True),
+        f("owner.id", "owner_id"),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class TemplateFilters(StrictRQLFilterClass):
+    """Templates of one product (the URL names it): index tl_product_scope_type."""
+
+    MODEL = Template
+    FILTERS = (
+        f("id", ordering=True),
+        f("scope"),
+        f("type"),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class MarketplaceFilters(StrictRQLFilterClass):
+    MODEL = Marketplace
+    FILTERS = (
+        ID,
+        f("name", ordering=True, search=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class HubFilters(StrictRQLFilterClass):
+    MODEL = Hub
+    FILTERS = (
+        ID,
+        f("name", ordering=True, search=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
+
+
+class ConversationFilters(StrictRQLFilterClass):
+    MODEL = Conversation
+    FILTERS = (
+        ID,
+        f("instance_id", search=True),
+        f("created", ordering=True),
+        f("events.updated.at", "updated", ordering=True),
+    )
