@@ -141,6 +141,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Log who and from where (axes masks both by default); the password is always masked.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
+# Behind a reverse proxy every login seems to come from the proxy: set LOGIN_PROXY_COUNT to
+# the number of proxies in front of channelhub so the client address is read from
+# X-Forwarded-For (only trust it when the proxies set it; see README "Scaling out").
+AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0) or None
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # --- upstreams ---------------------------------------------------------------------------
 # An upstream whose URL is empty is "not configured": its streams are skipped, saying so.

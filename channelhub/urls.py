@@ -6,6 +6,11 @@ from django.urls import include, path
 import channelhub.api.admin  # noqa: F401  registers the API token admin (channelhub.api is not an app)
 from channelhub import views
 
+admin.site.site_header = "channelhub back office"
+admin.site.site_title = "channelhub"
+admin.site.index_title = "Queues, mirror and jobs"
+admin.site.site_url = None  # there is no public site: no "View site" link to a 404
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
