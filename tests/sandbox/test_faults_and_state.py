@@ -5,16 +5,16 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 import requests
 
 from channelhub.sandbox.server import SandboxServer
+from tests.paths import FIXTURES, conformance_tool
 
 H = {"Authorization": "ApiKey SU-000-000-000:x"}
-CONFORMANCE = Path("/work/shared/tools/connect_conformance.py")
+CONFORMANCE = conformance_tool()
 
 
 def faults(sandbox, **config):
@@ -238,7 +238,6 @@ def test_seeded_world_has_every_status_type_and_shape(sandbox):
     assert all(isinstance(t["configuration"]["tier_level"], int) for t in tcrs)
 
 
-FIXTURES = Path("/work/shared/upstream/connect-fixtures")
 
 
 def _shape(node, path=""):
