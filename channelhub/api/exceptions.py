@@ -77,7 +77,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, RQLFilterError):
         code, errors, details = _rql_reason(exc)
         return Response({"error_code": code, "errors": errors, "details": details}, status=400)
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError | OverflowError):
         view = context.get("view")
         logger.info("API query refused by the database in %s: %s", type(view).__name__, exc)
         return Response(

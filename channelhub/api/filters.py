@@ -6,6 +6,8 @@ orders through an indexed column (or the leading column of an index).
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from dj_rql.fields import SelectField
 from dj_rql.filter_cls import RQLFilterClass
 from dj_rql.qs import NSR
@@ -46,6 +48,16 @@ class StrictRQLFilterClass(RQLFilterClass):
                 },
             )
         return super().build_q_for_filter(data)
+
+    @staticmethod
+    def _convert_datetime_value(value):
+        """A datetime in UTC (naive ones are UTC, as Connect's). Any offset parses, but
+        PostgreSQL refuses offsets beyond ±15:59, so the database only ever sees UTC."""
+        dt = RQLFilterClass._convert_datetime_value(value)
+        try:
+            return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+        except OverflowError:
+            raise ValueError(value)
 
     def build_q_for_custom_filter(self, data):
         item = self.get_filter_base_item(data.filter_name)

@@ -67,6 +67,8 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         rql_ast = getattr(request, "rql_ast", None)
         if rql_ast is None:
             query = get_query(request)
+            if "\x00" in query:
+                raise RQLFilterParsingError(details={"error": "NUL characters are not allowed in a query."})
             rql_ast = RQLParser.parse_query(query) if query else None
         if rql_ast is None:
             return

@@ -18,6 +18,7 @@ from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from py_rql.exceptions import RQLFilterParsingError
 from rest_framework import viewsets
 from rest_framework.response import Response
 
@@ -26,6 +27,21 @@ from .pagination import ConnectPagination
 from .renderers import RawJSON, RawJSONList
 
 _SELECT_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
+
+
+class RQLBackend(RQLFilterBackend):
+    """django-rql's backend, refusing what no database column can hold before it reaches SQL.
+
+    PostgreSQL rejects a NUL character in text with an error that also aborts the
+    surrounding transaction; a query holding one is a 400 here instead.
+    """
+
+    @classmethod
+    def get_query(cls, filter_instance, request, view):
+        query = super().get_query(filter_instance, request, view)
+        if "\x00" in query:
+            raise RQLFilterParsingError(details={"error": "NUL characters are not allowed in a query."})
+        return query
 
 
 def with_stable_order(queryset: QuerySet, default: tuple[str, ...]) -> QuerySet:
@@ -45,7 +61,7 @@ def with_stable_order(queryset: QuerySet, default: tuple[str, ...]) -> QuerySet:
 class RQLReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """List and detail with RQL filtering, `Content-Range` pagination and model view permissions."""
 
-    filter_backends = (RQLFilterBackend,)
+    filter_backends = (RQLBackend,)
     pagination_class = ConnectPagination
     rql_filter_class = None
     default_ordering: tuple[str, ...] = ("-id",)
@@ -76,7 +92,7 @@ _PAYLOAD_RESPONSES = {
 class ConnectPayloadViewSet(viewsets.GenericViewSet):
     """A mirrored Connect collection in Connect's shape; subclasses set queryset, filter, ordering."""
 
-    filter_backends = (RQLFilterBackend,)
+    filter_backends = (RQLBackend,)
     pagination_class = ConnectPagination
     rql_filter_class = None
     default_ordering: tuple[str, ...] = ("-created",)

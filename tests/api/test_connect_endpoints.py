@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from dj_rql.utils import assert_filter_cls
+from django.db import connection
 from py_rql.constants import FilterLookups as L
 
 from fulfillment import filters
@@ -304,9 +305,11 @@ def test_query_count_does_not_grow_with_page_size(api, django_assert_num_queries
     for _ in range(3):
         endpoint.make()
     api.get(url(endpoint, "limit=1"))  # warm up: the token's last use is recorded once a minute
-    # token (1) + the user's permissions (2) + count (1) + page (1)
+    # token (1) + the user's permissions (2) + count (1) + page (1); on PostgreSQL an
+    # unfiltered list first asks the planner for the table's size (pg_class, 1).
+    probe = connection.vendor == "postgresql" and "templates" not in endpoint.path
     for limit in (1, 100):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(5 + probe):
             r = api.get(url(endpoint, f"limit={limit}"))
         assert r.status_code == 200
 
