@@ -189,7 +189,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs every login attempt at INFO; failures and lockouts are WARNING and stay.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- production hardening ----------------------------------------------------------------
@@ -218,6 +219,7 @@ API_DEFAULT_LIMIT = env.int("API_DEFAULT_LIMIT", default=100)
 API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 API_MAX_OFFSET = env.int("API_MAX_OFFSET", default=10_000)  # deeper: keyset filters
 API_COUNT_CAP = env.int("API_COUNT_CAP", default=10_000)  # exact totals up to this, then estimates
+API_PERMISSION_CACHE_SECONDS = env.int("API_PERMISSION_CACHE_SECONDS", default=60)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "channelhub.api.authentication.BearerTokenAuthentication",
