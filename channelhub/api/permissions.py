@@ -1,6 +1,40 @@
-"""Reads follow the user's model permissions: GET needs `view_<model>`."""
+"""Reads follow the user's model permissions: GET needs `view_<model>`.
 
+A user's permission set is cached (`API_PERMISSION_CACHE_SECONDS`, default 60) so a read
+costs no permission queries; any change of a user's groups or permissions, or of a group's
+permissions, bumps a version that empties it at once (in this process's cache, or everywhere
+with a shared cache such as Redis; with per-process caches other workers see the change
+within the timeout).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
 from rest_framework.permissions import DjangoModelPermissions
+
+_VERSION_KEY = "api-perms-version"
+
+
+def user_permissions(user) -> frozenset[str]:
+    """`user.get_all_permissions()`, cached per user and permission version."""
+    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    key = f"api-perms:{version}:{user.pk}"
+    perms = cache.get(key)
+    if perms is None:
+        perms = frozenset(user.get_all_permissions())
+        cache.set(key, perms, settings.API_PERMISSION_CACHE_SECONDS)
+    return perms
+
+
+def forget_permissions(**kwargs) -> None:
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 1, None)
 
 
 class ModelViewPermission(DjangoModelPermissions):
@@ -15,3 +49,31 @@ class ModelViewPermission(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user or not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return user.is_active
+        if getattr(view, "_ignore_model_permissions", False):
+            return True
+        required = self.get_required_permissions(request.method, self._queryset(view).model)
+        return user.is_active and set(required) <= user_permissions(user)
+
+
+@receiver(post_save, sender=Group)
+@receiver(post_save, sender=Permission)
+def _on_save(**kwargs):
+    forget_permissions()
+
+
+def _connect_m2m():
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(forget_permissions, sender=through, dispatch_uid=f"api-perms-{through.__name__}")
+
+
+_connect_m2m()

@@ -1,0 +1,239 @@
+#!/usr/bin/env python
+"""Read API benchmark: N fulfillment requests, RQL queries through the API vs their bare SQL.
+
+    .venv/bin/python bench/api.py [--rows 1000000] [--db sqlite|postgres|both] [--repeat 25] [--regen]
+
+N requests are generated straight into a dedicated database (SQLite var/bench/api-N.sqlite3,
+PostgreSQL `channelhub_bench_api`), kept for later runs of the same N (`--regen` rebuilds).
+Then each query below goes through the whole API in-process (token authentication, view
+permission, throttling, django-rql, pagination, rendering: Django's test client, no
+socket), interleaved with its bare SQL: the very statements the API ran for the page and the
+count, re-run on a raw cursor and fetched. Figures are p50/p95 of `--repeat` runs and the
+ratio API / bare SQL (goal <= 2.5), plus the absolute page time at three depths (goal:
+constant in page depth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VAR = ROOT / "var" / "bench"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_DB = "channelhub_bench_api"
+START = datetime(2023, 1, 1, tzinfo=UTC)
+PRODUCTS = 20
+CUSTOMERS = 5000
+STATUSES = ["approved"] * 14 + ["failed"] * 2 + ["pending", "inquiring", "revoked", "draft"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=25)
+    parser.add_argument("--regen", action="store_true", help="rebuild the data even if it is there")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    VAR.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            db,
+            "--rows",
+            str(args.rows),
+            "--repeat",
+            str(args.repeat),
+        ]
+        cmd += ["--regen"] if args.regen else []
+        out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=child_env(db, args.rows))
+        if out.returncode:
+            raise SystemExit(f"{db}: the benchmark failed (status {out.returncode}); see above")
+        results[db] = json.loads(out.stdout.strip().splitlines()[-1])
+    report(results, args.rows)
+    return 0
+
+
+def child_env(db: str, rows: int) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING", DEBUG="false")
+    env["API_THROTTLE_RATE"] = "1000000/min"
+    if db == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{VAR / f'api-{rows}.sqlite3'}"
+    else:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_BENCH_DB]).fetchone():
+                conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
+    return env
+
+
+def report(results: dict, rows: int) -> None:
+    print(f"\n{rows:,} fulfillment requests; times in ms, p50 / p95; ratio = API / bare SQL (page + count)\n")
+    print("| query | " + " | ".join(f"{db} API | {db} SQL | {db} ratio" for db in results) + " |")
+    print("| --- |" + " --- | --- | --- |" * len(results))
+    names = list(next(iter(results.values()))["queries"])
+    for name in names:
+        cells = []
+        for r in results.values():
+            q = r["queries"][name]
+            cells.append(
+                f"{q['api_p50']:.1f} / {q['api_p95']:.1f} | {q['sql_p50']:.1f} / {q['sql_p95']:.1f} "
+                f"| {q['ratio_p50']:.2f} / {q['ratio_p95']:.2f}"
+            )
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for db, r in results.items():
+        print(
+            f"\n{db}: generated in {r['generated_s']:.0f}s (0 = reused); worst p50 ratio {r['worst_ratio']:.2f}"
+        )
+
+
+# --- the child: one database ---------------------------------------------------------------
+
+
+def generate(rows: int) -> float:
+    """Insert `rows` requests (typed columns + payload, as a sync writes them) unless there."""
+    import orjson
+    from django.db import connection
+
+    from channelhub.sync.upsert import canonical_json, digest
+    from fulfillment.mappers import map_request
+    from fulfillment.models import FulfillmentRequest
+
+    if FulfillmentRequest.objects.count() == rows:
+        return 0.0
+    started = time.perf_counter()
+    FulfillmentRequest.objects.all().delete()
+    base = json.loads((ROOT / "tests/fixtures/connect/fulfillment_request_pending_purchase.json").read_text())
+    mapped = map_request(base)
+    batch = []
+    for n in range(rows):
+        p = orjson.loads(orjson.dumps(base))
+        created = START + timedelta(seconds=30 * n)
+        rid, aid = f"PR-{n // 10**8:04d}-{n // 10**4 % 10**4:04d}-{n % 10**4:04d}-001", f"AS-{n:012d}"
+        product, customer = f"PRD-{n % PRODUCTS:03d}-000-000", f"TA-{n % CUSTOMERS:04d}-0000-0000"
+        status = STATUSES[(n * 7) % len(STATUSES)]
+        p.update(id=rid, status=status, created=created.isoformat(), updated=created.isoformat())
+        p["asset"].update(id=aid, external_id=str(n))
+        p["asset"]["product"]["id"] = product
+        p["asset"]["tiers"]["customer"]["id"] = customer
+        cols = dict(mapped, status=status, asset_id=aid, asset_external_id=str(n), product_id=product)
+        cols.update(customer_id=customer, created=created, updated=created)
+        batch.append(FulfillmentRequest(id=rid, payload=p, payload_hash=digest(canonical_json(p)), **cols))
+        if len(batch) == 5000:
+            FulfillmentRequest.objects.bulk_create(batch)
+            batch = []
+            print(f"  {n + 1:,} rows", file=sys.stderr, flush=True)
+    FulfillmentRequest.objects.bulk_create(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def queries(rows: int) -> dict[str, str]:
+    deep_keyset = (START + timedelta(seconds=30 * int(rows * 0.1))).isoformat()
+    return {
+        "first page (ordering -created)": "limit=100",
+        "eq(status,pending) ordering(-created)": "eq(status,pending)&ordering(-created)&limit=100",
+        "in(status,...) ordering(created)": "in(status,(pending,inquiring))&ordering(created)&limit=100",
+        "eq(asset.product.id) and status": "and(eq(asset.product.id,PRD-003-000-000),eq(status,approved))&limit=100",
+        "eq(asset.tiers.customer.id)": "eq(asset.tiers.customer.id,TA-0042-0000-0000)&limit=100",
+        "ordering(-updated)": "ordering(-updated)&limit=100",
+        "select(-asset.params,-asset.items)": "select(-asset.params,-asset.items)&limit=100",
+        "page at offset 100": "ordering(-created)&limit=100&offset=100",
+        "page at offset 9,900 (bounded max)": "ordering(-created)&limit=100&offset=9900",
+        "keyset page 90% deep": f"lt(created,{deep_keyset})&ordering(-created)&limit=100",
+        "count only (limit=0, filtered)": "eq(status,approved)&limit=0",
+        "search=0000-0042": "search=0000-0042&limit=100",
+    }
+
+
+def child(args) -> int:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from channelhub.api.models import ApiToken
+    from channelhub.roles import READONLY, ensure_roles
+
+    call_command("migrate", verbosity=0)
+    if args.regen:
+        from fulfillment.models import FulfillmentRequest
+
+        FulfillmentRequest.objects.all().delete()
+    generated = generate(args.rows)
+    ensure_roles()
+    user, _ = get_user_model().objects.get_or_create(username="bench-reader")
+    user.groups.add(Group.objects.get(name=READONLY))
+    ApiToken.objects.filter(user=user).delete()
+    _, plain = ApiToken.issue(user=user, name="bench")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+
+    def own(sql: str) -> bool:  # the page and count statements, not auth/permission lookups
+        return "fulfillment_fulfillmentrequest" in sql or "pg_class" in sql or sql.startswith("EXPLAIN")
+
+    out = {}
+    for name, query in queries(args.rows).items():
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/v1/connect/requests?{query}")
+        assert response.status_code == 200, (name, response.content[:300])
+        statements = [q["sql"] for q in ctx.captured_queries if own(q["sql"])]
+        api_t, sql_t = [], []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            r = client.get(f"/api/v1/connect/requests?{query}")
+            _ = r.content
+            api_t.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    cursor.fetchall()
+            sql_t.append((time.perf_counter() - t0) * 1000)
+        ratios = [a / s for a, s in zip(api_t, sql_t, strict=True)]
+
+        def p(values, q):
+            return statistics.quantiles(values, n=20)[18] if q == 95 else statistics.median(values)
+
+        out[name] = {
+            "api_p50": p(api_t, 50),
+            "api_p95": p(api_t, 95),
+            "sql_p50": p(sql_t, 50),
+            "sql_p95": p(sql_t, 95),
+            "ratio_p50": statistics.median(ratios),
+            "ratio_p95": p(ratios, 95),
+            "content_range": response["Content-Range"],
+            "statements": len(statements),
+        }
+        print(f"  {name}: {out[name]}", file=sys.stderr, flush=True)
+    worst = max(q["ratio_p50"] for q in out.values())
+    print(json.dumps({"queries": out, "generated_s": generated, "worst_ratio": worst}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
