@@ -54,6 +54,7 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
         f("asset.product.id", "product__id", ordering=True),
         f("asset.connection.type", "connection_type"),
         f("asset.connection.hub.id", "hub__id"),
+        f("asset.hub.id", "hub__id"),  # the legacy SDK's name for the same
         f("asset.marketplace.id", "marketplace__id"),
         f("marketplace.id", "marketplace__id"),
         f("asset.contract.id", "contract_id"),
