@@ -12,15 +12,15 @@ import re
 import subprocess
 import sys
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from connect.client import ClientError, ConnectClient, R
 from django.core.management import call_command
 
 from fulfillment.models import Asset, FulfillmentRequest, TierConfigRequest
+from tests.paths import conformance_tool
 
-CONFORMANCE = Path("/work/shared/tools/connect_conformance.py")
+CONFORMANCE = conformance_tool()
 
 # The v37 spec's own defects (shared/upstream/README.md; tests/sandbox keeps the same list).
 KNOWN_SPEC_ERRORS = [
