@@ -520,3 +520,8 @@ class AuditEventAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="After")
     def after_display(self, obj):
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.after))
+
+
+# The API token admin lives with the API plumbing (channelhub.api is a package of this app,
+# not an app of its own, so the admin autodiscovery would not find it).
+from channelhub.api import admin as _api_admin  # noqa: E402, F401

@@ -3,7 +3,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-import channelhub.api.admin  # noqa: F401  registers the API token admin (channelhub.api is not an app)
 from channelhub import views
 
 admin.site.site_header = "channelhub back office"
