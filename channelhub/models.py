@@ -91,7 +91,12 @@ class SyncRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started")]
+        indexes = [
+            models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started"),
+            # "what failed lately" / "what the scheduler ran": the API and admin filters.
+            models.Index(fields=["status", "-started_at"], name="syncrun_status_started"),
+            models.Index(fields=["trigger", "-started_at"], name="syncrun_trigger_started"),
+        ]
         permissions = [("run_sync", "Can start a sync run from the back office")]
 
     def __str__(self):

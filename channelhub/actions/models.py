@@ -126,7 +126,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"], name="audit_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-created_at"], name="audit_target"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_created"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_name or 'system'} {self.action} {self.target_id}"

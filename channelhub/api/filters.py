@@ -77,6 +77,8 @@ class SyncRunFilters(StrictRQLFilterClass):
     FILTERS = (
         {"filter": "id", "ordering": True},
         {"filter": "stream", "ordering": False},
+        {"filter": "status"},
+        {"filter": "trigger"},
         {"filter": "started_at", "ordering": True},
         {"filter": "error_detail", "dynamic": True, "field": SelectField(), "hidden": True},
     )
@@ -106,6 +108,7 @@ class AuditEventFilters(StrictRQLFilterClass):
     FILTERS = (
         {"filter": "id", "ordering": True},
         {"filter": "created_at", "ordering": True},
+        {"filter": "action"},
         {"filter": "target_type"},
         {"filter": "target_id", "search": True},
         {"filter": "correlation_id"},

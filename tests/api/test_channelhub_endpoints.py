@@ -28,12 +28,22 @@ def test_filter_classes_are_pinned():
     )
     assert_filter_cls(
         filters.AuditEventFilters,
-        {"upstream_action.id": {"orm_route": "upstream_action__id", "lookups": L.numeric()}},
+        {
+            "upstream_action.id": {"orm_route": "upstream_action__id", "lookups": L.numeric()},
+            "action": {"orm_route": "action", **string},
+        },
         {"id", "created_at"},
         {"target_id"},
     )
     assert_filter_cls(
-        filters.SyncRunFilters, {"stream": {"orm_route": "stream", **string}}, {"id", "started_at"}, set()
+        filters.SyncRunFilters,
+        {
+            "stream": {"orm_route": "stream", **string},
+            "status": {"orm_route": "status", **string},
+            "trigger": {"orm_route": "trigger", **string},
+        },
+        {"id", "started_at"},
+        set(),
     )
 
 
@@ -71,4 +81,12 @@ def test_audit_events_and_sync_runs(api):
     r = api.get("/api/v1/channelhub/sync-runs?eq(stream,connect.requests)")
     assert [o["stream"] for o in r.json()] == ["connect.requests"] and "error_detail" not in r.json()[0]
     assert r["Content-Range"] == "items 0-0/1"
-    assert api.get("/api/v1/channelhub/sync-runs?eq(status,failed)").json()["error_code"] == "RQL_002"
+    SyncRun.objects.filter(stream="connect.requests").update(status="failed")
+    assert [o["stream"] for o in api.get("/api/v1/channelhub/sync-runs?eq(status,failed)").json()] == [
+        "connect.requests"
+    ]
+    assert api.get("/api/v1/channelhub/sync-runs?eq(nope,failed)").json()["error_code"] == "RQL_002"
+    AuditEvent.objects.create(action="y", target_type="t", target_id="PR-2")
+    assert [o["target_id"] for o in api.get("/api/v1/channelhub/audit-events?eq(action,y)").json()] == [
+        "PR-2"
+    ]
