@@ -1,8 +1,9 @@
 """The three staff roles, as Django groups with exactly the permissions they need.
 
 - readonly: view everything mirrored and the engine's state;
-- support: readonly + act on requests and tier config requests;
-- supervisor: support + retry or cancel failed actions, start syncs, manage schedules.
+- support: readonly + act on requests, tier config requests, Channel entitlements and customers;
+- supervisor: support + retry or cancel failed actions, start syncs, manage schedules, and the
+  irreversible Channel actions (cancel an entitlement, delete a customer, partner link states).
 
 Groups are created by a data migration and kept current after every `migrate` (a model added
 later gets its view permission without a new migration). Services check these permissions;
@@ -17,8 +18,14 @@ VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent")
 SUPPORT_EXTRA = (
     "fulfillment.act_fulfillmentrequest",
     "fulfillment.act_tierconfigrequest",
+    "fulfillment.act_entitlement",
+    "fulfillment.act_customer",
 )
+# Irreversible upstream changes are for supervisors only.
 SUPERVISOR_EXTRA = (
+    "fulfillment.cancel_entitlement",
+    "fulfillment.remove_customer",
+    "fulfillment.act_channelpartnerlink",
     "channelhub.retry_upstreamaction",
     "channelhub.cancel_upstreamaction",
     "channelhub.run_sync",

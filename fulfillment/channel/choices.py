@@ -1,0 +1,106 @@
+"""Cloud Channel enums (channel-api.md §3), exactly as they come over the wire.
+
+Channel sends enum *names* in upper case. Columns use these as `choices` for display and
+filtering, but nothing constrains the database: an enum value Google adds tomorrow is stored
+as it came and shown raw. Named groups below are the only place that says which states mean
+what; code asks the group, it never compares strings.
+"""
+
+from django.db import models
+
+
+class ProvisioningState(models.TextChoices):
+    UNSPECIFIED = "PROVISIONING_STATE_UNSPECIFIED", "Unspecified"
+    ACTIVE = "ACTIVE", "Active"
+    SUSPENDED = "SUSPENDED", "Suspended"
+
+
+class SuspensionReason(models.TextChoices):
+    UNSPECIFIED = "SUSPENSION_REASON_UNSPECIFIED", "Unspecified"
+    RESELLER_INITIATED = "RESELLER_INITIATED", "Suspended by us (the reseller)"
+    TRIAL_ENDED = "TRIAL_ENDED", "The trial ended"
+    RENEWAL_WITH_TYPE_CANCEL = "RENEWAL_WITH_TYPE_CANCEL", "Not renewed (renewal set to cancel)"
+    PENDING_TOS_ACCEPTANCE = (
+        "PENDING_TOS_ACCEPTANCE",
+        "Waiting for the customer to accept the terms of service",
+    )
+    OTHER = "OTHER", "Other reason"
+
+
+# Only a suspension we made ourselves can be lifted with `activate` (channel-api.md §9.5).
+SuspensionReason.REVOCABLE = (SuspensionReason.RESELLER_INITIATED,)
+
+
+class PaymentPlan(models.TextChoices):
+    UNSPECIFIED = "PAYMENT_PLAN_UNSPECIFIED", "Unspecified"
+    COMMITMENT = "COMMITMENT", "Commitment"
+    FLEXIBLE = "FLEXIBLE", "Flexible"
+    FREE = "FREE", "Free"
+    TRIAL = "TRIAL", "Trial"
+    OFFLINE = "OFFLINE", "Offline"
+
+
+class PaymentType(models.TextChoices):
+    UNSPECIFIED = "PAYMENT_TYPE_UNSPECIFIED", "Unspecified"
+    PREPAY = "PREPAY", "Prepay"
+    POSTPAY = "POSTPAY", "Postpay"
+
+
+class PeriodType(models.TextChoices):
+    UNSPECIFIED = "PERIOD_TYPE_UNSPECIFIED", "Unspecified"
+    DAY = "DAY", "Day"
+    MONTH = "MONTH", "Month"
+    YEAR = "YEAR", "Year"
+
+
+class CustomerType(models.TextChoices):
+    UNSPECIFIED = "CUSTOMER_TYPE_UNSPECIFIED", "Unspecified"
+    DOMAIN = "DOMAIN", "Domain"
+    TEAM = "TEAM", "Team"
+
+
+class LinkState(models.TextChoices):
+    UNSPECIFIED = "CHANNEL_PARTNER_LINK_STATE_UNSPECIFIED", "Unspecified"
+    INVITED = "INVITED", "Invited"
+    ACTIVE = "ACTIVE", "Active"
+    REVOKED = "REVOKED", "Revoked"
+    SUSPENDED = "SUSPENDED", "Suspended"
+
+
+class ChangeType(models.TextChoices):
+    UNSPECIFIED = "CHANGE_TYPE_UNSPECIFIED", "Unspecified"
+    CREATED = "CREATED", "Created"
+    PRICE_PLAN_SWITCHED = "PRICE_PLAN_SWITCHED", "Price plan switched"
+    COMMITMENT_CHANGED = "COMMITMENT_CHANGED", "Commitment changed"
+    RENEWED = "RENEWED", "Renewed"
+    SUSPENDED = "SUSPENDED", "Suspended"
+    ACTIVATED = "ACTIVATED", "Activated"
+    CANCELLED = "CANCELLED", "Cancelled"
+    SKU_CHANGED = "SKU_CHANGED", "SKU changed"
+    RENEWAL_SETTING_CHANGED = "RENEWAL_SETTING_CHANGED", "Renewal settings changed"
+    PAID_SUBSCRIPTION_STARTED = "PAID_SUBSCRIPTION_STARTED", "Paid subscription started"
+    LICENSE_CAP_CHANGED = "LICENSE_CAP_CHANGED", "License cap changed"
+    SUSPENSION_DETAILS_CHANGED = "SUSPENSION_DETAILS_CHANGED", "Suspension details changed"
+    TRIAL_END_DATE_EXTENDED = "TRIAL_END_DATE_EXTENDED", "Trial end date extended"
+    TRIAL_STARTED = "TRIAL_STARTED", "Trial started"
+
+
+class OperatorType(models.TextChoices):
+    UNSPECIFIED = "OPERATOR_TYPE_UNSPECIFIED", "Unspecified"
+    CUSTOMER_SERVICE_REPRESENTATIVE = "CUSTOMER_SERVICE_REPRESENTATIVE", "Google support"
+    SYSTEM = "SYSTEM", "System"
+    CUSTOMER = "CUSTOMER", "Customer"
+    RESELLER = "RESELLER", "Reseller"
+
+
+class GoneReason(models.TextChoices):
+    """Why a mirrored Channel object is no longer listed upstream (set by reconcile).
+
+    Channel has no CANCELLED state: a cancelled or transferred entitlement simply disappears,
+    so the sync marks it here, confirmed from the entitlement's change history.
+    """
+
+    CANCELLED = "cancelled", "Cancelled"
+    TRANSFERRED = "transferred", "Transferred away"
+    DELETED = "deleted", "Deleted upstream"
+    UNKNOWN = "unknown", "Gone upstream (reason not confirmed)"
