@@ -41,7 +41,7 @@ class UpstreamAction(models.Model):
 
     kind = models.CharField(max_length=64, db_index=True, help_text="e.g. connect.request.approve")
     target_type = models.CharField(max_length=64, help_text="app_label.model of the mirrored object")
-    target_id = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=255, help_text="Upstream id or resource name")
     payload = models.JSONField(default=dict, blank=True, help_text="What to send (never secrets)")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -115,7 +115,7 @@ class AuditEvent(models.Model):
         max_length=64, help_text="e.g. request.approve.queued, request.approve.succeeded"
     )
     target_type = models.CharField(max_length=64)
-    target_id = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=255, help_text="Upstream id or resource name")
     upstream_action = models.ForeignKey(
         UpstreamAction, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
