@@ -153,6 +153,14 @@ if AXES_IPWARE_PROXY_COUNT:
 CONNECT_API_URL = env.str("CONNECT_API_URL", default="").rstrip("/")
 CONNECT_API_KEY = env.str("CONNECT_API_KEY", default="")
 CONNECT_PRODUCTS = env.list("CONNECT_PRODUCTS", default=[])  # optional product scope (PRD-...)
+# Google Cloud Channel: a service account with domain-wide delegation, impersonating a super
+# admin of the reseller domain (channel-api.md §1). All four must be set, or Channel is skipped.
+CHANNEL_API_URL = env.str("CHANNEL_API_URL", default="").rstrip("/")  # https://cloudchannel.googleapis.com
+CHANNEL_ACCOUNT_ID = env.str("CHANNEL_ACCOUNT_ID", default="")  # the reseller account, C0123...
+CHANNEL_CREDENTIALS_FILE = env.str("CHANNEL_CREDENTIALS_FILE", default="")  # service-account key JSON
+CHANNEL_ADMIN_EMAIL = env.str("CHANNEL_ADMIN_EMAIL", default="")  # the admin the service account acts as
+CHANNEL_LRO_WAIT_SECONDS = env.float("CHANNEL_LRO_WAIT_SECONDS", default=60.0)  # per outbox attempt
+CHANNEL_LRO_POLL_INITIAL = env.float("CHANNEL_LRO_POLL_INITIAL", default=1.0)  # then x1.5, capped at 20 s
 UPSTREAM_TIMEOUT = env.float("UPSTREAM_TIMEOUT", default=30.0)  # seconds per HTTP attempt
 UPSTREAM_MAX_RETRIES = env.int("UPSTREAM_MAX_RETRIES", default=5)
 UPSTREAM_BACKOFF = env.float("UPSTREAM_BACKOFF", default=0.5)  # first backoff step, seconds
