@@ -33,7 +33,7 @@ class ChannelMirror(MirroredModel):
     """Base of the Channel models: a resource name as key, and what reconcile sets."""
 
     id = models.CharField(primary_key=True, max_length=NAME_LENGTH, help_text="The upstream resource name")
-    gone_at = when(help_text="When a complete listing upstream stopped showing it")
+    gone_at = when(db_index=True, help_text="When a complete listing upstream stopped showing it")
     gone_reason = string(16, choices=GoneReason.choices)
 
     class Meta:
@@ -176,15 +176,19 @@ class Entitlement(ChannelMirror):
     suspension_reasons = models.JSONField(default=list, blank=True)
     payment_plan = string(32, choices=PaymentPlan.choices, db_index=True)
     payment_cycle = string(32)
-    num_units = models.BigIntegerField(null=True, blank=True, help_text="Seats on a commitment plan")
-    max_units = models.BigIntegerField(null=True, blank=True, help_text="Seat cap on a flexible plan")
+    num_units = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="Seats on a commitment plan"
+    )
+    max_units = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="Seat cap on a flexible plan"
+    )
     assigned_units = models.BigIntegerField(null=True, blank=True, help_text="Seats in use (output only)")
     parameters = models.JSONField(default=list, blank=True)
     commitment_start = when()
     commitment_end = when(db_index=True)
     renewal_enabled = models.BooleanField(null=True, blank=True)
     renewal_settings = models.JSONField(default=dict, blank=True)
-    trial = models.BooleanField(default=False)
+    trial = models.BooleanField(default=False, db_index=True)
     trial_end = when(db_index=True)
     provisioning_id = string(64, db_index=True)
     purchase_order_id = string(80, db_index=True)
