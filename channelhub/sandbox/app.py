@@ -7,9 +7,16 @@ Cloud Channel and the CMP feed later) on one port, plus the control endpoints:
     GET    /_sandbox/state                          counts by collection and status
     GET    /_sandbox/log?limit=N  / DELETE          recent upstream requests (not /_sandbox ones)
 
-A module provides `collections`, `rules()` (werkzeug Rules whose endpoints are
-`handler(ctx, request, **values) -> Response`), `seed(session, seed, scale)`,
-`tick(session, rng)` and `churn(session, path, n, rng)`.
+    GET/POST/DELETE /_sandbox/<module>                  the module's own knobs (if it has any)
+
+A module provides `name`, `collections`, `rules()` (werkzeug Rules whose endpoints are
+`handler(ctx, request, **values) -> Response`), `seed(session, seed, scale)` and
+`tick(session, rng)`. Optional hooks, used when present:
+- `owns(path)` + `error_response(status, message, headers)`: errors the core answers for that
+  path (faults, unknown path, wrong method, a crash) take the module's error format (Cloud
+  Channel's Google envelope) instead of Connect's;
+- `control(method, body) -> dict`: serves /_sandbox/<name> (raise ApiError to refuse);
+- `on_reset()`: called after every /_sandbox/reset (e.g. knobs back to defaults).
 """
 
 from __future__ import annotations
@@ -100,6 +107,9 @@ class SandboxApp:
             pristine = self.ensure_pristine(seed, scale)
             self.store.install(pristine)
         self.clear_log()
+        for module in self.modules:
+            if hasattr(module, "on_reset"):
+                module.on_reset()
         return {"seed": seed, "scale": scale, "seconds": round(time.monotonic() - started, 3)}
 
     def open(self, *, reset: bool = False) -> None:
@@ -172,9 +182,8 @@ class SandboxApp:
                 "503": "Service unavailable.",
                 "429": "Too many requests.",
             }[fault]
-            response = ApiError(
-                int(fault), "SYS_001" if fault != "429" else "THR_001", text, headers
-            ).response()
+            code = "SYS_001" if fault != "429" else "THR_001"
+            response = self.error_response(path, int(fault), code, text, headers)
             return self._finish(entry, started, response, environ, start_response)
         if fault == "reset":
             entry["status"] = None
@@ -204,6 +213,19 @@ class SandboxApp:
         self.record(entry)
         return response(environ, start_response)
 
+    def owner(self, path: str):
+        """The module whose error format applies to `path` (None: Connect's, the default)."""
+        for module in self.modules:
+            if hasattr(module, "owns") and module.owns(path):
+                return module
+        return None
+
+    def error_response(self, path: str, status: int, code: str, message: str, headers=None) -> Response:
+        module = self.owner(path)
+        if module is not None:
+            return module.error_response(status, message, headers)
+        return ApiError(status, code, message, headers).response()
+
     def dispatch(self, request: Request, path: str) -> Response:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
@@ -214,14 +236,16 @@ class SandboxApp:
         except ApiError as exc:
             return exc.response()
         except MethodNotAllowed:
-            return ApiError(405, "SYS_002", f"Method {request.method} not allowed on {path}.").response()
+            return self.error_response(
+                path, 405, "SYS_002", f"Method {request.method} not allowed on {path}."
+            )
         except NotFound:
-            return ApiError(404, "NTF_001", f"Path {path} not found.").response()
+            return self.error_response(path, 404, "NTF_001", f"Path {path} not found.")
         except HTTPException as exc:
-            return ApiError(exc.code or 500, "SYS_001", exc.description or "error").response()
+            return self.error_response(path, exc.code or 500, "SYS_001", exc.description or "error")
         except Exception:  # noqa: BLE001 - a bug in the sandbox answers 500, like a real upstream
             log.exception("sandbox error on %s %s", request.method, path)
-            return ApiError(500, "SYS_001", traceback.format_exc().splitlines()[-1]).response()
+            return self.error_response(path, 500, "SYS_001", traceback.format_exc().splitlines()[-1])
 
     # ------------------------------------------------------------------ control endpoints
     def _control(self, request: Request) -> Response:
@@ -250,11 +274,20 @@ class SandboxApp:
                 if method == "DELETE":
                     self.clear_log()
                     return Response(status=204)
+            module = self._control_module(path)
+            if module is not None and method in ("GET", "POST", "PUT", "DELETE"):
+                return json_response(module.control(method, body))
             raise ApiError(404, "NTF_001", f"No control endpoint {method} {path}.")
         except ApiError as exc:
             return exc.response()
         except ValueError as exc:
             return ApiError(400, "VAL_001", str(exc)).response()
+
+    def _control_module(self, path: str):
+        for module in self.modules:
+            if hasattr(module, "control") and path == f"/_sandbox/{module.name}":
+                return module
+        return None
 
 
 def _json_body(request: Request) -> dict:

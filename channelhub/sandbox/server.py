@@ -2,6 +2,8 @@
 
     with SandboxServer(state_path="var/sandbox.sqlite3", seed=1, scale=50).start() as sandbox:
         sandbox.connect_url   # http://127.0.0.1:PORT/public/v1
+        sandbox.channel_url   # http://127.0.0.1:PORT (Cloud Channel's api_endpoint, /v1/...)
+        sandbox.channel_credentials_path   # service-account key file whose token_uri is /token
 
 `live=True` also runs a tick of upstream life every `tick_interval` seconds.
 """
@@ -20,9 +22,10 @@ log = logging.getLogger("channelhub.sandbox")
 
 
 def default_modules():
+    from .channel import ChannelModule
     from .connect import ConnectModule
 
-    return [ConnectModule()]
+    return [ConnectModule(), ChannelModule()]
 
 
 class _Handler(WSGIRequestHandler):
@@ -109,6 +112,9 @@ class SandboxServer:
         handler = type("Handler", (_Handler,), {"log_requests": self.log_requests})
         self._server = _Server(self.host, self.port, self.app, handler=handler)
         self.port = self._server.server_port
+        for module in self.app.modules:
+            if hasattr(module, "on_serve"):
+                module.on_serve(self)
         self._stop.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-server", daemon=True)
         self._thread.start()
@@ -133,6 +139,30 @@ class SandboxServer:
     @property
     def connect_url(self):
         return self.url + "/public/v1"
+
+    @property
+    def channel_url(self):
+        """Cloud Channel's api_endpoint (client_options={"api_endpoint": ...}): the root URL."""
+        return self.url
+
+    @property
+    def channel_account_id(self):
+        from .channel import ACCOUNT_ID
+
+        return ACCOUNT_ID
+
+    @property
+    def channel_admin_email(self):
+        """The reseller admin the service account impersonates (`with_subject`)."""
+        from .channel import ADMIN_EMAIL
+
+        return ADMIN_EMAIL
+
+    @property
+    def channel_credentials_path(self) -> Path:
+        """The service-account key file for Cloud Channel, written at start beside the state
+        (its token_uri is this server's /token, so it changes with the port)."""
+        return Path(f"{self.state_path}.channel-sa.json")
 
     def serve_forever(self):
         """Serve in the calling thread (the management command); Ctrl-C stops."""

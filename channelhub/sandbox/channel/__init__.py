@@ -1,0 +1,90 @@
+"""The fake Google Cloud Channel API: /v1/... (discovery-document paths, LROs, Google error
+envelope), its OAuth token endpoint /token, its seed, its life and its knobs
+(/_sandbox/channel). See docs/sandbox.md, "Cloud Channel".
+"""
+
+from __future__ import annotations
+
+from werkzeug.routing import Rule
+from werkzeug.wrappers import Request, Response
+
+from . import collections, life, seed
+from .auth import Tokens, authenticate, token_endpoint, write_service_account
+from .knobs import KnobBox
+from .routes import Call, route
+from .wire import ACCOUNT, ACCOUNT_ID, ADMIN_EMAIL, SCOPE, GoogleError, error_response
+
+METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
+
+
+class ChannelModule:
+    """A sandbox module (see app.py) plus the hooks the core calls for modules that have them:
+    `owns(path)` / `error_response(...)` (errors in the Google envelope for its paths, faults
+    included), `control(method, body)` (GET/POST/DELETE /_sandbox/channel), `on_reset()` (knobs
+    back to defaults; tokens kept) and `on_serve(server)` (writes the service-account file)."""
+
+    name = "channel"
+    collections = collections.ALL
+
+    def __init__(self):
+        self.knobs = KnobBox()
+        self.tokens = Tokens()
+
+    # -- the module protocol
+    def rules(self) -> list[Rule]:
+        return [
+            Rule("/v1/<path:rest>", endpoint=self.v1, methods=METHODS),
+            Rule("/token", endpoint=self.token, methods=["POST"]),
+        ]
+
+    def seed(self, session, seed_value: int, scale: int) -> dict:
+        return seed.seed(session, seed_value, scale)
+
+    def tick(self, session, rng) -> dict:
+        return life.tick(session, rng)
+
+    # -- hooks
+    def owns(self, path: str) -> bool:
+        return path == "/token" or path == "/v1" or path.startswith("/v1/")
+
+    def error_response(self, status: int, message: str, headers: dict | None = None) -> Response:
+        return error_response(status, message, headers)
+
+    def control(self, method: str, body: dict) -> dict:
+        if method in ("POST", "PUT"):
+            self.knobs.update(body)
+            if body.get("revoke_tokens"):
+                self.tokens.revoke_all()
+        elif method == "DELETE":
+            self.knobs.reset()
+        return self.describe()
+
+    def describe(self) -> dict:
+        return {
+            **self.knobs.describe(),
+            "account": ACCOUNT,
+            "admin_email": ADMIN_EMAIL,
+            "scope": SCOPE,
+            "active_tokens": self.tokens.count(),
+        }
+
+    def on_reset(self) -> None:
+        self.knobs.reset()
+
+    def on_serve(self, server) -> None:
+        write_service_account(server.channel_credentials_path, f"{server.url}/token")
+
+    # -- endpoints
+    def v1(self, ctx, request: Request, rest: str) -> Response:
+        try:
+            grant = authenticate(self.tokens, request)
+            handler, values = route(request.method, rest)
+            return handler(Call(self, ctx, request, grant, values))
+        except GoogleError as exc:
+            return exc.response()
+
+    def token(self, ctx, request: Request) -> Response:
+        return token_endpoint(self.tokens, request, self.knobs.get().token_ttl_seconds)
+
+
+__all__ = ["ACCOUNT", "ACCOUNT_ID", "ADMIN_EMAIL", "SCOPE", "ChannelModule", "write_service_account"]
