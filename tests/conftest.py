@@ -6,6 +6,13 @@
   clears the request log) with faults cleared; returns the SandboxServer (`.url`, `.connect_url`).
 - `connect_settings` (function): points the Django settings at the sandbox's Connect API
   (CONNECT_API_URL, CONNECT_API_KEY, UPSTREAM_BACKOFF=0.01, UPSTREAM_TIMEOUT=2); returns the sandbox.
+- `channel_credentials_file` (function): the reset sandbox's Cloud Channel service-account key
+  file (a str path; its token_uri is the sandbox's /token). The reset also puts the Channel
+  knobs (/_sandbox/channel: LRO delay/failures, empty pages, token TTL) back to their defaults.
+  Use with `sandbox.channel_url` (api_endpoint), `sandbox.channel_account_id` (C01sandbx) and
+  `sandbox.channel_admin_email` (admin@reseller.example, the subject to impersonate).
+- `channel_credentials` (function): google-auth service-account credentials from that file,
+  scope apps.order, `with_subject(admin@reseller.example)`: what a Channel client builds.
 """
 
 import pytest
@@ -40,3 +47,18 @@ def connect_settings(sandbox, settings):
     settings.UPSTREAM_BACKOFF = 0.01
     settings.UPSTREAM_TIMEOUT = 2
     return sandbox
+
+
+@pytest.fixture
+def channel_credentials_file(sandbox):
+    return str(sandbox.channel_credentials_path)
+
+
+@pytest.fixture
+def channel_credentials(sandbox, channel_credentials_file):
+    from google.oauth2 import service_account
+
+    credentials = service_account.Credentials.from_service_account_file(
+        channel_credentials_file, scopes=["https://www.googleapis.com/auth/apps.order"]
+    )
+    return credentials.with_subject(sandbox.channel_admin_email)
