@@ -1,4 +1,5 @@
-"""python manage.py sandbox: serve the fake upstreams (Connect at /public/v1) on one port.
+"""python manage.py sandbox: serve the fake upstreams (Connect at /public/v1, Cloud Channel at /v1
+with its OAuth /token) on one port.
 
 The state lives in its own SQLite file (default var/sandbox.sqlite3), seeded on first start (or
 with --reset) and kept across restarts. Ctrl-C stops cleanly.
@@ -14,7 +15,7 @@ from channelhub.sandbox.server import SandboxServer
 
 
 class Command(BaseCommand):
-    help = "Run the sandbox upstreams (fake CloudBlue Connect) with their own SQLite state."
+    help = "Run the sandbox upstreams (fake CloudBlue Connect and Cloud Channel) with their own SQLite state."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -59,7 +60,11 @@ class Command(BaseCommand):
                 f"sandbox up: {server.url}\n"
                 f"  Connect:  {server.connect_url}  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
                 " any non-empty key works)\n"
-                f"  control:  {server.url}/_sandbox/state | /reset | /faults | /tick | /log\n"
+                f"  Channel:  {server.channel_url}/v1  (account accounts/{server.channel_account_id},"
+                f" impersonate {server.channel_admin_email})\n"
+                f"            service-account key file: {server.channel_credentials_path}"
+                f"  (token_uri {server.url}/token)\n"
+                f"  control:  {server.url}/_sandbox/state | /reset | /faults | /tick | /log | /channel\n"
                 f"  seed={options['seed']} scale={options['scale']} live={options['live']}"
                 f" fault_rate={options['fault_rate']}\nCtrl-C stops."
             )
