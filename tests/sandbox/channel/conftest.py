@@ -2,7 +2,6 @@
 AuthorizedSession over the sandbox's /token) bound to the sandbox URL, with shortcuts for the
 knobs and for finding seeded entitlements by state."""
 
-import json
 import uuid
 
 import pytest
@@ -85,10 +84,6 @@ def request_id() -> str:
 
 def plan(api: Api, ent: dict) -> str:
     return api.offer(ent["offer"])["plan"]["paymentPlan"]
-
-
-def dumps(obj) -> str:
-    return json.dumps(obj, sort_keys=True)
 
 
 @pytest.fixture
