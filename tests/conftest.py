@@ -13,6 +13,8 @@
   `sandbox.channel_admin_email` (admin@reseller.example, the subject to impersonate).
 - `channel_credentials` (function): google-auth service-account credentials from that file,
   scope apps.order, `with_subject(admin@reseller.example)`: what a Channel client builds.
+- `channel_settings` (function): the same for the sandbox's Cloud Channel API (CHANNEL_*,
+  CHANNEL_LRO_POLL_INITIAL=0.01); returns the sandbox.
 """
 
 import pytest
@@ -46,6 +48,24 @@ def connect_settings(sandbox, settings):
     settings.CONNECT_API_KEY = "ApiKey SU-000-000-000:sandbox"
     settings.UPSTREAM_BACKOFF = 0.01
     settings.UPSTREAM_TIMEOUT = 2
+    return sandbox
+
+
+@pytest.fixture
+def channel_settings(sandbox, settings):
+    """Points the Django settings at the sandbox's Cloud Channel API (CHANNEL_* from the sandbox
+    server and the service-account key it writes, fast retries and LRO polls); returns the sandbox.
+    Cached tokens are forgotten, so each test sees its own token flow."""
+    from channelhub.upstream.channel import clear_credentials_cache
+
+    settings.CHANNEL_API_URL = sandbox.channel_url
+    settings.CHANNEL_ACCOUNT_ID = sandbox.channel_account_id
+    settings.CHANNEL_CREDENTIALS_FILE = str(sandbox.channel_credentials_path)
+    settings.CHANNEL_ADMIN_EMAIL = sandbox.channel_admin_email
+    settings.CHANNEL_LRO_POLL_INITIAL = 0.01
+    settings.UPSTREAM_BACKOFF = 0.01
+    settings.UPSTREAM_TIMEOUT = 2
+    clear_credentials_cache()
     return sandbox
 
 

@@ -3,7 +3,9 @@
 Each page (a `Batch`) is written in one transaction together with the stream's cursor and
 the run's counters, after renewing the lock lease. So a crash at any point leaves the mirror
 and the cursor consistent at the last committed page, and the next run resumes from there
-(minus the overlap window). Every run leaves a `SyncRun` row.
+(minus the overlap window). Once every page is in, `stream.complete(ctx)` runs in its own
+transaction, still under the lock: where full-listing streams reconcile (mark what they did
+not see as gone). Every run leaves a `SyncRun` row.
 """
 
 from __future__ import annotations
@@ -120,6 +122,14 @@ def run_stream(
                 )  # fmt: skip
             if on_progress:
                 on_progress(Progress(run=run, fetched=fetched, remaining=batch.remaining))
+        # Every page is in: the pass was complete, so the stream may conclude from what it did
+        # not see (reconcile). Never after a failure: a partial pass proves nothing is gone.
+        with transaction.atomic():
+            lock.renew(name, owner)
+            changed = stream.complete(ctx)
+            if changed:
+                run.updated += changed
+                run.save(update_fields=["updated"])
         run.status = SyncRunStatus.SUCCEEDED
         run.progress = 100
         StreamState.objects.filter(stream=name).update(last_success_at=timezone.now())

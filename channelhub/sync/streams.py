@@ -92,6 +92,13 @@ class Stream:
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
         raise NotImplementedError
 
+    def complete(self, ctx: RunContext) -> int | None:
+        """Called once after every batch of a run was written, in its own transaction under
+        the stream's lock; never after a failed run. Full-listing streams reconcile here (see
+        `channelhub.sync.reconcile`), from the keys they collected in `ctx.extra` while paging.
+        Returns how many rows it changed (added to the run's `updated`), or None."""
+        return None
+
     # payload -> model fields; set as `mapper = staticmethod(mappers.map_x)` in a subclass.
     mapper: Callable[[dict], dict]
 

@@ -51,6 +51,11 @@ def test_run_demo_fills_the_mirror_and_stops_on_ctrl_c(tmp_path):
         DATABASE_URL=f"sqlite:///{db}",
         CONNECT_API_URL=f"http://127.0.0.1:{sandbox_port}/public/v1",
         CONNECT_API_KEY="ApiKey SU-000-000-000:sandbox",
+        # the sandbox writes Channel's service-account key beside its state when it starts
+        CHANNEL_API_URL=f"http://127.0.0.1:{sandbox_port}",
+        CHANNEL_ACCOUNT_ID="C01sandbx",
+        CHANNEL_CREDENTIALS_FILE=f"{tmp_path / 'sandbox.sqlite3'}.channel-sa.json",
+        CHANNEL_ADMIN_EMAIL="admin@reseller.example",
         Q_WORKERS="1",
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
@@ -65,8 +70,8 @@ def test_run_demo_fills_the_mirror_and_stops_on_ctrl_c(tmp_path):
     )
     failure = None
     try:
-        # every stream's first scheduled run succeeds within a minute
-        streams = 10
+        # every stream's first scheduled run succeeds within a minute (Connect's 10, Channel's 6)
+        streams = 16
         wait(
             lambda: (
                 (
