@@ -1135,3 +1135,7 @@ class ConversationMessageAdmin(MirrorAdmin):
     def rendered_text(self, obj):
         # text_html is the mapper's sanitised rendering (channelhub.markdown): safe by construction.
         return mark_safe(f'<div class="ch-markdown">{obj.text_html}</div>')  # noqa: S308
+
+
+# The Channel side's admins (customers, entitlements, offers, ...) register themselves.
+from fulfillment.channel import admin as channel_admin  # noqa: E402, F401

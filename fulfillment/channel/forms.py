@@ -1,0 +1,293 @@
+"""Forms of the Channel staff actions (entitlement, customer and partner link pages, and the
+customer changelist's create form).
+
+Thin, like fulfillment.forms: they collect what a person typed and hand it to the services
+in `fulfillment.channel.services`, which decide (role, state, seat ranges, offers) and say
+why they refuse. Offer choices are the ones the services accept, so a refusal is rare.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from .choices import CustomerType, LinkState, PaymentPlan, PeriodType
+from .services.common import PURCHASE_ORDER_MAX
+from .services.offers import mirrored_offer_summary, offer_summary
+from .transitions import LINK_STATE_TRANSITIONS
+
+
+class _ActionForm(forms.Form):
+    action = ""
+    label = ""
+
+    def __init__(self, *args, obj=None, **kwargs):
+        self.obj = obj
+        kwargs.setdefault("prefix", self.action)
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return {}
+
+
+def _purchase_order_field():
+    return forms.CharField(
+        label="Purchase order id (optional)", required=False, max_length=PURCHASE_ORDER_MAX
+    )
+
+
+class SuspendForm(_ActionForm):
+    action = "suspend"
+    label = "Suspend"
+
+
+class ActivateForm(_ActionForm):
+    action = "activate"
+    label = "Activate"
+
+
+class StartPaidServiceForm(_ActionForm):
+    action = "start_paid_service"
+    label = "Start paid service"
+
+
+class CancelEntitlementForm(_ActionForm):
+    action = "cancel"
+    label = "Cancel entitlement"
+
+    confirm = forms.BooleanField(label="Yes, cancel it for good (it cannot be undone)", required=True)
+    reason = forms.CharField(label="Why (for the audit trail)", required=False, max_length=500)
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
+class ChangeSeatsForm(_ActionForm):
+    action = "change_parameters"
+    label = "Change seats"
+
+    seats = forms.IntegerField(
+        label="Seats", min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
+    )
+    purchase_order_id = _purchase_order_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None and self.obj.seats is not None:
+            self.fields["seats"].initial = self.obj.seats
+
+    def service_kwargs(self) -> dict:
+        return {
+            "seats": self.cleaned_data["seats"],
+            "purchase_order_id": self.cleaned_data["purchase_order_id"],
+        }
+
+
+class ChangeRenewalForm(_ActionForm):
+    action = "change_renewal"
+    label = "Change renewal"
+
+    enable_renewal = forms.BooleanField(label="Renew at the end of the commitment", required=False)
+    payment_plan = forms.ChoiceField(
+        label="Renew on",
+        choices=[(PaymentPlan.COMMITMENT, "Commitment plan"), (PaymentPlan.FLEXIBLE, "Flexible plan")],
+        required=False,
+    )
+    period_type = forms.ChoiceField(
+        label="Paid every",
+        choices=[(PeriodType.YEAR, "year"), (PeriodType.MONTH, "month")],
+        required=False,
+    )
+    resize_unit_count = forms.BooleanField(label="Resize seats to those in use at renewal", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = (self.obj.renewal_settings or {}) if self.obj is not None else {}
+        self.fields["enable_renewal"].initial = bool(current.get("enableRenewal"))
+        self.fields["payment_plan"].initial = current.get("paymentPlan") or PaymentPlan.COMMITMENT
+        self.fields["period_type"].initial = (current.get("paymentCycle") or {}).get(
+            "periodType"
+        ) or PeriodType.YEAR
+        self.fields["resize_unit_count"].initial = bool(current.get("resizeUnitCount"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "enable_renewal": data["enable_renewal"],
+            "resize_unit_count": data["resize_unit_count"],
+            "payment_plan": data["payment_plan"] or PaymentPlan.COMMITMENT,
+            "period_type": data["period_type"] or PeriodType.YEAR,
+        }
+
+
+class ChangeOfferForm(_ActionForm):
+    """The offers come from `offers_for_change` (upstream's purchasable offers, else the mirror)."""
+
+    action = "change_offer"
+    label = "Change offer"
+
+    offer = forms.ChoiceField(label="New offer", choices=())
+    seats = forms.IntegerField(
+        label="Seats (if the new offer takes them)",
+        required=False,
+        min_value=0,
+        widget=forms.NumberInput(attrs={"style": "width:8em"}),
+    )
+    purchase_order_id = _purchase_order_field()
+
+    def __init__(self, *args, offers=(), source="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.fields["offer"].choices = [("", "— choose —")] + [(o["name"], offer_summary(o)) for o in offers]
+        if self.obj is not None and self.obj.seats is not None:
+            self.fields["seats"].initial = self.obj.seats
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "offer": data["offer"],
+            "seats": data["seats"],
+            "purchase_order_id": data["purchase_order_id"],
+        }
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+class _CustomerFields(forms.Form):
+    org_display_name = forms.CharField(label="Organisation name", max_length=255)
+    region_code = forms.CharField(
+        label="Country (region code)", max_length=2, help_text="Two letters: US, DE, …"
+    )
+    postal_code = forms.CharField(label="Postal code", max_length=32)
+    administrative_area = forms.CharField(label="State / province", max_length=100, required=False)
+    locality = forms.CharField(label="City", max_length=100, required=False)
+    address_lines = forms.CharField(
+        label="Street address (one line each)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 40}),
+    )
+    contact_first_name = forms.CharField(label="Contact first name", max_length=100, required=False)
+    contact_last_name = forms.CharField(label="Contact last name", max_length=100, required=False)
+    contact_email = forms.EmailField(label="Contact email (in the domain)", required=False)
+    contact_phone = forms.CharField(label="Contact phone", max_length=40, required=False)
+    alternate_email = forms.EmailField(label="Alternate email (outside the domain)", required=False)
+    language_code = forms.CharField(label="Language", max_length=16, required=False, initial="en-US")
+
+    def values(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CustomerCreateForm(_CustomerFields):
+    """On the customer changelist: a new customer (its domain is checked first)."""
+
+    action = "create"
+    domain = forms.CharField(label="Primary domain", max_length=253)
+    field_order = ["org_display_name", "domain"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "create")
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return {"values": self.values()}
+
+
+class CustomerUpdateForm(_ActionForm, _CustomerFields):
+    action = "update"
+    label = "Update details"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        doc = (self.obj.payload or {}) if self.obj is not None else {}
+        address = doc.get("orgPostalAddress") or {}
+        contact = doc.get("primaryContactInfo") or {}
+        initial = {
+            "org_display_name": doc.get("orgDisplayName", ""),
+            "region_code": address.get("regionCode", ""),
+            "postal_code": address.get("postalCode", ""),
+            "administrative_area": address.get("administrativeArea", ""),
+            "locality": address.get("locality", ""),
+            "address_lines": "\n".join(address.get("addressLines") or []),
+            "contact_first_name": contact.get("firstName", ""),
+            "contact_last_name": contact.get("lastName", ""),
+            "contact_email": contact.get("email", ""),
+            "contact_phone": contact.get("phone", ""),
+            "alternate_email": doc.get("alternateEmail", ""),
+            "language_code": doc.get("languageCode", ""),
+        }
+        for name, value in initial.items():
+            self.fields[name].initial = value
+
+    def service_kwargs(self) -> dict:
+        return {"values": self.values()}
+
+
+class ProvisionCloudIdentityForm(_ActionForm):
+    action = "provision_cloud_identity"
+    label = "Provision Cloud Identity"
+
+    admin_email = forms.EmailField(label="First admin's email (in the domain)")
+    given_name = forms.CharField(label="Given name", max_length=60)
+    family_name = forms.CharField(label="Family name", max_length=60)
+    alternate_email = forms.EmailField(label="Alternate email (outside the domain)", required=False)
+    customer_type = forms.ChoiceField(
+        label="Type",
+        choices=[(CustomerType.DOMAIN, "Domain (verified)"), (CustomerType.TEAM, "Team (email-verified)")],
+        initial=CustomerType.DOMAIN,
+    )
+    language_code = forms.CharField(label="Language", max_length=16, initial="en-US")
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CreateEntitlementForm(_ActionForm):
+    action = "create_entitlement"
+    label = "New entitlement"
+
+    offer = forms.ChoiceField(label="Offer", choices=())
+    seats = forms.IntegerField(
+        label="Seats", required=False, min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
+    )
+    purchase_order_id = _purchase_order_field()
+
+    def __init__(self, *args, offers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["offer"].choices = [("", "— choose —")] + [
+            (o.pk, mirrored_offer_summary(o)) for o in offers
+        ]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "offer": data["offer"],
+            "seats": data["seats"],
+            "purchase_order_id": data["purchase_order_id"],
+        }
+
+
+class DeleteCustomerForm(_ActionForm):
+    action = "delete"
+    label = "Delete customer"
+
+    confirm = forms.BooleanField(label="Yes, delete this customer upstream", required=True)
+
+
+# --- partner links ------------------------------------------------------------------------------
+
+
+class LinkStateForm(_ActionForm):
+    action = "change_state"
+    label = "Change link state"
+
+    link_state = forms.ChoiceField(label="New state", choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.obj.link_state if self.obj is not None else ""
+        self.fields["link_state"].choices = [
+            (s, LinkState(s).label) for s in LINK_STATE_TRANSITIONS.get(current, ())
+        ] or [(s, LinkState(s).label) for s in (LinkState.ACTIVE, LinkState.SUSPENDED, LinkState.REVOKED)]
+
+    def service_kwargs(self) -> dict:
+        return {"link_state": self.cleaned_data["link_state"]}

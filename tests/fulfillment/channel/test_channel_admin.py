@@ -1,0 +1,162 @@
+"""The Channel admin pages with the Django test client: what each role sees and may post,
+refusals coming back with the service's words, and upstream text escaped."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from channelhub.actions.models import UpstreamAction
+from fulfillment.models import EntitlementChange
+
+from .factories import CustomerFactory, EntitlementFactory, OfferFactory, PartnerLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>'
+
+
+@pytest.fixture(autouse=True)
+def _offline(no_channel):
+    return no_channel
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:fulfillment_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def act_url(obj, action: str) -> str:
+    return reverse(f"admin:fulfillment_{obj._meta.model_name}_act", args=[obj.pk, action])
+
+
+def forms_on(html: str) -> set[str]:
+    import re
+
+    return set(re.findall(r'id="ch-form-([a-z_]+)"', html))
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["entitlement", "customer", "offer", "channelproduct", "sku", "channelpartnerlink", "entitlementchange"],
+)
+def test_changelists_render(client, supervisor, model):
+    EntitlementFactory()
+    PartnerLinkFactory()
+    client.force_login(supervisor)
+    response = client.get(reverse(f"admin:fulfillment_{model}_changelist"), {"q": "accounts/"})
+    assert response.status_code == 200
+
+
+def test_entitlement_page_in_words(client, support):
+    offer = OfferFactory(plan="COMMITMENT", display="Workspace Business Starter", price="6")
+    entitlement = EntitlementFactory(
+        offer=offer, state="SUSPENDED", reasons=["RESELLER_INITIATED"], seats=25, assigned=20
+    )
+    EntitlementChange.objects.create(
+        id="chg1",
+        entitlement_id=entitlement.pk,
+        customer_id=entitlement.customer_id,
+        change_type="SUSPENDED",
+        operator_type="RESELLER",
+        operator="ops@reseller.example",
+        reason="RESELLER_INITIATED",
+        create_time="2025-04-01T10:00:00Z",
+    )
+    client.force_login(support)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert "Suspended by us (the reseller)" in html  # the reason in words
+    assert "Workspace Business Starter" in html and "6.00 USD per SEAT per 1 MONTH" in html
+    assert 'class="ch-num-units">25<' in html and 'class="ch-assigned-units">20<' in html
+    assert "Renews on a commitment plan, paid every 1 year" in html
+    assert "Reseller" in html and "ops@reseller.example" in html
+    # a suspended commitment we suspended: activate and renewal; support cannot cancel
+    assert forms_on(html) == {"activate", "change_renewal"}
+
+
+def test_forms_follow_state_and_role(client, support, supervisor, readonly):
+    entitlement = EntitlementFactory(offer=OfferFactory(plan="FLEXIBLE"))
+    client.force_login(supervisor)
+    assert forms_on(client.get(change_url(entitlement)).content.decode()) == {
+        "suspend",
+        "change_parameters",
+        "change_offer",
+        "cancel",
+    }
+    client.force_login(support)
+    assert "cancel" not in forms_on(client.get(change_url(entitlement)).content.decode())
+    client.force_login(readonly)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert forms_on(html) == set() and "can view this entitlement but not act on it" in html
+    assert client.post(act_url(entitlement, "suspend"), {}).status_code == 200  # refused, shown
+    assert not UpstreamAction.objects.exists()
+
+
+def test_post_queues_then_the_page_shows_progress(client, support, settings):
+    entitlement = EntitlementFactory(seats=10)
+    client.force_login(support)
+    response = client.post(
+        act_url(entitlement, "change_parameters"), {"change_parameters-seats": "12"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Change seats queued" in html
+    action = UpstreamAction.objects.get()
+    assert action.kind == "channel.entitlement.change_parameters"
+    assert 'class="ch-table ch-progress"' in html and "forms come back when" in html
+
+
+def test_refusal_keeps_the_form_and_says_why(client, support):
+    entitlement = EntitlementFactory(seats=10)
+    client.force_login(support)
+    response = client.post(act_url(entitlement, "change_parameters"), {"change_parameters-seats": "7"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "seats cannot be decreased during the commitment" in html
+    assert 'value="7"' in html  # what was typed is still there
+    assert not UpstreamAction.objects.exists()
+
+
+def test_customer_page_and_upstream_text_escaped(client, support):
+    customer = CustomerFactory(org=XSS, cloud_identity=False)
+    client.force_login(support)
+    html = client.get(change_url(customer)).content.decode()
+    assert "<script>window.__xss" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
+    assert forms_on(html) == {"update", "provision_cloud_identity"}  # delete is a supervisor's
+
+
+def test_offer_description_is_text(client, supervisor):
+    offer = OfferFactory(description=XSS)
+    client.force_login(supervisor)
+    html = client.get(change_url(offer)).content.decode()
+    assert "<script>window.__xss" not in html and "&lt;script&gt;" in html
+
+
+def test_customer_create_from_the_changelist(client, support):
+    client.force_login(support)
+    url = reverse("admin:fulfillment_customer_changelist")
+    assert 'id="ch-form-create-customer"' in client.get(url).content.decode()
+    create = reverse("admin:fulfillment_customer_create_upstream")
+    data = {
+        "create-org_display_name": "Fresh Org",
+        "create-domain": "fresh-org.example",
+        "create-region_code": "DE",
+        "create-postal_code": "10115",
+        "create-contact_email": "boss@elsewhere.example",
+    }
+    refused = client.post(create, data)
+    assert refused.status_code == 200 and "not in the customer&#x27;s domain" in refused.content.decode()
+    data["create-contact_email"] = "boss@fresh-org.example"
+    done = client.post(create, data, follow=True)
+    assert "Creation of Fresh Org queued" in done.content.decode()
+    action = UpstreamAction.objects.get(kind="channel.customer.create")
+    assert action.payload["customer"]["orgPostalAddress"]["regionCode"] == "DE"
+    assert "Customers being created" in done.content.decode()
+
+
+def test_partner_link_form_offers_only_allowed_states(client, supervisor):
+    invited = PartnerLinkFactory(state="INVITED")
+    client.force_login(supervisor)
+    html = client.get(change_url(invited)).content.decode()
+    assert 'value="REVOKED"' in html and 'value="ACTIVE"' not in html
+    response = client.post(act_url(invited, "change_state"), {"change_state-link_state": "ACTIVE"})
+    assert response.status_code == 200 and not UpstreamAction.objects.exists()
