@@ -258,7 +258,7 @@ def test_a_renamed_customer_reaches_its_entitlements(upstream, channel_settings)
 
 
 def test_a_cancelled_entitlement_is_marked_gone_cancelled(upstream, channel_settings):
-    sync()
+    sync("channel_offers", "channel_entitlements")
     target = active_entitlement()
     upstream.cancel(target.id)
     runs = sync("channel_entitlements")
@@ -274,7 +274,7 @@ def test_a_cancelled_entitlement_is_marked_gone_cancelled(upstream, channel_sett
 
 
 def test_a_failed_run_marks_nothing_gone(upstream, channel_settings, settings):
-    sync()
+    sync("channel_offers", "channel_entitlements")
     target = active_entitlement()
     upstream.cancel(target.id)
     settings.UPSTREAM_MAX_RETRIES = 1
@@ -292,7 +292,7 @@ def test_a_failed_run_marks_nothing_gone(upstream, channel_settings, settings):
 
 
 def test_a_deleted_customer_is_marked_gone_and_a_row_listed_again_comes_back(upstream, channel_settings):
-    sync()
+    sync("channel_offers", "channel_customers", "channel_entitlements")
     lonely = next(
         c
         for c in Customer.objects.filter(partner_link__isnull=True).order_by("id")

@@ -144,6 +144,17 @@ def test_token_endpoint_refusal_is_unauthorized(channel_settings, settings, tmp_
     assert not any(e["path"].startswith("/v1/") for e in log(channel_settings))
 
 
+def test_token_endpoint_down_is_retryable(client, channel_settings):
+    # google-auth itself tries the token endpoint three times (about 3 s of its own backoff)
+    control(channel_settings, "POST", "faults", {"next": ["503"] * 3, "path": "^/token$"})
+    with pytest.raises(UpstreamRetryable) as caught:
+        client.get(f"{client.account}/customers/x")
+    assert not caught.value.maybe_applied
+    assert [e["status"] for e in log(channel_settings)] == [503, 503, 503]
+    control(channel_settings, "DELETE", "faults")
+    assert client.list_page(f"{client.account}/customers", "customers", page_size=1).items
+
+
 def test_token_endpoint_unreachable_is_retryable(channel_settings, settings, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
