@@ -9,3 +9,4 @@ class FulfillmentConfig(AppConfig):
 
     def ready(self):
         from . import executors  # noqa: F401  - registers the Connect action executors
+        from .channel import executors as channel_executors  # noqa: F401  - and the Channel ones

@@ -10,6 +10,7 @@ operation (fulfillment.channel.executors).
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from channelhub.actions.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
@@ -270,15 +271,20 @@ def entitlement_create(
     mirrored = Offer.objects.filter(pk=offer_name).first() if offer_name else None
     if mirrored is None or mirrored.is_gone:
         raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
-    if (
-        mirrored.sku_id
-        and Entitlement.objects.filter(
-            customer_id=fresh.pk, sku_id=mirrored.sku_id, gone_at__isnull=True
-        ).exists()
-    ):
+    # One entitlement per product upstream: another SKU of a product it has is a change of offer.
+    owned = (
+        Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True)
+        .filter(
+            Q(sku_id=mirrored.sku_id) | Q(product_id=mirrored.product_id)
+            if mirrored.product_id
+            else Q(sku_id=mirrored.sku_id)
+        )
+        .first()
+    )
+    if owned is not None:
         raise ServiceError(
-            f"Customer {fresh} already has an entitlement for {mirrored.display_name or mirrored.sku_id}; "
-            "change that one's offer or seats instead.",
+            f"Customer {fresh} already has entitlement {owned} ({owned.offer_id or owned.sku_id}) of this "
+            "product; change that one's offer or seats instead.",
             code="offer",
         )
     offer_doc = mirrored.payload or {

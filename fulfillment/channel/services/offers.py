@@ -62,15 +62,15 @@ def offers_for_sku(customer_id: str, sku: str) -> list[dict] | None:
 
 
 def offers_for_new_entitlement(customer) -> list:
-    """Mirrored offers the customer does not hold yet (one entitlement per SKU upstream)."""
+    """Mirrored offers of products the customer does not hold yet (one entitlement per product)."""
     from fulfillment.models import Entitlement, Offer
 
     owned = Entitlement.objects.filter(customer_id=customer.pk, gone_at__isnull=True).values_list(
-        "sku_id", flat=True
+        "product_id", flat=True
     )
     return list(
         Offer.objects.filter(gone_at__isnull=True)
-        .exclude(sku_id__in=[s for s in owned if s])
+        .exclude(product_id__in=[p for p in owned if p])
         .defer("payload")
         .order_by("product_name", "display_name", "payment_plan")[:PURCHASABLE_LIMIT]
     )

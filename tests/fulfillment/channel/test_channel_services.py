@@ -258,7 +258,7 @@ def test_change_offer_checked_against_mirrored_offers(support):
 def test_create_entitlement_refusals_and_payload(support):
     customer = CustomerFactory()
     owned = EntitlementFactory(customer=customer)
-    with pytest.raises(ServiceError, match="already has an entitlement"):
+    with pytest.raises(ServiceError, match="already has entitlement"):
         services.entitlement_create(customer=customer, offer=owned.offer_id, seats=3, actor=support)
     with pytest.raises(ServiceError, match="not a known, current offer"):
         services.entitlement_create(customer=customer, offer=f"{customer.pk}/offers/nope", actor=support)
