@@ -15,6 +15,7 @@ channelhub_router.register("audit-events", views.AuditEventViewSet, basename="ch
 urlpatterns = [
     path("", views.api_root, name="api-root"),
     path("connect/", include("fulfillment.api.urls")),
+    path("channel/", include("fulfillment.channel.api.urls")),
     path("channelhub/", include(channelhub_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
