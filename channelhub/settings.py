@@ -248,7 +248,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "channelhub read API",
     "DESCRIPTION": "Read-only API over channelhub's mirror of CloudBlue Connect (Connect's paths, "
-    "JSON and RQL under /api/v1/connect) and its own objects (/api/v1/channelhub). See docs/api.md.",
+    "JSON and RQL under /api/v1/connect), of Google Cloud Channel (Channel's JSON and field names "
+    "under /api/v1/channel) and its own objects (/api/v1/channelhub). See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -70,6 +70,18 @@ def api_root(request, format=None):
                     "conversation",
                 )
             },  # fmt: skip
+            "channel": {
+                path: url(f"channel-{basename}-list")
+                for path, basename in (
+                    ("customers", "customer"),
+                    ("entitlements", "entitlement"),
+                    ("entitlement-changes", "entitlement-change"),
+                    ("offers", "offer"),
+                    ("products", "product"),
+                    ("skus", "sku"),
+                    ("channel-partner-links", "channel-partner-link"),
+                )
+            },  # fmt: skip
             "channelhub": {
                 "sync-runs": url("channelhub-syncrun-list"),
                 "actions": url("channelhub-upstreamaction-list"),

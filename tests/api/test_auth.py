@@ -184,3 +184,15 @@ def test_admin_issues_a_token_and_shows_it_once(admin_client, django_user_model)
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_api_root_lists_every_collection_and_each_link_answers(api):
+    root = api.get("/api/v1/").json()
+    assert set(root) == {"connect", "channel", "channelhub", "schema", "docs"}
+    assert set(root["channel"]) == {
+        "customers", "entitlements", "entitlement-changes", "offers", "products", "skus",
+        "channel-partner-links",
+    }  # fmt: skip
+    for group in ("connect", "channel", "channelhub"):
+        for name, link in root[group].items():
+            assert api.get(link).status_code == 200, (group, name, link)
