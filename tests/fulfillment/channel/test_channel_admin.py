@@ -160,3 +160,28 @@ def test_partner_link_form_offers_only_allowed_states(client, supervisor):
     assert 'value="REVOKED"' in html and 'value="ACTIVE"' not in html
     response = client.post(act_url(invited, "change_state"), {"change_state-link_state": "ACTIVE"})
     assert response.status_code == 200 and not UpstreamAction.objects.exists()
+
+
+def test_supervisor_sees_retry_and_cancel_on_a_failed_action(client, support, supervisor):
+    entitlement = EntitlementFactory()
+    action = services_suspend(entitlement, support)
+    UpstreamAction.objects.filter(pk=action.pk).update(
+        status="failed", last_error="The entitlement is not active, so it cannot be suspended."
+    )
+    client.force_login(support)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert "cannot be suspended" in html and ">Retry<" not in html
+    client.force_login(supervisor)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert ">Retry<" in html and ">Cancel<" in html
+    progress = client.get(reverse("admin:fulfillment_entitlement_progress", args=[entitlement.pk])).json()
+    assert progress == {
+        "open": False,
+        "latest": {"id": action.pk, "kind": "channel.entitlement.suspend", "status": "failed", "attempts": 0},
+    }
+
+
+def services_suspend(entitlement, actor):
+    from fulfillment.channel import services
+
+    return services.entitlement_suspend(entitlement=entitlement, actor=actor)

@@ -378,3 +378,39 @@ def test_a_revoked_token_is_refreshed_once(mirrored, upstream, support):
     assert done.status == ActionStatus.SUCCEEDED, done.last_error
     assert any(e["status"] == 401 for e in log(mirrored, "/v1/", method=None))
     assert log(mirrored, "/token")
+
+
+def test_a_transient_operation_error_is_retried_as_a_new_operation(mirrored, upstream, support):
+    entitlement = pick("suspend", payment_plan="FLEXIBLE")
+    knobs(mirrored, lro_fail_next=[{"code": 14, "operation_type": "SUSPEND_ENTITLEMENT"}])  # UNAVAILABLE
+    action = services.entitlement_suspend(entitlement=entitlement, actor=support)
+    first = send(action, rounds=1)
+    assert first.status == ActionStatus.QUEUED and first.error_code == "UNAVAILABLE"
+    [failed] = first.response["failed_operations"]
+    assert first.response == {"round": 1, "failed_operations": [failed]}
+    done = send(action)
+    assert done.status == ActionStatus.SUCCEEDED, done.last_error
+    assert done.response["operation"] != failed  # a new operation, under a new requestId
+    assert upstream.entitlement(entitlement.pk)["provisioningState"] == "SUSPENDED"
+
+
+def test_a_customer_create_whose_answer_was_lost_is_found_by_domain(mirrored, upstream, support, settings):
+    settings.UPSTREAM_MAX_RETRIES = 0
+    settings.UPSTREAM_TIMEOUT = 1
+    faults(mirrored, {"next": ["timeout"], "path": r"/customers$", "timeout_seconds": 2})
+    values = {
+        "org_display_name": "Lost Answer Ltd",
+        "domain": "lost-answer.example",
+        "region_code": "GB",
+        "postal_code": "SW1A 1AA",
+    }
+    action = services.customer_create(values=values, actor=support)
+    first = send(action, rounds=1)
+    assert first.status == ActionStatus.QUEUED and first.maybe_applied
+    done = send(action)
+    assert done.status == ActionStatus.SUCCEEDED, done.last_error
+    assert AuditEvent.objects.get(
+        upstream_action=done, action="channel.customer.create.succeeded"
+    ).message == ("already applied upstream by an earlier attempt")
+    [doc] = upstream.customers_with_domain("lost-answer.example")  # created once
+    assert Customer.objects.get(pk=doc["name"]).org_display_name == "Lost Answer Ltd"
