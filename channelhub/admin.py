@@ -120,6 +120,48 @@ STATUS_COLOURS = {
 }
 
 
+class HiddenByDefaultFilter(admin.SimpleListFilter):
+    """A filter that leaves some rows out unless asked (migration requests, rows gone upstream).
+
+    Subclasses set `title`, `parameter_name`, the three labels, `flagged` (a Q matching the rows
+    hidden by default) and `unflagged` (its opposite, written so an index can serve it, which a
+    negated Q often cannot).
+    """
+
+    default_label = ""
+    include_label = ""
+    only_label = ""
+
+    def flagged(self) -> Q:
+        raise NotImplementedError
+
+    def unflagged(self) -> Q:
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return [("include", self.include_label), ("only", self.only_label)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "include":
+            return queryset
+        if self.value() == "only":
+            return queryset.filter(self.flagged())
+        return queryset.filter(self.unflagged())
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": self.default_label,
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
 def status_badge(status: str, label: str | None = None):
     """A coloured, escaped status pill; unknown statuses (upstream drift) are grey."""
     background, colour = STATUS_COLOURS.get(status, _GREY)

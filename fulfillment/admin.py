@@ -36,7 +36,13 @@ from django.utils.timesince import timesince
 
 from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.services import open_action_for
-from channelhub.admin import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
+from channelhub.admin import (
+    BoundedCountPaginator,
+    HiddenByDefaultFilter,
+    ReadOnlyAdminMixin,
+    pretty_json,
+    status_badge,
+)
 from channelhub.services import ServiceError
 from fulfillment import forms as action_forms
 from fulfillment import services
@@ -225,34 +231,20 @@ class TierConfigRequestQueueFilter(OpenStateFilter):
     inquiring = TierConfigRequestStatus.INQUIRING
 
 
-class MigrationFilter(admin.SimpleListFilter):
+class MigrationFilter(HiddenByDefaultFilter):
     """Migration requests (asset with `migration_info`) are out of the queues unless asked for."""
 
     title = "migration"
     parameter_name = "migration"
+    default_label = "Not migrations"
+    include_label = "Include migrations"
+    only_label = "Migrations only"
 
-    def lookups(self, request, model_admin):
-        return [("include", "Include migrations"), ("only", "Migrations only")]
+    def flagged(self) -> Q:
+        return Q(is_migration=True)
 
-    def queryset(self, request, queryset):
-        if self.value() == "include":
-            return queryset
-        if self.value() == "only":
-            return queryset.filter(is_migration=True)
-        return queryset.filter(is_migration=False)
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Not migrations",
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    def unflagged(self) -> Q:
+        return Q(is_migration=False)
 
 
 # --- base ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from channelhub.actions.models import UpstreamAction
-from channelhub.admin import BoundedCountPaginator, status_badge
+from channelhub.admin import BoundedCountPaginator, HiddenByDefaultFilter, status_badge
 from channelhub.services import ServiceError
 from fulfillment.admin import MirrorAdmin, StaffActionsMixin
 from fulfillment.models import (
@@ -161,34 +161,20 @@ class ChannelMirrorAdmin(MirrorAdmin):
         return obj.gone_at is not None
 
 
-class GoneFilter(admin.SimpleListFilter):
+class GoneFilter(HiddenByDefaultFilter):
     """Live rows unless asked: reconcile keeps gone ones (cancelled, deleted) for history."""
 
     title = "listed upstream"
     parameter_name = "gone"
+    default_label = "Live only"
+    include_label = "Include gone"
+    only_label = "Gone only"
 
-    def lookups(self, request, model_admin):
-        return [("include", "Include gone"), ("only", "Gone only")]
+    def flagged(self) -> Q:
+        return Q(gone_at__isnull=False)
 
-    def queryset(self, request, queryset):
-        if self.value() == "include":
-            return queryset
-        if self.value() == "only":
-            return queryset.filter(gone_at__isnull=False)
-        return queryset.filter(gone_at__isnull=True)
-
-    def choices(self, changelist):
-        yield {
-            "selected": self.value() is None,
-            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "Live only",
-        }
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
+    def unflagged(self) -> Q:
+        return Q(gone_at__isnull=True)
 
 
 class ChannelProductFilter(admin.SimpleListFilter):
