@@ -489,12 +489,14 @@ class StaffActionsMixin:
         except ServiceError as error:
             messages.error(request, error.message)
             return self._rerender(request, object_id, {action: form})
-        messages.success(
-            request,
-            f"{upstream_action.verb.capitalize()} queued for {obj.pk}: it is being sent to Connect; "
-            "its progress shows below.",
-        )
+        messages.success(request, self.queued_message(obj, form, upstream_action))
         return HttpResponseRedirect(self.act_redirect_url(obj))
+
+    def queued_message(self, obj, form, upstream_action) -> str:
+        return (
+            f"{upstream_action.verb.capitalize()} queued for {obj.pk}: it is being sent to Connect; "
+            "its progress shows below."
+        )
 
     def act_redirect_url(self, obj) -> str:
         return (

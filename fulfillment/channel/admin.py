@@ -214,29 +214,11 @@ class ChannelActionsMixin(StaffActionsMixin):
             if a in self.service_by_action and request.user.has_perm(self.action_perms[a])
         ]
 
-    def act_view(self, request, object_id, action):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self._get_viewable(request, object_id)
-        if action not in self.service_by_action:
-            raise Http404(f"No action '{action}' on a {self.opts.verbose_name}.")
-        form = self.build_form(action, obj, data=request.POST)
-        if not form.is_valid():
-            messages.error(request, "Please correct the errors below.")
-            return self._rerender(request, object_id, {action: form})
-        try:
-            upstream_action = self.service_by_action[action](
-                **{self.object_kwarg: obj}, actor=request.user, **form.service_kwargs()
-            )
-        except ServiceError as error:
-            messages.error(request, error.message)
-            return self._rerender(request, object_id, {action: form})
-        messages.success(
-            request,
+    def queued_message(self, obj, form, upstream_action) -> str:
+        return (
             f"{form.label} queued for {obj}: it is being sent to Cloud Channel; its progress shows below "
-            f"(action #{upstream_action.pk}).",
+            f"(action #{upstream_action.pk})."
         )
-        return HttpResponseRedirect(self.act_redirect_url(obj))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
