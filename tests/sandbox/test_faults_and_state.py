@@ -238,8 +238,6 @@ def test_seeded_world_has_every_status_type_and_shape(sandbox):
     assert all(isinstance(t["configuration"]["tier_level"], int) for t in tcrs)
 
 
-
-
 def _shape(node, path=""):
     """Every key path (lists collapsed) -> JSON type name."""
     out = {}
