@@ -15,6 +15,9 @@
   scope apps.order, `with_subject(admin@reseller.example)`: what a Channel client builds.
 - `channel_settings` (function): the same for the sandbox's Cloud Channel API (CHANNEL_*,
   CHANNEL_LRO_POLL_INITIAL=0.01); returns the sandbox.
+- `django_db_setup` (session, pytest-django's, extended): on PostgreSQL, ends any session a
+  test's thread left open on the test database before it is dropped, so no run leaves a
+  `test_..._<pid>` database behind on the server.
 """
 
 import pytest
@@ -24,6 +27,24 @@ from channelhub.sandbox.server import SandboxServer
 
 SANDBOX_SEED = 7
 SANDBOX_SCALE = 40
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    # Threads started by tests (live servers, concurrency tests, the sandbox's clients) may
+    # still hold a connection; PostgreSQL refuses to drop a database anyone is using.
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
 
 
 @pytest.fixture(scope="session")
