@@ -51,8 +51,10 @@ def _template_choices(templates) -> list[tuple[str, str]]:
     return [(t.pk, f"{t.title or t.name or t.pk} ({t.pk})") for t in templates]
 
 
-class _ActionForm(forms.Form):
-    """Base: every action form knows its action name (the URL segment and the service verb)."""
+class ActionForm(forms.Form):
+    """Base of every staff action form (Connect and Channel): it knows its action name (the URL
+    segment and the service verb) and its object, and turns its data into the service's
+    keyword arguments."""
 
     action = ""
     label = ""
@@ -62,8 +64,11 @@ class _ActionForm(forms.Form):
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
 
+    def service_kwargs(self) -> dict:
+        return {}
 
-class ApproveForm(_ActionForm):
+
+class ApproveForm(ActionForm):
     """Approve with one of the product's fulfillment templates, or a markdown activation tile."""
 
     action = "approve"
@@ -90,7 +95,7 @@ class ApproveForm(_ActionForm):
         }
 
 
-class TierConfigApproveForm(_ActionForm):
+class TierConfigApproveForm(ActionForm):
     """Approve a TCR, optionally with a fulfillment template of its tier's scope."""
 
     action = "approve"
@@ -109,7 +114,7 @@ class TierConfigApproveForm(_ActionForm):
         return {"template_id": self.cleaned_data["template_id"] or None}
 
 
-class _ParamRowsForm(_ActionForm):
+class _ParamRowsForm(ActionForm):
     """A form with one field per parameter row of the object (`obj.params`)."""
 
     prefix_of_field = ""
@@ -206,7 +211,7 @@ class UpdateParamsForm(_ParamRowsForm):
         return {"values": self.changed_values()}
 
 
-class FailForm(_ActionForm):
+class FailForm(ActionForm):
     action = "fail"
     label = "Fail"
 
@@ -221,7 +226,7 @@ class FailForm(_ActionForm):
         return {"reason": self.cleaned_data["reason"]}
 
 
-class PendForm(_ActionForm):
+class PendForm(ActionForm):
     action = "pend"
     label = "Back to pending"
 
@@ -229,7 +234,7 @@ class PendForm(_ActionForm):
         return {}
 
 
-class AssignForm(_ActionForm):
+class AssignForm(ActionForm):
     action = "assign"
     label = "Assign"
 
@@ -244,7 +249,7 @@ class AssignForm(_ActionForm):
         return {"assignee": self.cleaned_data["assignee"]}
 
 
-class UnassignForm(_ActionForm):
+class UnassignForm(ActionForm):
     action = "unassign"
     label = "Unassign"
 
@@ -252,7 +257,7 @@ class UnassignForm(_ActionForm):
         return {}
 
 
-class NoteForm(_ActionForm):
+class NoteForm(ActionForm):
     action = "add_note"
     label = "Add note"
 

@@ -10,23 +10,12 @@ from __future__ import annotations
 
 from django import forms
 
+from fulfillment.forms import ActionForm
+
 from .choices import CustomerType, LinkState, PaymentPlan, PeriodType
 from .services.common import PURCHASE_ORDER_MAX
 from .services.offers import mirrored_offer_summary, offer_summary
 from .transitions import LINK_STATE_TRANSITIONS
-
-
-class _ActionForm(forms.Form):
-    action = ""
-    label = ""
-
-    def __init__(self, *args, obj=None, **kwargs):
-        self.obj = obj
-        kwargs.setdefault("prefix", self.action)
-        super().__init__(*args, **kwargs)
-
-    def service_kwargs(self) -> dict:
-        return {}
 
 
 def _purchase_order_field():
@@ -35,22 +24,22 @@ def _purchase_order_field():
     )
 
 
-class SuspendForm(_ActionForm):
+class SuspendForm(ActionForm):
     action = "suspend"
     label = "Suspend"
 
 
-class ActivateForm(_ActionForm):
+class ActivateForm(ActionForm):
     action = "activate"
     label = "Activate"
 
 
-class StartPaidServiceForm(_ActionForm):
+class StartPaidServiceForm(ActionForm):
     action = "start_paid_service"
     label = "Start paid service"
 
 
-class CancelEntitlementForm(_ActionForm):
+class CancelEntitlementForm(ActionForm):
     action = "cancel"
     label = "Cancel entitlement"
 
@@ -61,7 +50,7 @@ class CancelEntitlementForm(_ActionForm):
         return {"reason": self.cleaned_data["reason"]}
 
 
-class ChangeSeatsForm(_ActionForm):
+class ChangeSeatsForm(ActionForm):
     action = "change_parameters"
     label = "Change seats"
 
@@ -82,7 +71,7 @@ class ChangeSeatsForm(_ActionForm):
         }
 
 
-class ChangeRenewalForm(_ActionForm):
+class ChangeRenewalForm(ActionForm):
     action = "change_renewal"
     label = "Change renewal"
 
@@ -119,7 +108,7 @@ class ChangeRenewalForm(_ActionForm):
         }
 
 
-class ChangeOfferForm(_ActionForm):
+class ChangeOfferForm(ActionForm):
     """The offers come from `offers_for_change` (upstream's purchasable offers, else the mirror)."""
 
     action = "change_offer"
@@ -192,7 +181,7 @@ class CustomerCreateForm(_CustomerFields):
         return {"values": self.values()}
 
 
-class CustomerUpdateForm(_ActionForm, _CustomerFields):
+class CustomerUpdateForm(ActionForm, _CustomerFields):
     action = "update"
     label = "Update details"
 
@@ -222,7 +211,7 @@ class CustomerUpdateForm(_ActionForm, _CustomerFields):
         return {"values": self.values()}
 
 
-class ProvisionCloudIdentityForm(_ActionForm):
+class ProvisionCloudIdentityForm(ActionForm):
     action = "provision_cloud_identity"
     label = "Provision Cloud Identity"
 
@@ -241,7 +230,7 @@ class ProvisionCloudIdentityForm(_ActionForm):
         return dict(self.cleaned_data)
 
 
-class CreateEntitlementForm(_ActionForm):
+class CreateEntitlementForm(ActionForm):
     action = "create_entitlement"
     label = "New entitlement"
 
@@ -266,7 +255,7 @@ class CreateEntitlementForm(_ActionForm):
         }
 
 
-class DeleteCustomerForm(_ActionForm):
+class DeleteCustomerForm(ActionForm):
     action = "delete"
     label = "Delete customer"
 
@@ -276,7 +265,7 @@ class DeleteCustomerForm(_ActionForm):
 # --- partner links ------------------------------------------------------------------------------
 
 
-class LinkStateForm(_ActionForm):
+class LinkStateForm(ActionForm):
     action = "change_state"
     label = "Change link state"
 
