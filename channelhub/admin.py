@@ -62,11 +62,10 @@ class BoundedCountPaginator(Paginator):
 
     @staticmethod
     def _planner_estimate(queryset: QuerySet) -> int | None:
+        from channelhub.api.statements import RELTUPLES_SQL
+
         with connections[queryset.db].cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                [queryset.model._meta.db_table],
-            )
+            cursor.execute(RELTUPLES_SQL, [queryset.model._meta.db_table])
             row = cursor.fetchone()
         # reltuples is -1 for a table never analysed: no estimate.
         return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None

@@ -9,16 +9,23 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
 from .models import ApiToken, hash_token
+from .statements import PreparedModelQuery
 
 # `last_used_at` is written at most this often per token: a busy client must not turn every
 # read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
+# The token with its user, by hash: compiled once, so a request pays for the query only.
+_TOKEN_BY_HASH = PreparedModelQuery(
+    lambda key_hash: ApiToken.objects.select_related("user").filter(key_hash=key_hash)
+)
+
 
 class BearerTokenAuthentication(BaseAuthentication):
     """Authenticates an `ApiToken`; `request.auth` is the token (throttling keys on it).
 
-    One query per request (token and user together). A missing header lets the next
+    One query per request (token and user together), compiled once per process: the token
+    is read fresh every time, so a revocation or a deactivated user counts at once. A missing header lets the next
     authenticator try; a wrong, expired or revoked token is a 401, never a fallback.
     """
 
@@ -34,7 +41,7 @@ class BearerTokenAuthentication(BaseAuthentication):
             plain = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("Invalid token.")
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(plain)).first()
+        token = _TOKEN_BY_HASH.get(hash_token(plain))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         if token.revoked_at is not None:

@@ -9,46 +9,28 @@ terms of the query), with three changes for big tables:
   (`ordering(-created,-id)&lt(created,<last created>)`), which costs the same at any depth.
 - The total is exact up to `API_COUNT_CAP` rows (`COUNT(*)` over a `LIMIT cap + 1`
   subquery, so it stops early); beyond the cap it is an estimate: the planner's row count
-  on PostgreSQL (`pg_class.reltuples` when unfiltered, through the admin's
-  `BoundedCountPaginator`; `EXPLAIN` when filtered), `cap + 1` on SQLite. The response then
-  says so with `X-Total-Count-Estimated: true`.
+  on PostgreSQL (`pg_class.reltuples` when unfiltered, `EXPLAIN` when filtered), `cap + 1`
+  on SQLite (`channelhub.api.statements.CountPlan`). The response then says so with
+  `X-Total-Count-Estimated: true`.
 - The page is fetched by the caller's `fetch` (the view decides how rows become JSON), and
   its length, not the count, decides `<last>`: an estimate never truncates a page.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from dj_rql.drf._utils import get_query
 from dj_rql.drf.paginations import RQLContentRangeLimitOffsetPagination
 from dj_rql.transformer import RQLLimitOffsetTransformer
 from django.conf import settings
-from django.db import connections
-from django.db.models import QuerySet
 from lark.exceptions import LarkError
 from py_rql.exceptions import RQLFilterParsingError
 from py_rql.parser import RQLParser
 from rest_framework.response import Response
 
 from .exceptions import BadQuery
-
-
-def planner_estimate(queryset: QuerySet) -> int | None:
-    """The planner's row estimate for `queryset` (PostgreSQL only; None elsewhere or unknown)."""
-    from channelhub.admin import BoundedCountPaginator  # the one estimate of the code base
-
-    if connections[queryset.db].vendor != "postgresql":
-        return None
-    if not queryset.query.where:
-        return BoundedCountPaginator._planner_estimate(queryset)
-    sql, params = queryset.order_by().values("pk").query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    return int(plan[0]["Plan"]["Plan Rows"])
+from .statements import CountPlan
 
 
 class ConnectPagination(RQLContentRangeLimitOffsetPagination):
@@ -104,26 +86,18 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         hint = " Deeper pages: filter past the last row seen (keyset), see docs/api.md."
         return self._int("offset", self._rql_offset, settings.API_MAX_OFFSET, hint)
 
-    def count_rows(self, queryset: QuerySet) -> tuple[int, bool]:
-        """(total, estimated): exact up to the cap, else the planner's estimate or cap + 1."""
-        cap = settings.API_COUNT_CAP
-        if not queryset.query.where:
-            estimate = planner_estimate(queryset)
-            if estimate is not None and estimate > cap:
-                return estimate, True
-        bounded = queryset.order_by()[: cap + 1].count()
-        if bounded <= cap:
-            return bounded, False
-        estimate = planner_estimate(queryset) if queryset.query.where else None
-        return max(estimate or 0, cap + 1), True
-
-    def paginate_rows(self, queryset: QuerySet, request, fetch: Callable[[int, int], list]) -> list:
-        """Count `queryset`, then `fetch(offset, limit)` the requested page (a list)."""
+    def parse(self, request) -> tuple[int, int]:
+        """(limit, offset) of the request's query, validated (a 400 when out of range)."""
         self.request = request
         self._parse(request)
-        self.limit = self.get_limit(request)
-        self.offset = self.get_offset(request)
-        self.count, self.estimated = self.count_rows(queryset)
+        return self.get_limit(request), self.get_offset(request)
+
+    def paginate_rows(
+        self, count: CountPlan, limit: int, offset: int, fetch: Callable[[int, int], list]
+    ) -> list:
+        """Count by `count`, then `fetch(offset, limit)` the requested page (a list)."""
+        self.limit, self.offset = limit, offset
+        self.count, self.estimated = count.run(settings.API_COUNT_CAP)
         if self.limit == 0:
             self.offset = 0
             return []
@@ -135,8 +109,12 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         return rows
 
     def paginate_queryset(self, queryset, request, view=None):
+        limit, offset = self.parse(request)
         return self.paginate_rows(
-            queryset, request, lambda offset, limit: list(queryset[offset : offset + limit])
+            CountPlan.of(queryset, settings.API_COUNT_CAP),
+            limit,
+            offset,
+            lambda offset, limit: list(queryset[offset : offset + limit]),
         )
 
     def get_paginated_response(self, data):

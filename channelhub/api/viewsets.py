@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import orjson
 from dj_rql.drf import RQLFilterBackend, get_select_props
+from django.conf import settings
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -25,6 +27,7 @@ from rest_framework.response import Response
 from .exceptions import BadQuery
 from .pagination import ConnectPagination
 from .renderers import RawJSON, RawJSONList
+from .statements import CountPlan, PlanCache, Statement
 
 _SELECT_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
 
@@ -80,6 +83,27 @@ class RQLReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@dataclass(frozen=True)
+class ListPlan:
+    """A list request of `ConnectPayloadViewSet`, compiled.
+
+    What a list returns depends on the URL alone (the view, its path arguments and the
+    query string): permissions are per model, never per row. So the SQL a URL needs is
+    compiled once and kept (`_LIST_PLANS`, an LRU per process): a repeated query costs its
+    SQL, not the ORM's work to build it again. A query that is refused (bad RQL, a limit out
+    of range) raises while it is compiled and is never kept.
+    """
+
+    limit: int
+    offset: int
+    count: CountPlan
+    page: Statement | None  # None for limit=0
+    exclusions: tuple[tuple[str, ...], ...]  # select(-a.b) paths
+
+
+_LIST_PLANS = PlanCache(size=512)
+
+
 _PAYLOAD_RESPONSES = {
     "list": OpenApiResponse(
         response={"type": "object", "additionalProperties": True},
@@ -124,8 +148,7 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
             elif path[0] in node:
                 ConnectPayloadViewSet._prune(node[path[0]], path[1:])
 
-    def shape(self, texts: list[str]) -> list[str]:
-        exclusions = self.select_exclusions()
+    def shape(self, texts: list[str], exclusions) -> list[str]:
         if not exclusions:
             return texts
         out = []
@@ -136,21 +159,39 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
             out.append(orjson.dumps(obj).decode())
         return out
 
-    def page(self, queryset: QuerySet, offset: int, limit: int) -> list[str]:
+    def page_queryset(self, queryset: QuerySet, offset: int, limit: int) -> QuerySet:
         """One page of payloads, found by a "deferred join": the inner query walks and sorts
         only the ordering columns and ids (skipping `offset` rows costs index entries, not
         whole rows with their JSON), the outer one reads the 100 payloads by primary key."""
         ids = queryset.values("pk")[offset : offset + limit]
         page = queryset.model._default_manager.filter(pk__in=ids).order_by(*queryset.query.order_by)
-        return list(self.raw_payloads(page))
+        return self.raw_payloads(page)
+
+    def texts(self, rows: list[tuple]) -> list[str]:
+        """The JSON of each row of `page_queryset` (here: the payload column as it is)."""
+        return [row[0] for row in rows]
+
+    def list_plan(self, request) -> ListPlan:
+        """Everything a list request runs, compiled: the RQL filters, ordering, paging and
+        select() of this URL turned into SQL once (see `ListPlan`)."""
+        queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
+        limit, offset = self.paginator.parse(request)
+        return ListPlan(
+            limit=limit,
+            offset=offset,
+            count=CountPlan.of(queryset, settings.API_COUNT_CAP),
+            page=Statement.of(self.page_queryset(queryset, offset, limit)) if limit else None,
+            exclusions=tuple(tuple(path) for path in self.select_exclusions()),
+        )
 
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["list"]})
     def list(self, request, *args, **kwargs):
-        queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
+        key = (type(self), tuple(sorted(kwargs.items())), request.META.get("QUERY_STRING", ""))
+        plan = _LIST_PLANS.get_or_build(key, lambda: self.list_plan(request))
         rows = self.paginator.paginate_rows(
-            queryset, request, lambda offset, limit: self.page(queryset, offset, limit)
+            plan.count, plan.limit, plan.offset, lambda offset, limit: self.texts(plan.page.rows())
         )
-        return self.paginator.get_paginated_response(RawJSONList(self.shape(rows)))
+        return self.paginator.get_paginated_response(RawJSONList(self.shape(rows, plan.exclusions)))
 
     def get_object_payload(self) -> str:
         queryset = self.raw_payloads(self.get_queryset())
@@ -159,4 +200,4 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["retrieve"]})
     def retrieve(self, request, *args, **kwargs):
         text = self.get_object_payload()
-        return Response(RawJSON(self.shape([text])[0]))
+        return Response(RawJSON(self.shape([text], self.select_exclusions())[0]))

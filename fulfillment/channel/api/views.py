@@ -111,8 +111,8 @@ class ChannelPayloadViewSet(ConnectPayloadViewSet):
             text, {key: _json_value(v) for key, v in zip(self.own_fields, values, strict=True)}
         )
 
-    def page(self, queryset: QuerySet, offset: int, limit: int) -> list[str]:
-        return [self.with_own_fields(row) for row in super().page(queryset, offset, limit)]
+    def texts(self, rows: list[tuple]) -> list[str]:
+        return [self.with_own_fields(row) for row in rows]
 
     def get_object_payload(self) -> str:
         return self.with_own_fields(super().get_object_payload())
