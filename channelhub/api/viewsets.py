@@ -9,13 +9,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-import orjson
 from dj_rql.drf import RQLFilterBackend, get_select_props
 from django.conf import settings
-from django.db.models import F, QuerySet, TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -24,12 +22,11 @@ from py_rql.exceptions import RQLFilterParsingError
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from .exceptions import BadQuery
+from . import select
 from .pagination import ConnectPagination
 from .renderers import RawJSON, RawJSONList
+from .select import Path
 from .statements import CountPlan, PlanCache, Statement
-
-_SELECT_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
 
 
 class RQLBackend(RQLFilterBackend):
@@ -98,7 +95,7 @@ class ListPlan:
     offset: int
     count: CountPlan
     page: Statement | None  # None for limit=0
-    exclusions: tuple[tuple[str, ...], ...]  # select(-a.b) paths
+    paths: tuple[Path, ...]  # select(-a.b) removes these
 
 
 _LIST_PLANS = PlanCache(size=512)
@@ -122,66 +119,45 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
     default_ordering: tuple[str, ...] = ("-created",)
     lookup_value_regex = "[^/]+"
 
-    def raw_payloads(self, queryset: QuerySet) -> QuerySet:
-        """Only the stored JSON, as text: no decoding, no other column."""
-        return queryset.annotate(_raw=Cast(F("payload"), TextField())).values_list("_raw", flat=True)
+    # Columns read beside the payload, handed to `finish` (a subclass adds fields of ours).
+    extra_columns: tuple[str, ...] = ()
 
-    def select_exclusions(self) -> list[list[str]]:
-        """Paths `select(-a.b,...)` removes; inclusions are no-ops (every field is shown)."""
-        paths = []
-        for prop in get_select_props(self.request):
-            name = prop.lstrip("+-")
-            if not _SELECT_PATH.match(name):
-                raise BadQuery(f"Bad select property: {prop!r}.", code="RQL_001")
-            if prop.startswith("-"):
-                paths.append(name.split("."))
-        return paths
+    def raw_payloads(self, queryset: QuerySet, paths: tuple[Path, ...] = ()) -> QuerySet:
+        """Rows of (the stored JSON as text, `paths` removed where SQL can; whether Python
+        must prune it further; *extra_columns). The JSON is never decoded on the way."""
+        payload, flag = select.pruned_payload("payload", paths)
+        queryset = queryset.annotate(_raw=Cast(payload, TextField()), _prune=flag)
+        return queryset.values_list("_raw", "_prune", *self.extra_columns)
 
-    @staticmethod
-    def _prune(node, path: list[str]) -> None:
-        if isinstance(node, list):
-            for item in node:
-                ConnectPayloadViewSet._prune(item, path)
-        elif isinstance(node, dict):
-            if len(path) == 1:
-                node.pop(path[0], None)
-            elif path[0] in node:
-                ConnectPayloadViewSet._prune(node[path[0]], path[1:])
+    def text(self, row: tuple, paths: tuple[Path, ...]) -> str:
+        """The JSON of one row of `raw_payloads`."""
+        raw, needs_python, *extra = row
+        return self.finish(select.prune(raw, paths) if needs_python else raw, extra, paths)
 
-    def shape(self, texts: list[str], exclusions) -> list[str]:
-        if not exclusions:
-            return texts
-        out = []
-        for text in texts:
-            obj = orjson.loads(text)
-            for path in exclusions:
-                self._prune(obj, path)
-            out.append(orjson.dumps(obj).decode())
-        return out
+    def finish(self, text: str, extra: list, paths: tuple[Path, ...]) -> str:
+        """The JSON served for a row (here: the payload as it is)."""
+        return text
 
-    def page_queryset(self, queryset: QuerySet, offset: int, limit: int) -> QuerySet:
+    def page_queryset(self, queryset: QuerySet, offset: int, limit: int, paths: tuple[Path, ...]) -> QuerySet:
         """One page of payloads, found by a "deferred join": the inner query walks and sorts
         only the ordering columns and ids (skipping `offset` rows costs index entries, not
         whole rows with their JSON), the outer one reads the 100 payloads by primary key."""
         ids = queryset.values("pk")[offset : offset + limit]
         page = queryset.model._default_manager.filter(pk__in=ids).order_by(*queryset.query.order_by)
-        return self.raw_payloads(page)
-
-    def texts(self, rows: list[tuple]) -> list[str]:
-        """The JSON of each row of `page_queryset` (here: the payload column as it is)."""
-        return [row[0] for row in rows]
+        return self.raw_payloads(page, paths)
 
     def list_plan(self, request) -> ListPlan:
         """Everything a list request runs, compiled: the RQL filters, ordering, paging and
         select() of this URL turned into SQL once (see `ListPlan`)."""
         queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
         limit, offset = self.paginator.parse(request)
+        paths = select.exclusions(request)
         return ListPlan(
             limit=limit,
             offset=offset,
             count=CountPlan.of(queryset, settings.API_COUNT_CAP),
-            page=Statement.of(self.page_queryset(queryset, offset, limit)) if limit else None,
-            exclusions=tuple(tuple(path) for path in self.select_exclusions()),
+            page=Statement.of(self.page_queryset(queryset, offset, limit, paths)) if limit else None,
+            paths=paths,
         )
 
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["list"]})
@@ -189,15 +165,19 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
         key = (type(self), tuple(sorted(kwargs.items())), request.META.get("QUERY_STRING", ""))
         plan = _LIST_PLANS.get_or_build(key, lambda: self.list_plan(request))
         rows = self.paginator.paginate_rows(
-            plan.count, plan.limit, plan.offset, lambda offset, limit: self.texts(plan.page.rows())
+            plan.count,
+            plan.limit,
+            plan.offset,
+            lambda offset, limit: [self.text(row, plan.paths) for row in plan.page.rows()],
         )
-        return self.paginator.get_paginated_response(RawJSONList(self.shape(rows, plan.exclusions)))
+        return self.paginator.get_paginated_response(RawJSONList(rows))
 
     def get_object_payload(self) -> str:
-        queryset = self.raw_payloads(self.get_queryset())
-        return get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        paths = select.exclusions(self.request)
+        queryset = self.raw_payloads(self.get_queryset(), paths)
+        row = get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        return self.text(row, paths)
 
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["retrieve"]})
     def retrieve(self, request, *args, **kwargs):
-        text = self.get_object_payload()
-        return Response(RawJSON(self.shape([text], self.select_exclusions())[0]))
+        return Response(RawJSON(self.get_object_payload()))

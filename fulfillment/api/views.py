@@ -5,8 +5,7 @@ Each viewset is configuration: queryset, RQL filter class, default (indexed) ord
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-
+from channelhub.api import select
 from channelhub.api.viewsets import ConnectPayloadViewSet
 from fulfillment import filters
 from fulfillment.models import (
@@ -111,11 +110,9 @@ class ConversationViewSet(ConnectPayloadViewSet):
 
     def get_object_payload(self) -> str:
         key = self.kwargs["pk"]
-        raw = self.raw_payloads(self.get_queryset())
         if key.startswith("CO-"):
-            return get_object_or_404(raw, pk=key)
-        match = raw.filter(instance_id=key).order_by("-created", "-id")[:1]
-        texts = list(match)
-        if not texts:
-            return get_object_or_404(raw, pk=key)
-        return texts[0]
+            return super().get_object_payload()
+        paths = select.exclusions(self.request)
+        raw = self.raw_payloads(self.get_queryset(), paths)
+        rows = list(raw.filter(instance_id=key).order_by("-created", "-id")[:1])
+        return self.text(rows[0], paths) if rows else super().get_object_payload()

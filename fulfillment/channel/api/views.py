@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
-from django.db.models import F, QuerySet, TextField
-from django.db.models.functions import Cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 
@@ -100,22 +98,18 @@ class ChannelPayloadViewSet(ConnectPayloadViewSet):
     # Fields of ours appended to the payload: JSON name -> column.
     own_fields: dict[str, str] = GONE_FIELDS
 
-    def raw_payloads(self, queryset: QuerySet) -> QuerySet:
-        """The stored JSON as text, with our columns beside it (tuples, see `with_own_fields`)."""
-        raw = queryset.annotate(_raw=Cast(F("payload"), TextField()))
-        return raw.values_list("_raw", *self.own_fields.values())
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        return tuple(self.own_fields.values())
 
-    def with_own_fields(self, row: tuple) -> str:
-        text, *values = row
-        return append_fields(
-            text, {key: _json_value(v) for key, v in zip(self.own_fields, values, strict=True)}
-        )
-
-    def texts(self, rows: list[tuple]) -> list[str]:
-        return [self.with_own_fields(row) for row in rows]
-
-    def get_object_payload(self) -> str:
-        return self.with_own_fields(super().get_object_payload())
+    def finish(self, text: str, extra: list, paths: tuple[tuple[str, ...], ...]) -> str:
+        """The payload with our fields appended (those `select(-goneReason)` leaves in)."""
+        fields = {
+            key: _json_value(value)
+            for key, value in zip(self.own_fields, extra, strict=True)
+            if (key,) not in paths
+        }
+        return append_fields(text, fields) if fields else text
 
 
 @_schema("Channel customers", "accounts/C01abc/customers/S0aB1c")
