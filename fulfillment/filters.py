@@ -10,7 +10,7 @@ over the few id-like columns marked `search`.
 
 from __future__ import annotations
 
-from channelhub.api.filters import StrictRQLFilterClass, blank_ref
+from channelhub.api.filters import StrictRQLFilterClass, blank_flag, blank_ref
 from fulfillment.models import (
     Asset,
     Conversation,
@@ -66,6 +66,15 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
         f("template.id", "template__id"),
         blank_ref("assignee.id", "assignee_id"),  # index pr_assignee_status
         blank_ref("assignee", "assignee_id"),
+        # The rest of the legacy SDK's filters (seed 000), each on an index of its own.
+        f("asset.status", "asset_status"),
+        f("asset.product.name", "product_name"),
+        f("asset.connection.id", "connection_id"),
+        f("asset.connection.hub.name", "hub_name"),
+        f("asset.connection.provider.id", "provider_id"),
+        f("asset.connection.provider.name", "provider_name"),
+        f("asset.connection.vendor.id", "vendor_id"),
+        f("asset.connection.vendor.name", "vendor_name"),
     )
 
 
@@ -123,6 +132,9 @@ class TierConfigRequestFilters(StrictRQLFilterClass):
         f("configuration.contract.id", "contract_id"),
         blank_ref("assignee.id", "assignee_id"),  # index tcr_assignee_status
         blank_ref("assignee", "assignee_id"),
+        blank_flag("unassigned", "assignee_id"),  # the legacy SDK's unassigned=true
+        f("configuration.tier_level", "tier_level"),
+        f("configuration.account.external_uid", "account_external_uid"),
         f("events.created.at", "created", ordering=True),
         f("events.updated.at", "updated", ordering=True),
     )

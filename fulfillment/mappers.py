@@ -516,6 +516,7 @@ def map_tier_config_request(payload: dict) -> dict:
         "account_id": account.get("id") or None,
         "account_name": _str(account.get("name")),
         "account_external_id": _str(account.get("external_id")),
+        "account_external_uid": _str(account.get("external_uid")),
         "product_id": context["product_id"],
         "product_name": context["product_name"],
         "marketplace_id": context["marketplace_id"],

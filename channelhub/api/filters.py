@@ -13,7 +13,7 @@ from dj_rql.filter_cls import RQLFilterClass
 from dj_rql.qs import NSR
 from django.db.models import Q
 from py_rql.constants import RESERVED_FILTER_NAMES, RQL_NULL, FilterLookups
-from py_rql.exceptions import RQLFilterLookupError
+from py_rql.exceptions import RQLFilterLookupError, RQLFilterValueError
 
 from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.models import SyncRun
@@ -29,6 +29,17 @@ def blank_ref(name: str, source: str, **extra) -> dict:
     compares exactly. (django-rql's own null handling needs a nullable column.)
     """
     return {"filter": name, "custom": True, "blank_source": source, "lookups": set(_BLANK_LOOKUPS), **extra}
+
+
+def blank_flag(name: str, source: str) -> dict:
+    """A true/false filter: `eq(unassigned,true)` finds the rows whose `source` is blank."""
+    return {
+        "filter": name,
+        "custom": True,
+        "blank_source": source,
+        "boolean": True,
+        "lookups": {FilterLookups.EQ, FilterLookups.NE},
+    }
 
 
 class StrictRQLFilterClass(RQLFilterClass):
@@ -65,6 +76,16 @@ class StrictRQLFilterClass(RQLFilterClass):
         if source is None:
             return super().build_q_for_custom_filter(data)
         value = self.remove_quotes(data.str_value)
+        if item.get("boolean"):
+            if value.lower() not in ("true", "false"):
+                raise RQLFilterValueError(
+                    details={
+                        "error": f"{data.filter_name} is true or false, got {value!r}.",
+                        "filter": data.filter_name,
+                    }
+                )
+            q = Q(**{source: ""}) if value.lower() == "true" else ~Q(**{source: ""})
+            return ~q if data.filter_lookup == FilterLookups.NE else q
         if data.str_value in (RQL_NULL, "empty()"):
             value = ""
         q = Q(**{source: value})

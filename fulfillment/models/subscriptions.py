@@ -148,6 +148,16 @@ class FulfillmentRequest(MirroredModel):
             models.Index(fields=["assignee_email", "status"], name="pr_assignee_email_status"),
             # The assignee filter lists DISTINCT (name, id): an index-only walk with this.
             models.Index(fields=["assignee_name", "assignee_id"], name="pr_assignee_label"),
+            # The rest of the legacy SDK's request filters (seed 000) and Connect's own names
+            # for the connection: every filter reads an index.
+            models.Index(fields=["asset_status"], name="pr_asset_status"),
+            models.Index(fields=["product_name"], name="pr_product_name"),
+            models.Index(fields=["connection_id"], name="pr_connection"),
+            models.Index(fields=["hub_name"], name="pr_hub_name"),
+            models.Index(fields=["provider_id"], name="pr_provider"),
+            models.Index(fields=["provider_name"], name="pr_provider_name"),
+            models.Index(fields=["vendor_id"], name="pr_vendor"),
+            models.Index(fields=["vendor_name"], name="pr_vendor_name"),
         ]
 
     @property

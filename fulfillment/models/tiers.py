@@ -72,6 +72,7 @@ class TierConfigRequest(MirroredModel):
     account = mirror_fk(TierAccount, "tier_config_requests")
     account_name = string()
     account_external_id = string(db_index=True)
+    account_external_uid = string(db_index=True)
     product = mirror_fk(Product, "tier_config_requests")
     product_name = string()
     marketplace = mirror_fk(Marketplace, "tier_config_requests")
@@ -113,6 +114,7 @@ class TierConfigRequest(MirroredModel):
             models.Index(fields=["assignee_id", "status"], name="tcr_assignee_status"),
             models.Index(fields=["assignee_email", "status"], name="tcr_assignee_email_status"),
             models.Index(fields=["assignee_name", "assignee_id"], name="tcr_assignee_label"),
+            models.Index(fields=["tier_level"], name="tcr_tier_level"),
         ]
 
     @property
