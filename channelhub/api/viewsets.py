@@ -119,6 +119,9 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
     default_ordering: tuple[str, ...] = ("-created",)
     lookup_value_regex = "[^/]+"
 
+    # What a list returns depends on the URL alone, so its compiled SQL is kept (`ListPlan`).
+    # A subclass whose queryset depends on the user (row-level permissions) sets False.
+    cache_plans = True
     # Columns read beside the payload, handed to `finish` (a subclass adds fields of ours).
     extra_columns: tuple[str, ...] = ()
 
@@ -163,7 +166,10 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["list"]})
     def list(self, request, *args, **kwargs):
         key = (type(self), tuple(sorted(kwargs.items())), request.META.get("QUERY_STRING", ""))
-        plan = _LIST_PLANS.get_or_build(key, lambda: self.list_plan(request))
+        if self.cache_plans:
+            plan = _LIST_PLANS.get_or_build(key, lambda: self.list_plan(request))
+        else:
+            plan = self.list_plan(request)
         rows = self.paginator.paginate_rows(
             plan.count,
             plan.limit,

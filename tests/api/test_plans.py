@@ -127,3 +127,10 @@ def test_a_prepared_query_needs_its_value_as_a_parameter():
     request = f.FulfillmentRequestFactory()
     assert prepared.get(request.id) == request
     assert prepared.get("PR-none") is None
+
+
+def test_a_viewset_may_opt_out_of_kept_plans(api, monkeypatch):
+    monkeypatch.setattr(viewsets.ConnectPayloadViewSet, "cache_plans", False)
+    f.FulfillmentRequestFactory()
+    assert api.get(f"{REQUESTS}?limit=1")["Content-Range"] == "items 0-0/1"
+    assert len(viewsets._LIST_PLANS) == 0
