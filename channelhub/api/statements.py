@@ -11,7 +11,8 @@ so it keeps what the ORM produced and re-runs it:
   then run with the real value (the bearer-token lookup, one per request).
 - `CountPlan`: the statements of a bounded count and of the planner's estimate.
 
-Nothing here changes what is asked of the database: the SQL is the ORM's own, byte for byte.
+Nothing here changes what is asked of the database: the SQL is the ORM's own (the count
+wraps the ORM's own LIMITed subquery in `SELECT COUNT(*)`, as `QuerySet.count()` does).
 """
 
 from __future__ import annotations
