@@ -5,15 +5,15 @@
 
 N requests are generated straight into a dedicated database (SQLite var/bench/api-N.sqlite3,
 PostgreSQL `channelhub_bench_api`), kept for later runs of the same N (`--regen` rebuilds).
-Then each query below goes through the whole API in-process (token authentication, view
-permission, throttling, django-rql, pagination, rendering: Django's test client, no
-socket), interleaved with its bare SQL: the very statements the API ran for the page and the
-count, re-run on a raw cursor and fetched. Figures are p50/p95 of `--repeat` runs and the
-ratio API / bare SQL (goal <= 2.5), the API's overhead in ms (API p50 - SQL p50), plus the
-absolute page time at three depths (goal: constant in page depth). The floor printed at the
-end is a plain Django view (/healthz: no auth, no query) through the same client: no API
-request can cost less, so a query whose SQL costs less than about half the overhead cannot
-reach 2.5x.
+Then each query below (after three untimed warm-up rounds) goes through the whole API
+in-process (token authentication, view permission, throttling, django-rql, pagination,
+rendering: Django's test client, no socket), interleaved with its bare SQL: the very
+statements the API ran for the page and the count, re-run on a raw cursor and fetched.
+Figures are p50/p95 of `--repeat` runs and the ratio API / bare SQL (goal <= 2.5), the API's
+overhead in ms (API p50 - SQL p50), plus the absolute page time at three depths (goal:
+constant in page depth). The floor printed at the end is a plain Django view (/healthz: no
+auth, no query) through the same client: no API request can cost less, so a query whose SQL
+costs less than about half the overhead cannot reach 2.5x.
 """
 
 from __future__ import annotations
@@ -242,6 +242,12 @@ def child(args) -> int:
             response = client.get(f"/api/v1/connect/requests?{query}")
         assert response.status_code == 200, (name, response.content[:300])
         statements = [q["sql"] for q in ctx.captured_queries if own(q["sql"])]
+        for _ in range(3):  # warm-up, untimed: caches of the database, the OS and Python
+            _ = client.get(f"/api/v1/connect/requests?{query}").content
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    cursor.fetchall()
         api_t, sql_t = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
