@@ -12,8 +12,8 @@ statements the API ran for the page and the count, re-run on a raw cursor and fe
 Figures are p50/p95 of `--repeat` runs and the ratio API / bare SQL (goal <= 2.5), the API's
 overhead in ms (API p50 - SQL p50), plus the absolute page time at three depths (goal:
 constant in page depth). The floor printed at the end is a plain Django view (/healthz: no
-auth, no query) through the same client: no API request can cost less, so a query whose SQL
-costs less than about half the overhead cannot reach 2.5x.
+auth, no query) through the same client: no API request can cost less. (API = SQL + overhead,
+so a query whose SQL costs less than two thirds of the overhead cannot be within 2.5x.)
 """
 
 from __future__ import annotations
