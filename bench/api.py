@@ -47,6 +47,9 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=25)
     parser.add_argument("--regen", action="store_true", help="rebuild the data even if it is there")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run the queries whose name contains this"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -65,6 +68,7 @@ def main() -> int:
             str(args.repeat),
         ]
         cmd += ["--regen"] if args.regen else []
+        cmd += [x for name in args.only for x in ("--only", name)]
         out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, env=child_env(db, args.rows))
         if out.returncode:
             raise SystemExit(f"{db}: the benchmark failed (status {out.returncode}); see above")
@@ -238,6 +242,8 @@ def child(args) -> int:
 
     out = {}
     for name, query in queries(args.rows).items():
+        if args.only and not any(part in name for part in args.only):
+            continue
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(f"/api/v1/connect/requests?{query}")
         assert response.status_code == 200, (name, response.content[:300])

@@ -17,7 +17,7 @@ import re
 import orjson
 from dj_rql.drf import get_select_props
 from django.db import NotSupportedError
-from django.db.models import BooleanField, Expression, F, Func, JSONField, Value
+from django.db.models import BooleanField, Expression, F, Func, JSONField
 
 from .exceptions import BadQuery
 
@@ -132,7 +132,5 @@ class Without(Func):
 
 def pruned_payload(field: str, paths: tuple[Path, ...]) -> tuple[Expression, Expression]:
     """(JSON with `paths` removed in SQL, flag of the rows Python must prune further)."""
-    if not paths:
-        return F(field), Value(False, output_field=BooleanField())
     flag = CrossesArray(F(field), paths)
     return Without(F(field), paths, flag), flag

@@ -50,7 +50,10 @@ class Statement:
     @classmethod
     def compiled(cls, queryset: QuerySet):
         """(statement, compiler): the compiler for callers that read its select list."""
-        compiler = queryset.query.get_compiler(using=queryset.db)
+        # elide_empty=False: a filter that can match nothing (an integer beyond the column's
+        # range, an empty in()) compiles to a false predicate instead of raising
+        # EmptyResultSet, which the ORM would catch and we would not.
+        compiler = queryset.query.get_compiler(using=queryset.db, elide_empty=False)
         sql, params = compiler.as_sql()
         columns = [col[0] for col in compiler.select[: compiler.col_count]]
         converters = tuple(compiler.get_converters(columns).items())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dj_rql.drf import RQLFilterBackend, get_select_props
 from django.conf import settings
-from django.db.models import QuerySet, TextField
+from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -126,14 +126,20 @@ class ConnectPayloadViewSet(viewsets.GenericViewSet):
     extra_columns: tuple[str, ...] = ()
 
     def raw_payloads(self, queryset: QuerySet, paths: tuple[Path, ...] = ()) -> QuerySet:
-        """Rows of (the stored JSON as text, `paths` removed where SQL can; whether Python
-        must prune it further; *extra_columns). The JSON is never decoded on the way."""
+        """Rows of (the stored JSON as text, with `paths` removed where SQL can; when there are
+        `paths`, whether Python must prune it further; *extra_columns). The JSON is never
+        decoded on the way."""
+        if not paths:
+            queryset = queryset.annotate(_raw=Cast(F("payload"), TextField()))
+            return queryset.values_list("_raw", *self.extra_columns)
         payload, flag = select.pruned_payload("payload", paths)
         queryset = queryset.annotate(_raw=Cast(payload, TextField()), _prune=flag)
         return queryset.values_list("_raw", "_prune", *self.extra_columns)
 
     def text(self, row: tuple, paths: tuple[Path, ...]) -> str:
         """The JSON of one row of `raw_payloads`."""
+        if not paths:
+            return self.finish(row[0], row[1:], paths)
         raw, needs_python, *extra = row
         return self.finish(select.prune(raw, paths) if needs_python else raw, extra, paths)
 

@@ -124,9 +124,11 @@ def test_token_is_stored_hashed_and_last_use_recorded(api, reader_token):
     assert token.last_used_at is not None
 
 
-def test_throttled_per_token(make_token, settings):
+def test_throttled_per_token(make_token, settings, monkeypatch):
     from channelhub.api.throttling import TokenRateThrottle
 
+    # One instant, so no period boundary falls between the requests (the window slides).
+    monkeypatch.setattr(TokenRateThrottle, "timer", lambda self: 1_000_000.0)
     TokenRateThrottle.THROTTLE_RATES = {"token": "3/min"}
     try:
         _, first = make_token(username="a")
