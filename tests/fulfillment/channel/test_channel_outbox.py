@@ -369,6 +369,34 @@ def test_a_slow_operation_completes_across_attempts_without_a_second_post(
     assert Entitlement.objects.get(pk=entitlement.pk).num_units == entitlement.num_units + 1
 
 
+def test_an_operation_slower_than_every_attempt_is_resumed_by_a_supervisors_retry(
+    mirrored, upstream, support, supervisor, settings
+):
+    """Each "still running" attempt counts towards ACTION_MAX_ATTEMPTS; when they run out the
+    action fails, keeping the operation's name. A supervisor's retry then polls that same
+    operation: it neither posts the change again nor starts a new one."""
+    settings.CHANNEL_LRO_WAIT_SECONDS = 0.1
+    settings.ACTION_MAX_ATTEMPTS = 2
+    entitlement = pick("change_parameters", payment_plan="COMMITMENT")
+    knobs(mirrored, lro_delay_seconds=1.5)
+    clear_log(mirrored)
+    action = services.entitlement_change_parameters(
+        entitlement=entitlement, seats=entitlement.num_units + 1, actor=support
+    )
+    failed = send(action)
+    assert failed.status == ActionStatus.FAILED and failed.attempts == 2, failed.last_error
+    assert failed.error_code == "OPERATION_RUNNING" and "gave up after 2 attempts" in failed.last_error
+    operation = failed.response["operation"]
+    time.sleep(1.6)  # the operation finishes upstream meanwhile
+    action_retry(action=failed, actor=supervisor)
+    done = send(failed)
+    assert done.status == ActionStatus.SUCCEEDED, done.last_error
+    assert done.response["operation"] == operation
+    assert len(log(mirrored, ":changeParameters")) == 1  # one POST, ever
+    assert len(reseller_changes(upstream, entitlement.pk, "COMMITMENT_CHANGED")) == 1  # applied once
+    assert Entitlement.objects.get(pk=entitlement.pk).num_units == entitlement.num_units + 1
+
+
 def test_a_revoked_token_is_refreshed_once(mirrored, upstream, support):
     entitlement = pick("suspend", payment_plan="FLEXIBLE")
     services.offers_for_change(pick("change_offer"))  # our client holds a token now
