@@ -29,6 +29,7 @@ from django.utils.text import Truncator
 from channelhub.actions import registry as action_registry
 from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.actions.services import action_cancel, action_retry
+from channelhub.api.statements import CountPlan
 from channelhub.models import StreamState, SyncRun, SyncRunStatus
 from channelhub.services import ServiceError
 
@@ -62,13 +63,9 @@ class BoundedCountPaginator(Paginator):
 
     @staticmethod
     def _planner_estimate(queryset: QuerySet) -> int | None:
-        from channelhub.api.statements import RELTUPLES_SQL
-
-        with connections[queryset.db].cursor() as cursor:
-            cursor.execute(RELTUPLES_SQL, [queryset.model._meta.db_table])
-            row = cursor.fetchone()
-        # reltuples is -1 for a table never analysed: no estimate.
-        return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+        """PostgreSQL's row estimate of the whole table (None elsewhere or never analysed):
+        the read API's own (`CountPlan`)."""
+        return CountPlan.of(queryset, 0).estimated_rows()
 
 
 class ReadOnlyAdminMixin:

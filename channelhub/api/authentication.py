@@ -25,8 +25,9 @@ class BearerTokenAuthentication(BaseAuthentication):
     """Authenticates an `ApiToken`; `request.auth` is the token (throttling keys on it).
 
     One query per request (token and user together), compiled once per process: the token
-    is read fresh every time, so a revocation or a deactivated user counts at once. A missing header lets the next
-    authenticator try; a wrong, expired or revoked token is a 401, never a fallback.
+    is read fresh every time, so a revocation or a deactivated user counts at once. A
+    missing header lets the next authenticator try; a wrong, expired or revoked token is a
+    401, never a fallback.
     """
 
     keyword = "Bearer"

@@ -346,16 +346,22 @@ def test_request_id_reused_across_retries_applies_once(mirrored, upstream, suppo
     assert again["name"] == done.response["operation"]
 
 
-def test_a_slow_operation_completes_across_attempts_without_a_second_post(
-    mirrored, upstream, support, settings
-):
-    settings.CHANNEL_LRO_WAIT_SECONDS = 0.2
+def slow_seat_change(mirrored, support, *, seconds: float) -> tuple[Entitlement, UpstreamAction]:
+    """One more seat on a commitment entitlement, queued, its operation taking `seconds`."""
     entitlement = pick("change_parameters", payment_plan="COMMITMENT")
-    knobs(mirrored, lro_delay_seconds=1.0)
+    knobs(mirrored, lro_delay_seconds=seconds)
     clear_log(mirrored)
     action = services.entitlement_change_parameters(
         entitlement=entitlement, seats=entitlement.num_units + 1, actor=support
     )
+    return entitlement, action
+
+
+def test_a_slow_operation_completes_across_attempts_without_a_second_post(
+    mirrored, upstream, support, settings
+):
+    settings.CHANNEL_LRO_WAIT_SECONDS = 0.2
+    entitlement, action = slow_seat_change(mirrored, support, seconds=1.0)
     first = send(action, rounds=1)
     assert first.status == ActionStatus.QUEUED and first.error_code == "OPERATION_RUNNING"
     operation = first.response["operation"]
@@ -377,12 +383,7 @@ def test_an_operation_slower_than_every_attempt_is_resumed_by_a_supervisors_retr
     operation: it neither posts the change again nor starts a new one."""
     settings.CHANNEL_LRO_WAIT_SECONDS = 0.1
     settings.ACTION_MAX_ATTEMPTS = 2
-    entitlement = pick("change_parameters", payment_plan="COMMITMENT")
-    knobs(mirrored, lro_delay_seconds=1.5)
-    clear_log(mirrored)
-    action = services.entitlement_change_parameters(
-        entitlement=entitlement, seats=entitlement.num_units + 1, actor=support
-    )
+    entitlement, action = slow_seat_change(mirrored, support, seconds=1.5)
     failed = send(action)
     assert failed.status == ActionStatus.FAILED and failed.attempts == 2, failed.last_error
     assert failed.error_code == "OPERATION_RUNNING" and "gave up after 2 attempts" in failed.last_error
