@@ -201,6 +201,11 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
+# Error reports (the debug page, error e-mails) never show a secret: URL passwords, secret
+# query values and known secret values are masked besides Django's secret-looking names.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "channelhub.reporting.SecretMaskingReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "channelhub.reporting.SecretMaskingExceptionReporter"
+
 # --- production hardening ----------------------------------------------------------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
