@@ -8,8 +8,14 @@ list loop and only ever marks *this module's output* as safe.
 Two layers: markdown-it-py in CommonMark mode with raw HTML switched off (so `<script>` in
 the source is emitted as text), then nh3 (ammonia) as the real sanitiser, so that even a
 renderer bug cannot let through scripts, event handlers or `javascript:` URLs.
+
+Images are never loaded when staff open a page: a remote image would tell its host who looked
+at what and when (and could be a tracking pixel). Each one becomes a link, "image: <alt>",
+that opens the image only when someone clicks it.
 """
 
+import html
+import re
 from functools import lru_cache
 
 import nh3
@@ -20,12 +26,11 @@ _md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "h6", "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 _ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
     "th": {"align", "style"},
     "td": {"align", "style"},
     "ol": {"start"},
@@ -43,6 +48,26 @@ _cleaner = nh3.Cleaner(
 )
 
 
+# An <img> as markdown-it and nh3 write it: attributes double-quoted, never a raw " inside.
+_IMG = re.compile(r'<img((?:\s+[a-zA-Z-]+="[^"]*")*)\s*/?>')
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+def _image_link(match: re.Match) -> str:
+    attrs = {name.lower(): html.unescape(value) for name, value in _ATTR.findall(match.group(1))}
+    label = attrs.get("alt") or attrs.get("title")
+    src = attrs.get("src", "")
+    text = html.escape(f"image: {label}" if label else "image", quote=False)
+    if not src:
+        return text
+    return f'<a href="{html.escape(src)}" title="Open the image (not loaded until you click)">{text}</a>'
+
+
+def sanitise_html(rendered: str) -> str:
+    """Images as links, then nh3: for markdown-it's output and for HTML stored before this rule."""
+    return _cleaner.clean(_IMG.sub(_image_link, rendered)).strip()
+
+
 @lru_cache(maxsize=2048)
 def render_markdown(text: str) -> str:
     """Render upstream markdown to sanitised HTML; "" for empty or missing text.
@@ -51,4 +76,4 @@ def render_markdown(text: str) -> str:
     """
     if not text:
         return ""
-    return _cleaner.clean(_md.render(text)).strip()
+    return sanitise_html(_md.render(text))

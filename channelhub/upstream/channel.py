@@ -128,6 +128,12 @@ PLAIN_WORDS = {
 }
 
 
+TOKEN_ENDPOINT_DOWN = (
+    "Google's token service is failing right now (an outage on Google's side, not a problem with our "
+    "credentials); it is retried, so try again later."
+)
+
+
 def plain_words(name: str) -> str:
     """A Channel error name or canonical status in plain words for staff (unknown names as given)."""
     return PLAIN_WORDS.get(name, name)
@@ -246,13 +252,17 @@ class _ChannelAuthorizedSession(AuthorizedSession):
         try:
             return super().request(method, url, *args, **kwargs)
         except auth_exceptions.RefreshError as exc:
-            retryable = bool(getattr(exc, "retryable", False))
-            cls = UpstreamRetryable if retryable else UpstreamUnauthorized
+            # google-auth marks a refusal (400/401: a bad or revoked key) as not retryable and
+            # an outage (5xx, 429) as retryable. Only a refusal is a credentials problem.
+            if getattr(exc, "retryable", False):
+                cls, code, words = UpstreamRetryable, "UNAVAILABLE", TOKEN_ENDPOINT_DOWN
+            else:
+                cls, code, words = UpstreamUnauthorized, "UNAUTHENTICATED", plain_words("UNAUTHENTICATED")
             raise cls(
                 "could not get an access token",
                 upstream=ChannelClient.upstream,
-                code="UNAUTHENTICATED" if not retryable else "UNAVAILABLE",
-                errors=[plain_words("UNAUTHENTICATED"), f"token endpoint: {exc}"[:500]],
+                code=code,
+                errors=[words, f"token endpoint: {exc}"[:500]],
                 method=method,
                 url=url,
                 maybe_applied=False,

@@ -122,3 +122,22 @@ def test_a_support_user_logs_in_and_opens_the_queue(page, login, make_staff):
     login(page, make_staff(roles=["support"]))
     page.goto("/admin/fulfillment/fulfillmentrequest/")
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
+
+
+def test_upstream_images_are_fetched_only_when_staff_click_them(page, login, viewer):
+    """A remote image in upstream markdown would tell its host who opened which request (a
+    tracking pixel): the page shows a link instead, and no request reaches the image's host."""
+    request = FulfillmentRequestFactory()
+    conversation = ConversationFactory(instance_id=request.pk)
+    ConversationMessageFactory(
+        conversation_id=conversation.pk, text="See ![our logo](https://tracker.example/pixel.png)"
+    )
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    login(page, viewer)
+    page.goto(f"/admin/fulfillment/fulfillmentrequest/{request.pk}/change/")
+    link = page.locator("a", has_text="image: our logo")
+    expect(link).to_have_attribute("href", "https://tracker.example/pixel.png")
+    assert page.locator("img[src*='tracker.example']").count() == 0
+    assert [url for url in requested if "tracker.example" in url] == []
+    assert any("/fulfillmentrequest/" in url for url in requested)  # the recorder did record

@@ -340,3 +340,44 @@ def test_markdown_is_sanitised():
     assert '<a href="https://example.com" rel="noopener noreferrer">ok</a>' in html
     assert "<table>" in html and "<td>1</td>" in html
     assert render_markdown("") == ""
+
+
+def test_markdown_images_are_links_never_loaded():
+    """A remote image would be fetched by every browser that opens the page (a tracking pixel):
+    it becomes a link that opens it only on a click, its alt text escaped."""
+    from channelhub.markdown import render_markdown
+
+    html = render_markdown(
+        'Logo: ![a <b>"c"](https://tracker.example/p.png?u=1&v=2 "T") ![](https://x.example/y.gif)'
+    )
+    assert "<img" not in html
+    assert (
+        '<a href="https://tracker.example/p.png?u=1&amp;v=2" title="Open the image (not loaded until you click)"'
+        ' rel="noopener noreferrer">image: a &lt;b&gt;"c"</a>'
+    ) in html
+    assert '<a href="https://x.example/y.gif"' in html and ">image</a>" in html
+    # a scheme nh3 refuses stays refused as a link too
+    assert "javascript" not in render_markdown("![x](javascript:alert(1))").split("](")[0]
+
+
+@pytest.mark.django_db
+def test_the_migration_turns_stored_images_into_links():
+    import importlib
+
+    from django.apps import apps
+
+    from tests import factories as f
+
+    stored = '<p>Hi <img src="https://tracker.example/p.png" alt="a&lt;script&gt;"></p>'
+    message = f.ConversationMessageFactory()
+    template = f.TemplateFactory()
+    type(message).objects.filter(pk=message.pk).update(text_html=stored)
+    plain = template.body_html
+    migration = importlib.import_module("fulfillment.migrations.0007_images_as_links")
+    migration.images_as_links(apps, None)
+    message.refresh_from_db()
+    template.refresh_from_db()
+    assert "<img" not in message.text_html and "<script" not in message.text_html
+    assert message.text_html.startswith('<p>Hi <a href="https://tracker.example/p.png"')
+    assert "image: a&lt;script&gt;</a>" in message.text_html
+    assert template.body_html == plain  # rows without an image are left alone

@@ -140,6 +140,7 @@ def test_token_endpoint_refusal_is_unauthorized(channel_settings, settings, tmp_
     with pytest.raises(UpstreamUnauthorized) as caught:
         client.get(f"{client.account}/customers/x")
     assert caught.value.code == "UNAUTHENTICATED"
+    assert caught.value.errors[0] == "Google did not accept our credentials."
     assert caught.value.status is None  # the API itself was never called
     assert not any(e["path"].startswith("/v1/") for e in log(channel_settings))
 
@@ -151,6 +152,10 @@ def test_token_endpoint_down_is_retryable(client, channel_settings):
         client.get(f"{client.account}/customers/x")
     assert not caught.value.maybe_applied
     assert [e["status"] for e in log(channel_settings)] == [503, 503, 503]
+    # an outage of Google's token service is said as one, never as refused credentials
+    assert caught.value.code == "UNAVAILABLE"
+    assert "outage" in caught.value.errors[0]
+    assert "credentials" not in str(caught.value).replace("not a problem with our credentials", "")
     control(channel_settings, "DELETE", "faults")
     assert client.list_page(f"{client.account}/customers", "customers", page_size=1).items
 
