@@ -389,7 +389,7 @@ class CustomerExecutor(ChannelExecutor):
     def _check_domain(self, action, client) -> None:
         """The codelab's first step: a domain that already has a Cloud Identity is transferred,
         not created (checked again here: time passed since the action was queued)."""
-        from channelhub.upstream.channel import plain_words
+        from channelhub.upstream.channel_words import plain_words
 
         domain = _domain_of_create(action)
         answer = client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain})

@@ -17,8 +17,8 @@ from channelhub.upstream.channel import (
     clear_credentials_cache,
     load_credentials,
     operation_result,
-    plain_words,
 )
+from channelhub.upstream.channel_words import plain_words
 from channelhub.upstream.errors import (
     UpstreamBadResponse,
     UpstreamNotConfigured,
