@@ -20,7 +20,6 @@ and `DEFAULT_EXCEPTION_REPORTER` masks the exception's message and the request U
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,30 +38,28 @@ _SECRET_QUERY = re.compile(
 _MIN_SECRET_LENGTH = 6  # shorter "secrets" (a test's "pw") would mask half of every page
 
 
-@lru_cache(maxsize=1)
-def _known_secrets(*_key) -> tuple[str, ...]:
+def _known_secrets() -> list[str]:
+    """This process's secret values, longest first. Read each time: an error report is rare,
+    and the settings may have changed (tests, a reloaded key)."""
+    connect_key = getattr(settings, "CONNECT_API_KEY", "")
     values = {
         getattr(settings, "SECRET_KEY", ""),
-        getattr(settings, "CONNECT_API_KEY", ""),
+        connect_key,
+        connect_key.removeprefix("ApiKey "),
         *(db.get("PASSWORD", "") for db in settings.DATABASES.values()),
     }
     for url in (getattr(settings, "REDIS_URL", ""), settings.Q_CLUSTER.get("redis", "")):
         if isinstance(url, str) and url:
             values.add(urlsplit(url).password or "")
-    connect_key = getattr(settings, "CONNECT_API_KEY", "")
-    if connect_key.startswith("ApiKey "):
-        values.add(connect_key.removeprefix("ApiKey "))
-    return tuple(sorted((v for v in values if v and len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True))
+    return sorted((v for v in values if len(v) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
 
 
 def mask_secrets(text: str) -> str:
     """`text` with URL passwords, secret query values and known secret values masked."""
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
     text = _SECRET_QUERY.sub(lambda m: m.group("head") + MASK, text)
-    key = (settings.SECRET_KEY, getattr(settings, "CONNECT_API_KEY", ""), getattr(settings, "REDIS_URL", ""))
-    for secret in _known_secrets(*key):
-        if secret in text:
-            text = text.replace(secret, MASK)
+    for secret in _known_secrets():
+        text = text.replace(secret, MASK)
     return text
 
 
@@ -73,8 +70,9 @@ class SecretMaskingReporterFilter(SafeExceptionReporterFilter):
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
         if isinstance(cleansed, str):  # lazy strings too: a setting may be one
-            masked = mask_secrets(str(cleansed))
-            return cleansed if masked == str(cleansed) else masked
+            plain = str(cleansed)
+            masked = mask_secrets(plain)
+            return cleansed if masked == plain else masked
         return cleansed
 
 
