@@ -2,8 +2,12 @@
 
 - readonly: view everything mirrored and the engine's state;
 - support: readonly + act on requests, tier config requests, Channel entitlements and customers;
-- supervisor: support + retry or cancel failed actions, start syncs, manage schedules, and the
-  irreversible Channel actions (cancel an entitlement, delete a customer, partner link states).
+- supervisor: support + retry or cancel failed actions, start, pause and resume scheduled
+  syncs (`run_sync`, audited), and the irreversible Channel actions (cancel an entitlement,
+  delete a customer, partner link states).
+
+No role may add, change or delete a django-q schedule or resubmit a task: a schedule names a
+function the worker runs, so schedules are code (`setup_schedules`, `channelhub.taskguard`).
 
 Groups are created by a data migration and kept current after every `migrate` (a model added
 later gets its view permission without a new migration). Services check these permissions;
@@ -30,9 +34,6 @@ SUPERVISOR_EXTRA = (
     "channelhub.cancel_upstreamaction",
     "channelhub.run_sync",
     "django_q.view_schedule",
-    "django_q.add_schedule",
-    "django_q.change_schedule",
-    "django_q.delete_schedule",
     "django_q.view_success",
     "django_q.view_failure",
 )

@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
     "under /api/v1/channel) and its own objects (/api/v1/channelhub). See docs/api.md.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_PERMISSIONS": ["channelhub.api.permissions.CanReadSomething"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -62,6 +62,20 @@ class ModelViewPermission(DjangoModelPermissions):
         return user.is_active and set(required) <= user_permissions(user)
 
 
+class CanReadSomething(ModelViewPermission):
+    """The API root and the schema: for a user who may read at least one collection.
+
+    What they describe is not secret, but a token with no permissions at all gets 403 here
+    as it does everywhere else (there is nothing it may read).
+    """
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not user or not user.is_authenticated or not user.is_active:
+            return False
+        return user.is_superuser or any(".view_" in perm for perm in user_permissions(user))
+
+
 @receiver(post_save, sender=Group)
 @receiver(post_save, sender=Permission)
 def _on_save(**kwargs):

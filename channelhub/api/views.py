@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -12,6 +11,7 @@ from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.models import SyncRun
 
 from . import filters, serializers
+from .permissions import CanReadSomething
 from .viewsets import RQLReadOnlyViewSet
 
 
@@ -47,7 +47,7 @@ class AuditEventViewSet(RQLReadOnlyViewSet):
 
 @extend_schema(exclude=True)
 @api_view(["GET"])
-@permission_classes([IsAuthenticated])
+@permission_classes([CanReadSomething])
 def api_root(request, format=None):
     """The collections of the read API (docs/api.md)."""
 

@@ -3,12 +3,21 @@
 One django-q2 Schedule per stream, named `sync:<stream>`, running every
 `stream.schedule_minutes`. Overlap is guarded by the stream's own lock: a tick that lands
 while the previous run is still going exits at once.
+
+Schedules are code: their function and arguments come from here and nowhere else (the
+allow-list and its guards are in `channelhub.taskguard`). What a supervisor may do to a
+schedule is its own audited service: pause it, resume it, run it now (`run_sync`).
+A paused schedule is django-q's own "never": `repeats = 0`; `setup_schedules` keeps it paused.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
+
+from channelhub.services import ServiceError, require_perm
+from channelhub.taskguard import parse_literal
 
 from . import registry
 
@@ -64,6 +73,8 @@ def _upsert(name: str, defaults: dict) -> str:
         # First run right away, so a fresh install fills its mirror within a minute.
         Schedule.objects.create(name=name, next_run=timezone.now(), **defaults)
         return "created"
+    if existing.repeats == 0:
+        defaults = {**defaults, "repeats": 0}  # paused by a supervisor: stays paused
     changed = [k for k, v in defaults.items() if getattr(existing, k) != v]
     if not changed:
         return "unchanged"
@@ -71,3 +82,70 @@ def _upsert(name: str, defaults: dict) -> str:
         setattr(existing, k, defaults[k])
     existing.save(update_fields=changed)
     return "updated"
+
+
+# --- what a supervisor may do to a schedule (audited) ---------------------------------------
+
+
+def is_paused(schedule: Schedule) -> bool:
+    return schedule.repeats == 0
+
+
+def _managed(schedule: Schedule) -> None:
+    if not (schedule.name or "").startswith((PREFIX, "outbox:")):
+        raise ServiceError(f"Schedule {schedule.name or schedule.pk!r} is not one of channelhub's own.")
+
+
+def _audit(actor, action: str, schedule: Schedule, message: str) -> None:
+    from channelhub.actions.services import audit
+
+    audit(actor=actor, action=action, target_type="schedule", target_id=schedule.name, message=message)
+
+
+def schedule_pause(*, schedule: Schedule, actor, reason: str = "") -> Schedule:
+    """Stop a schedule from starting runs until it is resumed. A run already going finishes."""
+    require_perm(actor, "channelhub.run_sync", "pause schedules")
+    _managed(schedule)
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        if is_paused(schedule):
+            raise ServiceError(f"{schedule.name} is already paused.")
+        schedule.repeats = 0
+        schedule.save(update_fields=["repeats"])
+        _audit(actor, "schedule.paused", schedule, reason)
+    return schedule
+
+
+def schedule_resume(*, schedule: Schedule, actor) -> Schedule:
+    """Start a paused schedule again; its next run is now."""
+    require_perm(actor, "channelhub.run_sync", "resume schedules")
+    _managed(schedule)
+    with transaction.atomic():
+        schedule = Schedule.objects.select_for_update().get(pk=schedule.pk)
+        if not is_paused(schedule):
+            raise ServiceError(f"{schedule.name} is not paused.")
+        schedule.repeats = -1
+        schedule.next_run = timezone.now()
+        schedule.save(update_fields=["repeats", "next_run"])
+        _audit(actor, "schedule.resumed", schedule, "")
+    return schedule
+
+
+def schedule_run_now(*, schedule: Schedule, actor) -> str:
+    """Hand the schedule's task to a worker now (a sync run goes through the stream's lock)."""
+    from django_q.tasks import async_task
+
+    require_perm(actor, "channelhub.run_sync", "start runs")
+    _managed(schedule)
+    args = parse_literal(schedule.args, "arguments") if schedule.args else ()
+    if not isinstance(args, tuple):
+        args = (args,)
+    try:
+        task_id = async_task(schedule.func, *args, group=schedule.name)
+    except Exception as exc:  # the broker is down: say so, the schedule itself is untouched
+        raise ServiceError(
+            f"Could not hand {schedule.name} to the worker: {exc}", code="unavailable"
+        ) from exc
+    with transaction.atomic():
+        _audit(actor, "schedule.run_now", schedule, f"task {task_id}")
+    return task_id

@@ -95,6 +95,18 @@ def test_health_needs_no_token_and_everything_else_does(anon):
         assert anon.get(path).status_code in (401, 403), path
 
 
+def test_a_token_that_may_read_nothing_gets_403_on_the_root_and_the_schema(make_token):
+    token, plain = make_token(username="nobody", groups=())
+    paths = ("/api/v1/", "/api/v1/schema/", "/api/v1/schema/swagger/", "/api/v1/schema/redoc/")
+    for path in paths:
+        assert bearer(plain).get(path).status_code == 403, path
+    token.user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="channelhub", codename="view_syncrun")
+    )
+    for path in paths:
+        assert bearer(plain).get(path).status_code == 200, path
+
+
 def test_staff_session_browses_the_api_and_docs_are_local(admin_user):
     client = APIClient()
     client.force_login(admin_user)

@@ -561,5 +561,7 @@ class AuditEventAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 # The API token admin lives with the API plumbing (channelhub.api is a package of this app,
-# not an app of its own, so the admin autodiscovery would not find it).
+# not an app of its own, so the admin autodiscovery would not find it); django-q's admin is
+# re-registered safe in `schedules` (schedules name code, so nobody types them in).
+from channelhub.admin import schedules as _schedules_admin  # noqa: E402, F401
 from channelhub.api import admin as _api_admin  # noqa: E402, F401
