@@ -6,6 +6,9 @@
   syncs (`run_sync`, audited), and the irreversible Channel actions (cancel an entitlement,
   delete a customer, partner link states).
 
+- system: the service user that commands and automation act as (channelhub.actors):
+  supervisor's permissions, plus issuing and revoking API tokens (for `issue_api_token`).
+
 No role may add, change or delete a django-q schedule or resubmit a task: a schedule names a
 function the worker runs, so schedules are code (`setup_schedules`, `channelhub.taskguard`).
 
@@ -38,7 +41,12 @@ SUPERVISOR_EXTRA = (
     "django_q.view_failure",
 )
 
-READONLY, SUPPORT, SUPERVISOR = "readonly", "support", "supervisor"
+SYSTEM_EXTRA = (
+    "channelhub.add_apitoken",
+    "channelhub.change_apitoken",
+)
+
+READONLY, SUPPORT, SUPERVISOR, SYSTEM = "readonly", "support", "supervisor", "system"
 
 
 def ensure_roles(apps=None, **kwargs) -> None:
@@ -75,6 +83,7 @@ def ensure_roles(apps=None, **kwargs) -> None:
     )
     support = view + perms(SUPPORT_EXTRA)
     supervisor = support + perms(SUPERVISOR_EXTRA)
-    for name, granted in ((READONLY, view), (SUPPORT, support), (SUPERVISOR, supervisor)):
+    system = supervisor + perms(SYSTEM_EXTRA)
+    for name, granted in ((READONLY, view), (SUPPORT, support), (SUPERVISOR, supervisor), (SYSTEM, system)):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(granted)

@@ -1,10 +1,16 @@
-"""Admin of API tokens: issue (the secret is shown once, on save), see last use, revoke."""
+"""Admin of API tokens: issue (the secret is shown once, on save), see last use, revoke.
 
+Issuing, changing and revoking go through the audited services of `channelhub.api.tokens`.
+"""
+
+from django import forms
 from django.contrib import admin, messages
-from django.utils import timezone
 from django.utils.html import format_html
 
+from channelhub.services import ServiceError
+
 from .models import ApiToken
+from .tokens import token_change, token_issue, token_revoke
 
 
 @admin.register(ApiToken)
@@ -28,20 +34,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # A token's owner is fixed once issued: reassigning would hand a secret to someone else.
         return self.readonly_fields + (("user",) if obj else ())
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class TokenForm(form):
+            def clean_user(self):
+                user = self.cleaned_data["user"]
+                if not user.is_active:
+                    raise forms.ValidationError("This user is inactive: its tokens would not authenticate.")
+                return user
+
+        return TokenForm
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            plain = ApiToken.new_secret()
-            obj.set_secret(plain)
-            super().save_model(request, obj, form, change)
-            self.message_user(
-                request,
-                format_html("Token issued. Copy it now, it is not shown again: <code>{}</code>", plain),
-                messages.WARNING,
-            )
+        if change:
+            token_change(actor=request.user, token=obj, name=obj.name, expires_at=obj.expires_at)
             return
-        super().save_model(request, obj, form, change)
+        token, plain = token_issue(
+            actor=request.user, user=obj.user, name=obj.name, expires_at=obj.expires_at
+        )
+        obj.pk = token.pk  # the admin's "added" message and redirect name the token issued
+        self.message_user(
+            request,
+            format_html("Token issued. Copy it now, it is not shown again: <code>{}</code>", plain),
+            messages.WARNING,
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Tokens are revoked, not deleted: the audit trail keeps naming them.
+        return False
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_selected(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            try:
+                count += token_revoke(actor=request.user, token=token, reason="revoked in the admin")
+            except ServiceError as error:
+                self.message_user(request, error.message, messages.ERROR)
         self.message_user(request, f"{count} token(s) revoked.")

@@ -6,6 +6,9 @@ from django.utils import timezone
 
 from channelhub.actions.models import ActionStatus, UpstreamAction
 from channelhub.actions.sender import send_due
+from channelhub.actions.services import action_retry
+from channelhub.actors import system_actor
+from channelhub.services import ServiceError
 
 
 class Command(BaseCommand):
@@ -18,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--retry-failed",
             action="store_true",
-            help="queue failed actions again before sending (as a supervisor would)",
+            help="retry failed actions before sending, each through the retry service as the system actor",
         )
         parser.add_argument(
             "--all-queued",
@@ -28,11 +31,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, retry_failed, all_queued, **options):
         now = timezone.now()
+        refused = 0
         if retry_failed:
-            n = UpstreamAction.objects.filter(status=ActionStatus.FAILED).update(
-                status=ActionStatus.QUEUED, next_attempt_at=now, finished_at=None
-            )
-            self.stdout.write(f"queued {n} failed action(s) again")
+            refused = self._retry_failed()
         if all_queued:
             UpstreamAction.objects.filter(status=ActionStatus.QUEUED).update(next_attempt_at=now)
         done = send_due(limit=100000)
@@ -56,7 +57,30 @@ class Command(BaseCommand):
             .annotate(n=Count("pk"))
         )
         self.stdout.write(f"sent {len(done)}; still open: {left or 'none'}")
-        if failed:
+        if failed or refused:
             raise CommandError(
-                f"{failed} action(s) failed; see above (and the Upstream actions page in the admin)"
+                f"{failed} action(s) failed and {refused} could not be retried; see above "
+                "(and the Upstream actions page in the admin)"
             )
+
+    def _retry_failed(self) -> int:
+        """Retry each failed action through the service, as the system actor (audited).
+
+        Returns how many were refused (another action on the same target is open, say).
+        """
+        actor = system_actor()
+        queued = refused = 0
+        for action in UpstreamAction.objects.filter(status=ActionStatus.FAILED).order_by("created_at", "pk"):
+            try:
+                action_retry(action=action, actor=actor)
+            except ServiceError as error:
+                refused += 1
+                self.stderr.write(
+                    self.style.ERROR(
+                        f"{action.pk} {action.kind} {action.target_id}: not retried: {error.message}"
+                    )
+                )
+            else:
+                queued += 1
+        self.stdout.write(f"queued {queued} failed action(s) again")
+        return refused
