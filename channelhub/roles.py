@@ -1,11 +1,11 @@
-"""The three staff roles, as Django groups with exactly the permissions they need.
+"""The staff roles (and the system actor's), as Django groups with exactly the permissions they need.
 
 - readonly: view everything mirrored and the engine's state;
-- support: readonly + act on requests, tier config requests, Channel entitlements and customers;
+- support: readonly + the everyday actions each app grants (requests, tier config requests,
+  Channel entitlements and customers);
 - supervisor: support + retry or cancel failed actions, start, pause and resume scheduled
-  syncs (`run_sync`, audited), and the irreversible Channel actions (cancel an entitlement,
-  delete a customer, partner link states).
-
+  syncs (`run_sync`, audited), and the irreversible actions each app grants (cancel an
+  entitlement, delete a customer, partner link states);
 - system: the service user that commands and automation act as (channelhub.actors):
   supervisor's permissions, plus issuing and revoking API tokens (for `issue_api_token`).
 
@@ -19,20 +19,14 @@ the UI only hides what a role cannot do.
 
 from __future__ import annotations
 
-VIEW_APPS = ("fulfillment", "usage", "inventory")
+from channelhub import registry
+
+# What the core grants of its own; each domain app adds its view_* and its actions from its
+# AppConfig.ready() (channelhub.registry.grant_view / grant).
 VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent")
 
-SUPPORT_EXTRA = (
-    "fulfillment.act_fulfillmentrequest",
-    "fulfillment.act_tierconfigrequest",
-    "fulfillment.act_entitlement",
-    "fulfillment.act_customer",
-)
-# Irreversible upstream changes are for supervisors only.
+SUPPORT_EXTRA: tuple[str, ...] = ()
 SUPERVISOR_EXTRA = (
-    "fulfillment.cancel_entitlement",
-    "fulfillment.remove_customer",
-    "fulfillment.act_channelpartnerlink",
     "channelhub.retry_upstreamaction",
     "channelhub.cancel_upstreamaction",
     "channelhub.run_sync",
@@ -40,7 +34,6 @@ SUPERVISOR_EXTRA = (
     "django_q.view_success",
     "django_q.view_failure",
 )
-
 SYSTEM_EXTRA = (
     "channelhub.add_apitoken",
     "channelhub.change_apitoken",
@@ -75,15 +68,17 @@ def ensure_roles(apps=None, **kwargs) -> None:
         return out
 
     view = list(
-        Permission.objects.filter(content_type__app_label__in=VIEW_APPS, codename__startswith="view_")
+        Permission.objects.filter(
+            content_type__app_label__in=registry.view_apps(), codename__startswith="view_"
+        )
     ) + list(
         Permission.objects.filter(
             content_type__app_label="channelhub", codename__in=[f"view_{m}" for m in VIEW_CORE_MODELS]
         )
     )
-    support = view + perms(SUPPORT_EXTRA)
-    supervisor = support + perms(SUPERVISOR_EXTRA)
-    system = supervisor + perms(SYSTEM_EXTRA)
+    support = view + perms(SUPPORT_EXTRA + registry.grants(SUPPORT))
+    supervisor = support + perms(SUPERVISOR_EXTRA + registry.grants(SUPERVISOR))
+    system = supervisor + perms(SYSTEM_EXTRA + registry.grants(SYSTEM))
     for name, granted in ((READONLY, view), (SUPPORT, support), (SUPERVISOR, supervisor), (SYSTEM, system)):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(granted)

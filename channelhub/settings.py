@@ -169,8 +169,6 @@ UPSTREAM_BACKOFF = env.float("UPSTREAM_BACKOFF", default=0.5)  # first backoff s
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=500)
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=120)
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
-# Where each app declares its sync streams (`STREAMS` list), in `sync --all` order.
-SYNC_STREAM_MODULES = ["fulfillment.streams", "fulfillment.channel.streams"]
 
 # --- jobs (django-q2) --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from channelhub.actions import registry
 from channelhub.actions.executors import Executor
 from channelhub.sync.upsert import upsert_rows
 from channelhub.upstream.connect import ConnectClient
@@ -149,7 +148,10 @@ class TierConfigRequestExecutor(ConnectExecutor):
         return client.get(path)
 
 
-for _verb in ("approve", "inquire", "fail", "pend", "update_params", "assign", "unassign"):
-    registry.register(RequestExecutor(_verb))
-    registry.register(TierConfigRequestExecutor(_verb))
-registry.register(RequestNoteExecutor("add_note"))
+_VERBS = ("approve", "inquire", "fail", "pend", "update_params", "assign", "unassign")
+# Registered by the app's ready() (fulfillment.apps).
+EXECUTORS = (
+    *(RequestExecutor(verb) for verb in _VERBS),
+    *(TierConfigRequestExecutor(verb) for verb in _VERBS),
+    RequestNoteExecutor("add_note"),
+)

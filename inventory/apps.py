@@ -6,3 +6,8 @@ class InventoryConfig(AppConfig):
 
     name = "inventory"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from channelhub import registry
+
+        registry.grant_view("inventory")  # readonly sees every model the app will have

@@ -6,3 +6,8 @@ class UsageConfig(AppConfig):
 
     name = "usage"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from channelhub import registry
+
+        registry.grant_view("usage")  # readonly sees every model the app will have

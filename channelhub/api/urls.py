@@ -1,8 +1,12 @@
-"""/api/v1/: the read API (docs/api.md). Included by channelhub.urls."""
+"""/api/v1/: the read API (docs/api.md). Included by channelhub.urls.
+
+Each domain app mounts its part from its AppConfig.ready() (`channelhub.registry.register_api`).
+"""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from channelhub import registry
 from channelhub.api.routers import OptionalSlashRouter
 
 from . import views
@@ -14,8 +18,7 @@ channelhub_router.register("audit-events", views.AuditEventViewSet, basename="ch
 
 urlpatterns = [
     path("", views.api_root, name="api-root"),
-    path("connect/", include("fulfillment.api.urls")),
-    path("channel/", include("fulfillment.channel.api.urls")),
+    *(path(f"{mount.prefix}/", include(mount.urlconf)) for mount in registry.api_mounts()),
     path("channelhub/", include(channelhub_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("schema/swagger/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -7,6 +7,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from channelhub import registry
 from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.models import SyncRun
 
@@ -56,32 +57,10 @@ def api_root(request, format=None):
 
     return Response(
         {
-            "connect": {
-                name: url(f"connect-{name}-list")
-                for name in (
-                    "request",
-                    "asset",
-                    "tier-config",
-                    "tier-config-request",
-                    "tier-account",
-                    "product",
-                    "marketplace",
-                    "hub",
-                    "conversation",
-                )
-            },  # fmt: skip
-            "channel": {
-                path: url(f"channel-{basename}-list")
-                for path, basename in (
-                    ("customers", "customer"),
-                    ("entitlements", "entitlement"),
-                    ("entitlement-changes", "entitlement-change"),
-                    ("offers", "offer"),
-                    ("products", "product"),
-                    ("skus", "sku"),
-                    ("channel-partner-links", "channel-partner-link"),
-                )
-            },  # fmt: skip
+            **{
+                mount.prefix: {key: url(name) for key, name in mount.root.items()}
+                for mount in registry.api_mounts()
+            },
             "channelhub": {
                 "sync-runs": url("channelhub-syncrun-list"),
                 "actions": url("channelhub-upstreamaction-list"),

@@ -1,7 +1,7 @@
 """All streams, by name, in the order `sync --all` runs them (catalog before what refers to it).
 
-Each domain app declares its streams in `<app>/streams.py` as a list `STREAMS`; the modules
-are listed in `settings.SYNC_STREAM_MODULES`.
+Each domain app declares its streams in a module with a list `STREAMS`, and registers the
+module from its `AppConfig.ready()` (`channelhub.registry.register_streams`), in order.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-from django.conf import settings
+from channelhub import registry as app_registry
 
 from .streams import Stream
 
@@ -21,7 +21,7 @@ class UnknownStream(KeyError):
 @cache
 def all_streams() -> dict[str, Stream]:
     streams: dict[str, Stream] = {}
-    for module in settings.SYNC_STREAM_MODULES:
+    for module in app_registry.stream_modules():
         for stream in import_module(module).STREAMS:
             if stream.name in streams:
                 raise ValueError(f"duplicate stream name {stream.name!r}")

@@ -33,7 +33,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channelhub.actions import registry
 from channelhub.actions.executors import Executor
 from channelhub.actions.models import UpstreamAction
 from channelhub.sync.upsert import upsert_rows
@@ -440,9 +439,10 @@ class PartnerLinkExecutor(ChannelExecutor):
         return (obj.get("link") or {}).get("linkState") == action.payload.get("linkState")
 
 
-for _verb in ENTITLEMENT_METHODS:
-    registry.register(EntitlementExecutor(_verb))
-registry.register(EntitlementCreateExecutor("create"))
-for _verb in ("create", "update", "delete", "provision_cloud_identity"):
-    registry.register(CustomerExecutor(_verb))
-registry.register(PartnerLinkExecutor("change_state"))
+# Registered by the app's ready() (fulfillment.apps).
+EXECUTORS = (
+    *(EntitlementExecutor(verb) for verb in ENTITLEMENT_METHODS),
+    EntitlementCreateExecutor("create"),
+    *(CustomerExecutor(verb) for verb in ("create", "update", "delete", "provision_cloud_identity")),
+    PartnerLinkExecutor("change_state"),
+)

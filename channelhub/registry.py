@@ -1,0 +1,136 @@
+"""One registry of what the apps bring, filled from each app's `AppConfig.ready()`.
+
+NetBox's habit (`netbox/registry.py`): named stores, each filled at start-up by the apps and
+fixed once start-up is over, so the core (`channelhub/`) never names a domain app. An app
+declares itself in its `ready()`:
+
+    from channelhub import registry
+
+    registry.register_streams("usage.streams")            # modules with a STREAMS list
+    registry.grant("support", "usage.act_usagefile")       # role grants, beyond view_*
+    registry.grant_view("usage")                           # readonly sees every model of the app
+    registry.register_api(ApiMount("usage", "usage.api.urls", {"files": "usage-file-list"}))
+    registry.register_queue(Queue("Usage files to accept", "admin:usage_usagefile_changelist", ...))
+
+Executors have their own store (`channelhub.actions.registry`), filled the same way.
+A store is frozen the first time it is read: registering after that (after start-up, when
+the registry has been used) raises, because whoever read it already acted on a list that
+would then be wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class RegistryFrozen(RuntimeError):
+    """Something registered after the registry was read: register in AppConfig.ready()."""
+
+
+class Store:
+    """A named list that is filled at start-up and frozen on first read."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._items: list = []
+        self._frozen = False
+
+    def add(self, item) -> None:
+        if self._frozen:
+            raise RegistryFrozen(
+                f"registry store {self.name!r} was already read; register in AppConfig.ready()"
+            )
+        if item in self._items:
+            raise ValueError(f"{item!r} is registered twice in {self.name!r}")
+        self._items.append(item)
+
+    def items(self) -> tuple:
+        self._frozen = True
+        return tuple(self._items)
+
+
+@dataclass(frozen=True)
+class ApiMount:
+    """A domain app's part of the read API: `/api/v1/<prefix>/` served by `urlconf`.
+
+    `root` is what the API root lists for it: {key: URL name of a list endpoint}.
+    """
+
+    prefix: str
+    urlconf: str
+    root: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A link to a filtered admin list on the back office's first page (a staff queue).
+
+    `perm` decides who sees it; `hint_without_email` is shown to a user with no e-mail
+    address when the queue matches people by e-mail ("assigned to me").
+    """
+
+    label: str
+    url_name: str
+    query: str
+    perm: str
+    hint_without_email: str = ""
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    perm: str
+
+
+STORES = {
+    name: Store(name)
+    for name in (
+        "stream_modules",  # dotted module paths, each with a STREAMS list (`sync --all` order)
+        "api_mounts",  # ApiMount
+        "view_apps",  # app labels whose view_* permissions the readonly role gets
+        "role_grants",  # Grant(role, "app_label.codename")
+        "queues",  # Queue, in the order shown
+        "dashboard_widgets",  # for the dashboard (issue 15)
+    )
+}
+
+
+def register_streams(module: str) -> None:
+    STORES["stream_modules"].add(module)
+
+
+def register_api(mount: ApiMount) -> None:
+    STORES["api_mounts"].add(mount)
+
+
+def grant_view(app_label: str) -> None:
+    STORES["view_apps"].add(app_label)
+
+
+def grant(role: str, *perms: str) -> None:
+    for perm in perms:
+        STORES["role_grants"].add(Grant(role, perm))
+
+
+def register_queue(queue: Queue) -> None:
+    STORES["queues"].add(queue)
+
+
+def stream_modules() -> tuple[str, ...]:
+    return STORES["stream_modules"].items()
+
+
+def api_mounts() -> tuple[ApiMount, ...]:
+    return STORES["api_mounts"].items()
+
+
+def view_apps() -> tuple[str, ...]:
+    return STORES["view_apps"].items()
+
+
+def grants(role: str) -> tuple[str, ...]:
+    return tuple(g.perm for g in STORES["role_grants"].items() if g.role == role)
+
+
+def queues() -> tuple[Queue, ...]:
+    return STORES["queues"].items()
