@@ -25,8 +25,9 @@ from django.utils.html import format_html
 
 from channelhub.actions.models import UpstreamAction
 from channelhub.admin import BoundedCountPaginator, HiddenByDefaultFilter, status_badge
+from channelhub.admin.actions import StaffActionsMixin
+from channelhub.admin.mirror import MirrorAdmin
 from channelhub.services import ServiceError
-from fulfillment.admin import MirrorAdmin, StaffActionsMixin
 from fulfillment.models import (
     ChannelPartnerLink,
     ChannelProduct,

@@ -1,0 +1,228 @@
+"""Staff actions on a detail page: the forms, the act and progress views, recent actions, the audit."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
+
+from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.actions.services import open_action_for
+from channelhub.admin import pretty_json, status_badge
+from channelhub.services import ServiceError
+
+RECENT_ACTIONS = 10
+RECENT_AUDIT_EVENTS = 50
+
+
+class StaffActionsMixin:
+    """Action forms, action progress and audit trail on the detail page of an actionable model.
+
+    Each form POSTs to `<object>/act/<action>/` (an admin view: staff login and CSRF), which
+    calls the service and redirects back with a message, or re-renders the page with the
+    service's refusal and the user's input. Which forms show comes from the transition table
+    and the user's permission; the services check both again.
+
+    Hooks for an upstream's own rules: `can_act_on(obj)` (e.g. never on a migration request),
+    `shows_form(action, form)`, `upstream_name` in the "queued" message, and `offered_actions`.
+    """
+
+    upstream_name = "the upstream"
+
+    act_perm = ""  # the role permission the services require (channelhub.roles)
+    target_type = ""  # "app_label.model", as the outbox records it
+    transitions: dict = {}
+    object_kwarg = ""  # the service's keyword for the object
+    service_by_action: dict = {}  # action -> service function
+    action_templates: dict = {}  # action -> form template, when not actions/_<action>.html
+
+    # -- what the page offers --
+
+    def has_act_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm(self.act_perm)
+
+    def can_act_on(self, obj) -> bool:
+        """Whether staff may act on this object at all (whatever its status)."""
+        return True
+
+    def shows_form(self, action: str, form) -> bool:
+        """Whether to show an offered action's form (e.g. not one with nothing to fill in)."""
+        return True
+
+    def offered_actions(self, request, obj) -> list[str]:
+        """Actions to offer: allowed by the status and the role, in the transition table's order."""
+        if not self.has_act_permission(request, obj) or not self.can_act_on(obj):
+            return []
+        return [
+            action
+            for action, (sources, _) in self.transitions.items()
+            if obj.status in sources and action in self.service_by_action
+        ]
+
+    def build_form(self, action: str, obj, data=None):
+        """The form of one action for this object, bound to `data` when given."""
+        raise NotImplementedError
+
+    def act_url(self, obj, action: str) -> str:
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_act", args=[quote(obj.pk), action]
+        )
+
+    def action_context(self, request, obj, bound_forms: dict) -> dict:
+        open_action = open_action_for(self.target_type, obj.pk)
+        offered = [] if open_action is not None else self.offered_actions(request, obj)
+        if self.has_act_permission(request, obj) and self.can_act_on(obj):
+            # A refused form comes back with what was typed, even if the refusal was that the
+            # action is no longer possible: nothing the user wrote is lost.
+            offered += [a for a in bound_forms if a not in offered]
+        forms = []
+        for action in offered:
+            form = bound_forms.get(action) or self.build_form(action, obj)
+            if not self.shows_form(action, form):
+                continue
+            forms.append(
+                {
+                    "action": action,
+                    "form": form,
+                    "url": self.act_url(obj, action),
+                    "template": self.action_templates.get(
+                        action, f"admin/{self.opts.app_label}/actions/_{action}.html"
+                    ),
+                }
+            )
+        recent = list(
+            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
+            .select_related("actor")
+            .defer("response", "error_detail")
+            .order_by("-created_at", "-id")[:RECENT_ACTIONS]
+        )
+        events = [
+            {
+                "event": event,
+                "before": pretty_json(event.before) if event.before else "",
+                "after": pretty_json(event.after) if event.after else "",
+            }
+            for event in AuditEvent.objects.filter(target_type=self.target_type, target_id=obj.pk).order_by(
+                "-created_at", "-id"
+            )[:RECENT_AUDIT_EVENTS]
+        ]
+        user = request.user
+        return {
+            "can_act": self.has_act_permission(request, obj),
+            "action_forms": forms,
+            "action_form_by_name": {entry["action"]: entry for entry in forms},
+            "open_action": open_action,
+            "recent_actions": [
+                {"action": a, "badge": status_badge(a.status, a.get_status_display())} for a in recent
+            ],
+            "can_retry": user.has_perm("channelhub.retry_upstreamaction"),
+            "can_cancel": user.has_perm("channelhub.cancel_upstreamaction"),
+            "audit_events": events,
+            "progress_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_progress", args=[quote(obj.pk)]
+            ),
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
+            ),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self.action_context(request, obj, context.get("bound_forms") or {}))
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    # -- the views --
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/act/<str:action>/",
+                self.admin_site.admin_view(self.act_view),
+                name="{}_{}_act".format(*info),
+            ),
+            path(
+                "<path:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="{}_{}_progress".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_viewable(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} {object_id} in the mirror.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def act_view(self, request, object_id, action):
+        """POST one action's form: call the service, then redirect back or show the refusal."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._get_viewable(request, object_id)
+        if action not in self.service_by_action:
+            raise Http404(f"No action '{action}' on a {self.opts.verbose_name}.")
+        form = self.build_form(action, obj, data=request.POST)
+        if not form.is_valid():
+            messages.error(request, "Please correct the errors below.")
+            return self._rerender(request, object_id, {action: form})
+        service = self.service_by_action[action]
+        try:
+            upstream_action = service(**{self.object_kwarg: obj}, actor=request.user, **form.service_kwargs())
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return self._rerender(request, object_id, {action: form})
+        messages.success(request, self.queued_message(obj, form, upstream_action))
+        return HttpResponseRedirect(self.act_redirect_url(obj))
+
+    def queued_message(self, obj, form, upstream_action) -> str:
+        return (
+            f"{upstream_action.verb.capitalize()} queued for {obj.pk}: it is being sent to {self.upstream_name}; "
+            "its progress shows below."
+        )
+
+    def act_redirect_url(self, obj) -> str:
+        return (
+            reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)])
+            + "#ch-progress"
+        )
+
+    def _rerender(self, request, object_id, bound_forms: dict):
+        """The detail page again, with the refused form still holding what the user typed."""
+        # The admin's change view treats a POST as a save; this is a view of the page.
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        return self.change_view(as_get, object_id, extra_context={"bound_forms": bound_forms})
+
+    def progress_view(self, request, object_id):
+        """Tiny JSON for the page's poller: is an action still in flight, and the latest one."""
+        obj = self._get_viewable(request, object_id)
+        latest = (
+            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
+            .only("id", "status", "kind", "attempts")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return JsonResponse(
+            {
+                "open": bool(latest and latest.status in ActionStatus.OPEN_STATES),
+                "latest": (
+                    {
+                        "id": latest.pk,
+                        "kind": latest.kind,
+                        "status": latest.status,
+                        "attempts": latest.attempts,
+                    }
+                    if latest
+                    else None
+                ),
+            }
+        )

@@ -1,0 +1,1 @@
+"""CloudBlue Connect's corner of the fulfillment app."""

@@ -1,0 +1,126 @@
+"""The small tables of the Connect mirror: products, templates, marketplaces, hubs, tier accounts."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.html import format_html, format_html_join
+
+from fulfillment.connect.display import admin_url
+from fulfillment.models import (
+    Hub,
+    Marketplace,
+    Product,
+    Template,
+    TierAccount,
+)
+
+from .base import (
+    ConnectMirrorAdmin,
+    MarketplaceFilter,
+    ProductFilter,
+)
+
+# --- small tables --------------------------------------------------------------------------
+
+
+@admin.register(Product)
+class ProductAdmin(ConnectMirrorAdmin):
+    list_display = ("id", "name", "status_pill", "owner_name", "version", "updated")
+    list_filter = ("status",)
+    search_fields = ("name",)
+    contains_search = ("name",)  # a small table: a substring search is cheap here
+    ordering = ("name",)
+    fields = ("id",)
+
+    def detail_context(self, request, obj):
+        templates = Template.objects.filter(product_id=obj.pk).defer("payload", "body")
+        return {"templates": templates}
+
+
+@admin.register(Template)
+class TemplateAdmin(ConnectMirrorAdmin):
+    list_display = ("id", "title", "product_link", "scope", "type", "position", "updated")
+    list_filter = ("scope", "type", ProductFilter)
+    search_fields = ("title",)
+    contains_search = ("title", "name")
+    list_select_related = ("product",)
+    changelist_defer = ("payload", "body", "body_html")
+    ordering = ("product_id", "position", "title")
+    fields = ("id",)
+
+    @admin.display(description="Product", ordering="product_id")
+    def product_link(self, obj):
+        if obj.product is None:
+            return obj.product_id or "—"
+        return format_html('<a href="{}">{}</a>', admin_url(Product, obj.product_id), obj.product.name)
+
+
+@admin.register(Marketplace)
+class MarketplaceAdmin(ConnectMirrorAdmin):
+    list_display = ("id", "name", "zone", "currency", "owner_name", "updated")
+    list_filter = ("zone",)
+    search_fields = ("name",)
+    contains_search = ("name",)
+    ordering = ("name",)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "description", "zone", "currency", "owner_id", "owner_name")}),
+        ("Hubs and countries", {"fields": ("hubs_display", "countries_display")}),
+        ("Timestamps", {"fields": ("created", "updated", "synced_at")}),
+        ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
+    )
+
+    @admin.display(description="Hubs")
+    def hubs_display(self, obj):
+        if not obj.hubs:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} ({}) — external id {}</li>",
+                ((h.get("name"), h.get("id"), h.get("external_id") or "—") for h in obj.hubs),
+            ),
+        )
+
+    @admin.display(description="Countries")
+    def countries_display(self, obj):
+        return ", ".join(c.get("name") or c.get("id") for c in obj.countries) or "—"
+
+
+@admin.register(Hub)
+class HubAdmin(ConnectMirrorAdmin):
+    list_display = ("id", "name", "company_name", "instance_type", "updated")
+    list_filter = ("instance_type",)
+    search_fields = ("name",)
+    contains_search = ("name",)
+    ordering = ("name",)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "description", "company_id", "company_name")}),
+        ("Instance", {"fields": ("instance_id", "instance_type")}),
+        ("Timestamps", {"fields": ("created", "updated", "synced_at")}),
+        ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
+    )
+
+
+@admin.register(TierAccount)
+class TierAccountAdmin(ConnectMirrorAdmin):
+    list_display = ("id", "name", "external_id", "environment", "marketplace_name", "hub_name", "updated")
+    list_filter = ("environment", MarketplaceFilter)
+    search_fields = ("id",)  # shows the search box; get_search_results does the matching
+    exact_search = {"external_id": "as is", "external_uid": "as is"}
+    changelist_defer = ("payload", "contact_info")
+    ordering = ("name",)
+    fieldsets = (
+        (None, {"fields": ("id", "name", "environment", "external_id", "external_uid", "tax_id", "scopes")}),
+        ("Where", {"fields": ("marketplace_id", "marketplace_name", "hub_id", "hub_name")}),
+        ("Contact", {"fields": ("contact_card",)}),
+        ("Timestamps", {"fields": ("created", "updated", "synced_at")}),
+        ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
+    )
+
+    @admin.display(description="Contact")
+    def contact_card(self, obj):
+        return render_to_string(
+            "admin/fulfillment/_address.html", {"tier": {"name": obj.name, "contact_info": obj.contact_info}}
+        )

@@ -1,0 +1,303 @@
+"""Fulfillment requests (the support queue, with staff actions and bulk actions) and assets."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+
+from channelhub.admin import BoundedCountPaginator
+from channelhub.services import ServiceError
+from fulfillment import forms as action_forms
+from fulfillment import services
+from fulfillment.choices import AssetStatus, RequestStatus
+from fulfillment.connect.display import (
+    admin_url,
+    age,
+    status_badge_for,
+    tier_cards,
+)
+from fulfillment.models import (
+    Asset,
+    ConversationMessage,
+    FulfillmentRequest,
+)
+from fulfillment.transitions import REQUEST_TRANSITIONS
+
+from .base import (
+    AssigneeFilter,
+    ConnectActionsMixin,
+    ConnectMirrorAdmin,
+    MarketplaceFilter,
+    MigrationFilter,
+    ProductFilter,
+    RequestQueueFilter,
+)
+
+# --- big tables ----------------------------------------------------------------------------
+
+
+@admin.register(FulfillmentRequest)
+class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
+    """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
+
+    act_perm = "fulfillment.act_fulfillmentrequest"
+    target_type = "fulfillment.fulfillmentrequest"
+    transitions = REQUEST_TRANSITIONS
+    object_kwarg = "request"
+    service_by_action = {
+        "approve": services.request_approve,
+        "inquire": services.request_inquire,
+        "fail": services.request_fail,
+        "pend": services.request_pend,
+        "update_params": services.request_update_params,
+        "assign": services.request_assign,
+        "unassign": services.request_unassign,
+        "add_note": services.request_add_note,
+    }
+    actions = ("bulk_approve", "bulk_fail", "bulk_assign")
+
+    list_display = (
+        "id",
+        "status_pill",
+        "type",
+        "product_name",
+        "customer_name",
+        "marketplace_name",
+        "assignee_name",
+        "created",
+        "updated",
+        "age",
+    )
+    list_filter = (
+        RequestQueueFilter,
+        MigrationFilter,
+        "status",
+        "type",
+        "connection_type",
+        ProductFilter,
+        MarketplaceFilter,
+        AssigneeFilter,
+        ("created", admin.DateFieldListFilter),
+    )
+    search_fields = ("id",)  # shows the search box; get_search_results does the matching
+    prefix_search = ("id", "asset__id")
+    exact_search = {
+        "asset_external_id": "as is",
+        "asset_external_uid": "as is",
+        "customer_external_id": "as is",
+    }
+    search_help_text = "Request or asset id (or its start), asset external id / uid, customer external id"
+    changelist_defer = (
+        "payload",
+        "items",
+        "params",
+        "tiers",
+        "configuration_params",
+        "template_message",
+        "activation_html",
+        "activation_key",
+        "note",
+        "reason",
+    )
+    paginator = BoundedCountPaginator
+    ordering = ("-created",)
+    fields = ("id",)
+
+    @admin.display(description="Age", ordering="created")
+    def age(self, obj):
+        return age(obj, RequestStatus.OPEN_STATES)
+
+    def get_ordering(self, request):
+        # The work queues are served oldest first: the longest wait is at the top.
+        if request.GET.get(RequestQueueFilter.parameter_name) in RequestQueueFilter.OLDEST_FIRST:
+            return ("created", "id")
+        return super().get_ordering(request)
+
+    def build_form(self, action, obj, data=None):
+        if action == "approve":
+            templates = action_forms.templates_for(obj.product_id, **action_forms.FULFILLMENT_TEMPLATE)
+            return action_forms.ApproveForm(data, obj=obj, templates=templates)
+        if action == "inquire":
+            templates = action_forms.templates_for(obj.product_id, **action_forms.INQUIRE_TEMPLATE)
+            return action_forms.InquireForm(data, obj=obj, templates=templates)
+        return {
+            "fail": action_forms.FailForm,
+            "pend": action_forms.PendForm,
+            "update_params": action_forms.UpdateParamsForm,
+            "assign": action_forms.AssignForm,
+            "unassign": action_forms.UnassignForm,
+            "add_note": action_forms.NoteForm,
+        }[action](data, obj=obj)
+
+    # -- bulk actions (each an intermediate page with its form, then one service call per request)
+
+    @admin.action(description="Approve selected requests (one product, one template)…", permissions=["act"])
+    def bulk_approve(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        products = sorted({r.product_id or "" for r in rows})
+        if len(products) > 1:
+            self.message_user(
+                request,
+                f"Bulk approve takes requests of one product (one template applies to all); the "
+                f"selection has {len(products)} products: {', '.join(p or 'none' for p in products)}. "
+                "Filter by product first.",
+                messages.ERROR,
+            )
+            return None
+        templates = action_forms.templates_for(products[0], **action_forms.FULFILLMENT_TEMPLATE)
+        form = action_forms.BulkApproveForm(
+            request.POST if "confirm" in request.POST else None, templates=templates
+        )
+        if form.is_bound and form.is_valid():
+            template_id = form.cleaned_data["template_id"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Approve",
+                lambda r: services.request_approve(request=r, template_id=template_id, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_approve", "Approve requests", products[0])
+
+    @admin.action(description="Fail selected requests (one reason)…", permissions=["act"])
+    def bulk_fail(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        form = action_forms.BulkFailForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Fail",
+                lambda r: services.request_fail(request=r, reason=reason, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_fail", "Fail requests")
+
+    @admin.action(description="Assign selected requests…", permissions=["act"])
+    def bulk_assign(self, request, queryset):
+        rows = self._bulk_rows(request, queryset)
+        if rows is None:
+            return None
+        form = action_forms.BulkAssignForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            return self._bulk_run(
+                request,
+                rows,
+                "Assign",
+                lambda r: services.request_assign(request=r, assignee=assignee, actor=request.user),
+            )
+        return self._bulk_page(request, rows, form, "bulk_assign", "Assign requests")
+
+    BULK_LIMIT = 100
+
+    def _bulk_rows(self, request, queryset):
+        """The selection (capped: "select all 10,000" is a mistake, not a bulk action)."""
+        rows = list(
+            queryset.only(
+                "id", "status", "type", "product_id", "product_name", "customer_name", "created"
+            ).order_by("created", "id")[: self.BULK_LIMIT + 1]
+        )
+        if len(rows) > self.BULK_LIMIT:
+            self.message_user(
+                request,
+                f"Select at most {self.BULK_LIMIT} requests for a bulk action; narrow the filter.",
+                messages.ERROR,
+            )
+            return None
+        return rows
+
+    def _bulk_page(self, request, rows, form, action, title, product_id=""):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "rows": rows,
+            "form": form,
+            "action_name": action,
+            "product_id": product_id,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/fulfillment/fulfillmentrequest/bulk_confirm.html", context)
+
+    def _bulk_run(self, request, rows, label, call):
+        """One service call per request, each its own transaction: a refusal stops no other."""
+        done, refused = [], []
+        for row in rows:
+            try:
+                call(row)
+            except ServiceError as error:
+                refused.append((row.pk, error.message))
+            else:
+                done.append(row.pk)
+        if done:
+            self.message_user(
+                request, f"{label} queued for {len(done)} request(s): {', '.join(done)}.", messages.SUCCESS
+            )
+        for pk, message in refused:
+            self.message_user(request, f"{pk} refused: {message}", messages.ERROR)
+        return None
+
+    def detail_context(self, request, obj):
+        asset = (
+            Asset.objects.filter(pk=obj.asset_id).only("id", "status", "updated").first()
+            if obj.asset_id
+            else None
+        )
+        messages = list(
+            ConversationMessage.objects.filter(conversation__instance_id=obj.pk)
+            .select_related("conversation")
+            .defer("payload", "conversation__payload", "text")
+            .order_by("created", "id")
+        )
+        return {
+            "asset": asset,
+            # The mirrored asset is at least as fresh as the copy inside the request.
+            "asset_status_badge": status_badge_for(AssetStatus, asset.status if asset else obj.asset_status),
+            "asset_url": admin_url(Asset, obj.asset_id) if obj.asset_id else "",
+            "tier_cards": tier_cards(obj.tiers or {}),
+            "thread": messages,
+            "is_open": obj.is_open,
+            "age": age(obj, RequestStatus.OPEN_STATES),
+        }
+
+
+@admin.register(Asset)
+class AssetAdmin(ConnectMirrorAdmin):
+    list_display = (
+        "id",
+        "status_pill",
+        "product_name",
+        "customer_name",
+        "marketplace_name",
+        "connection_type",
+        "external_id",
+        "created",
+        "updated",
+    )
+    list_filter = (
+        "status",
+        "connection_type",
+        ProductFilter,
+        MarketplaceFilter,
+        ("created", admin.DateFieldListFilter),
+    )
+    search_fields = ("id",)  # shows the search box; get_search_results does the matching
+    exact_search = {"external_id": "as is", "external_uid": "as is", "customer_external_id": "as is"}
+    search_help_text = "Asset id (or its start), external id / uid, customer external id"
+    changelist_defer = ("payload", "items", "params", "tiers", "configuration_params")
+    paginator = BoundedCountPaginator
+    ordering = ("-created",)
+    fields = ("id",)
+
+    def detail_context(self, request, obj):
+        requests = (
+            FulfillmentRequest.objects.filter(asset_id=obj.pk)
+            .only("id", "type", "status", "created", "updated", "assignee_name")
+            .order_by("-created")[:100]
+        )
+        return {"requests": requests, "tier_cards": tier_cards(obj.tiers or {})}
