@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -26,6 +28,13 @@ def sleeper():
     proc.wait()
 
 
+def wait_until_zombie(pid: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, f"pid {pid} is not a zombie after {seconds}s"
+        time.sleep(0.01)
+
+
 def held_by(owner: str, stream: str = "marketplaces") -> SyncRun:
     """`owner` holds `stream`'s lock (a full lease) and has a run of it in progress."""
     assert lock.acquire(stream, owner)
@@ -43,7 +52,9 @@ def test_a_dead_local_holder_is_taken_over_at_once(connect_settings, sleeper, re
     lost = held_by(lock.new_owner(sleeper.pid))
     sleeper.kill()
     if reaped:
-        sleeper.wait()  # (a zombie, killed but not yet reaped by its parent, is dead too)
+        sleeper.wait()
+    else:  # a zombie, killed but not yet reaped by its parent, is dead too
+        wait_until_zombie(sleeper.pid)
     run = run_stream("marketplaces")
     assert run.status == SyncRunStatus.SUCCEEDED, run.error
     assert_worker_lost(lost)
