@@ -51,7 +51,8 @@ class StreamState(models.Model):
     `cursor` is written in the same transaction as every page, so a crash resumes exactly
     where the last committed page left off. The lock is a lease (`locked_until`), taken and
     renewed by conditional UPDATEs that work the same on SQLite and PostgreSQL; a worker that
-    dies simply lets its lease run out.
+    dies lets its lease run out, or is found dead at once when it ran on this host (see
+    `channelhub.sync.lock`). The cursor only ever moves forward.
     """
 
     stream = models.CharField(primary_key=True, max_length=64)
@@ -88,6 +89,9 @@ class SyncRun(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, from the upstream's count")
     error = models.TextField(blank=True, default="")
     error_detail = models.JSONField(default=dict, blank=True, help_text="Upstream status, code and messages")
+    # The lock owner of the run (host:pid:start:uuid): a `running` run whose owner no longer
+    # holds its stream's lock lost its worker, and is closed as failed ("worker lost").
+    owner = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-started_at"]

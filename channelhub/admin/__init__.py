@@ -239,6 +239,7 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             },
         ),
         ("Error", {"fields": ("error", "error_detail_display")}),
+        ("Worker", {"fields": ("owner",)}),  # lock owner host:pid:start:uuid; a dead one is "worker lost"
     )
 
     @admin.display(description="Status", ordering="status")
@@ -295,7 +296,7 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         from django.utils import timezone
 
         if obj.locked_by and obj.locked_until and obj.locked_until > timezone.now():
-            return status_badge("running", "held")
+            return status_badge("running", f"held until {timezone.localtime(obj.locked_until):%H:%M:%S}")
         return status_badge("", "free")
 
 

@@ -3,9 +3,10 @@
 Each page (a `Batch`) is written in one transaction together with the stream's cursor and
 the run's counters, after renewing the lock lease. So a crash at any point leaves the mirror
 and the cursor consistent at the last committed page, and the next run resumes from there
-(minus the overlap window). Once every page is in, `stream.complete(ctx)` runs in its own
-transaction, still under the lock: where full-listing streams reconcile (mark what they did
-not see as gone). Every run leaves a `SyncRun` row.
+(minus the overlap window); the stored cursor never moves back. Once every page is in,
+`stream.complete(ctx)` runs in its own transaction, still under the lock: where full-listing
+streams reconcile (mark what they did not see as gone). Every run leaves a `SyncRun` row, a skipped one too; a run whose worker
+died is closed as failed ("worker lost") by the next run (see `lock`).
 """
 
 from __future__ import annotations
@@ -68,20 +69,27 @@ def run_stream(
             error=stream.not_configured_reason(),
         )
 
+    lock.close_lost_runs()  # runs of dead workers, of any stream, stop showing as running
     owner = lock.new_owner()
     if not lock.acquire(name, owner):
         held = lock.holder(name)
-        who = f" by {held[0]} until {held[1]:%Y-%m-%d %H:%M:%S}" if held else ""
-        logger.info("sync %s: already running%s; skipped", name, who)
-        return SyncRun(
+        if held:
+            who = f"lock held by {lock.describe(held[0])} until {held[1]:%Y-%m-%d %H:%M:%S %Z}"
+        else:
+            who = "the lock was released just now; try again"
+        logger.info("sync %s: already running (%s); skipped", name, who)
+        # Saved, so a busy stream shows in the run list (one row per skipped tick at most).
+        return SyncRun.objects.create(
             stream=name,
             trigger=trigger,
             status=SyncRunStatus.SKIPPED,
             finished_at=timezone.now(),
-            error=f"already running{who}",
-        )  # not saved: a scheduler tick landing on a long run is not worth a row
+            error=f"already running: {who}",
+        )
 
-    run = SyncRun.objects.create(stream=name, trigger=trigger, window_since=since, window_until=until)
+    run = SyncRun.objects.create(
+        stream=name, trigger=trigger, window_since=since, window_until=until, owner=owner
+    )
     try:
         state = StreamState.objects.get(stream=name)
         ctx = RunContext(
@@ -107,7 +115,12 @@ def run_stream(
                         run.updated += counts.updated
                         run.unchanged += counts.unchanged
                 if batch.cursor is not None and not backfill:
-                    StreamState.objects.filter(stream=name).update(cursor=batch.cursor)
+                    # Pages of the overlap window lie behind the stored cursor: a run that dies
+                    # there must not leave the stream further back than where it started.
+                    stored = StreamState.objects.filter(stream=name).values_list("cursor", flat=True).get()
+                    cursor = stream.later_cursor(stored or {}, batch.cursor)
+                    if cursor != stored:
+                        StreamState.objects.filter(stream=name).update(cursor=cursor)
                 fetched += batch.fetched
                 run.pages += 1
                 run.fetched = fetched

@@ -99,6 +99,27 @@ class Stream:
         Returns how many rows it changed (added to the run's `updated`), or None."""
         return None
 
+    def cursor_key(self, cursor: dict) -> tuple | None:
+        """Where a cursor stands, to compare two: `(at, id)`; None when it has no `at` yet.
+        Cursors of equal standing (a pass moving from customer to customer) compare equal."""
+        at = (cursor or {}).get("at")
+        if not at:
+            return None
+        return (parse_ts(at), str(cursor.get("id") or ""))
+
+    def later_cursor(self, stored: dict, new: dict) -> dict:
+        """The cursor to store after a page: `new`, unless it stands below `stored` (a page of
+        the overlap window, read again behind the stored cursor)."""
+        stored_key, new_key = self.cursor_key(stored), self.cursor_key(new)
+        if stored_key is None:
+            return new
+        if new_key is None:
+            return stored
+        try:
+            return new if new_key >= stored_key else stored
+        except TypeError:  # a naive and an aware time: nothing to go by
+            return new
+
     # payload -> model fields; set as `mapper = staticmethod(mappers.map_x)` in a subclass.
     mapper: Callable[[dict], dict]
 

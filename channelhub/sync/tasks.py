@@ -21,4 +21,6 @@ def sync_stream_task(name: str) -> str:
     if run.status == SyncRunStatus.FAILED:
         logger.warning("%s error=%s", summary, run.error)
         summary += f" error={run.error}"
+    elif run.status == SyncRunStatus.SKIPPED:
+        summary += f" ({run.error})"  # who holds the lock, until when
     return summary

@@ -62,6 +62,20 @@ def test_sync_failure_exits_nonzero_with_the_error(connect_settings, settings):
     assert SyncRun.objects.get(stream="requests").status == SyncRunStatus.FAILED
 
 
+def test_sync_of_a_locked_stream_exits_3_saying_who_holds_it(connect_settings):
+    from channelhub.sync import lock
+
+    assert lock.acquire("requests", "elsewhere:1:4242:0badf00d")
+    with pytest.raises(
+        CommandError, match=r"requests \(already running: lock held by pid 1 on elsewhere"
+    ) as exc:
+        run("sync", "products", "requests")
+    assert exc.value.returncode == 3
+    assert "until" in str(exc.value)
+    assert SyncRun.objects.get(stream="products").status == SyncRunStatus.SUCCEEDED
+    assert SyncRun.objects.get(stream="requests").status == SyncRunStatus.SKIPPED  # a row in the run list
+
+
 def test_backfill_a_window(connect_settings):
     run("sync", "requests")
     all_ids = set(FulfillmentRequest.objects.values_list("id", flat=True))

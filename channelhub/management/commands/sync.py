@@ -1,17 +1,24 @@
-"""python manage.py sync [STREAM ...] [--all] [--list]: incremental sync of mirrored streams."""
+"""python manage.py sync [STREAM ...] [--all] [--list]: incremental sync of mirrored streams.
+
+Exit status: 0 all synced, 1 a stream failed, 3 a stream was skipped because another run
+holds its lock (and none failed); the message says who holds it and until when.
+"""
 
 from django.core.management.base import CommandError
 
 from channelhub.management.base import StreamCommand
-from channelhub.models import SyncTrigger
+from channelhub.models import SyncRunStatus, SyncTrigger
 from channelhub.sync import registry
 from channelhub.sync.engine import run_stream
+
+BUSY = 3  # exit status when a stream was skipped because it is locked (and none failed)
 
 
 class Command(StreamCommand):
     help = (
         "Pull what changed upstream since the last run into the mirror, for the named streams or --all. "
-        "Streams of upstreams that are not configured are skipped, saying so. Exits 1 if any stream failed."
+        "Streams of upstreams that are not configured are skipped, saying so. Exits 1 if any stream failed, "
+        "else 3 if any was skipped because another run holds its lock."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +50,7 @@ class Command(StreamCommand):
 
         skipped_upstreams = set()
         ok = True
+        busy = []
         for name in names:
             stream = registry.get(name)
             if not stream.is_configured():
@@ -58,7 +66,12 @@ class Command(StreamCommand):
             finally:
                 bar.close()
             ok = self.report(run) and ok
+            if run.status == SyncRunStatus.SKIPPED:
+                busy.append(f"{name} ({run.error})")
         if not ok:
             raise CommandError(
                 "some streams failed; see the errors above and the Sync runs page in the admin"
             )
+        if busy:
+            # Not a success: an operator or a cron job must be able to tell nothing was synced.
+            raise CommandError(f"skipped, another run holds the lock: {'; '.join(busy)}", returncode=BUSY)
