@@ -12,7 +12,7 @@ from django.urls import path, reverse
 
 from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.services import open_action_for
-from channelhub.admin import pretty_json, status_badge
+from channelhub.admin.kit import pretty_json, status_badge
 from channelhub.services import ServiceError
 
 RECENT_ACTIONS = 10

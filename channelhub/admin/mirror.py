@@ -7,7 +7,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.utils.html import format_html
 
-from channelhub.admin import ReadOnlyAdminMixin, pretty_json, status_badge
+from channelhub.admin.kit import ReadOnlyAdminMixin, pretty_json, status_badge
 
 
 class SmallTableFilter(admin.SimpleListFilter):

@@ -18,11 +18,10 @@ from django.contrib import admin, messages
 from django_q import admin as q_admin
 from django_q.models import Failure, Schedule, Success
 
+from channelhub.admin.kit import ReadOnlyAdminMixin, status_badge
 from channelhub.services import ServiceError
 from channelhub.sync.schedules import is_paused, schedule_pause, schedule_resume, schedule_run_now
 from channelhub.taskguard import ALLOWED_TASKS, TaskRefused, check_schedule_fields
-
-from . import ReadOnlyAdminMixin, status_badge
 
 
 class ScheduleForm(forms.ModelForm):

@@ -1,0 +1,132 @@
+"""The sync engine's state in the admin: sync runs and stream states (cursor, who holds the lock)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from channelhub.admin.kit import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
+from channelhub.models import StreamState, SyncRun, SyncRunStatus
+
+
+class StreamFilter(admin.SimpleListFilter):
+    """Streams from StreamState (one row per stream), not a DISTINCT over every run ever."""
+
+    title = "stream"
+    parameter_name = "stream"
+
+    def lookups(self, request, model_admin):
+        return [
+            (name, name) for name in StreamState.objects.order_by("stream").values_list("stream", flat=True)
+        ]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(stream=self.value()) if self.value() else queryset
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every run of every stream: what it read and wrote, and why it failed."""
+
+    list_display = (
+        "id",
+        "stream",
+        "trigger",
+        "status_pill",
+        "started_at",
+        "duration_display",
+        "pages",
+        "created",
+        "updated",
+        "unchanged",
+        "progress_display",
+        "error_excerpt",
+    )
+    list_display_links = ("id", "stream")
+    list_filter = ("status", "trigger", StreamFilter, ("started_at", admin.DateFieldListFilter))
+    search_fields = ("=stream",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = BoundedCountPaginator
+    list_per_page = 50
+    fieldsets = (
+        (
+            None,
+            {"fields": ("stream", "trigger", "status_pill", "started_at", "finished_at", "duration_display")},
+        ),
+        ("Window", {"fields": ("window_since", "window_until")}),
+        (
+            "Counts",
+            {
+                "fields": (
+                    "pages",
+                    "fetched",
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "total_estimate",
+                    "progress_display",
+                )
+            },
+        ),
+        ("Error", {"fields": ("error", "error_detail_display")}),
+        ("Worker", {"fields": ("owner",)}),  # lock owner host:pid:start:uuid; a dead one is "worker lost"
+    )
+
+    @admin.display(description="Status", ordering="status")
+    def status_pill(self, obj):
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="Duration")
+    def duration_display(self, obj):
+        duration = obj.duration
+        if duration is None:
+            return "running" if obj.status == SyncRunStatus.RUNNING else "—"
+        seconds = int(duration.total_seconds())
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
+
+    @admin.display(description="Progress", ordering="progress")
+    def progress_display(self, obj):
+        return f"{obj.progress}%"
+
+    @admin.display(description="Error")
+    def error_excerpt(self, obj):
+        return Truncator(obj.error).chars(80) if obj.error else ""
+
+    @admin.display(description="Upstream detail")
+    def error_detail_display(self, obj):
+        if not obj.error_detail:
+            return "—"
+        return format_html(
+            '<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.error_detail)
+        )
+
+
+@admin.register(StreamState)
+class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """One row per stream: its cursor, who holds its lock, and when it last succeeded."""
+
+    list_display = ("stream", "cursor_display", "locked_by", "locked_until", "lock_state", "last_success_at")
+    search_fields = ("stream",)
+    fields = ("stream", "cursor_pretty", "locked_by", "locked_until", "last_success_at")
+
+    @admin.display(description="Cursor")
+    def cursor_display(self, obj):
+        if not obj.cursor:
+            return "—"
+        return Truncator(", ".join(f"{k}={v}" for k, v in obj.cursor.items())).chars(80)
+
+    @admin.display(description="Cursor")
+    def cursor_pretty(self, obj):
+        return format_html('<pre style="margin:0">{}</pre>', pretty_json(obj.cursor))
+
+    @admin.display(description="Lock")
+    def lock_state(self, obj):
+        from django.utils import timezone
+
+        if obj.locked_by and obj.locked_until and obj.locked_until > timezone.now():
+            return status_badge("running", f"held until {timezone.localtime(obj.locked_until):%H:%M:%S}")
+        return status_badge("", "free")
