@@ -1,0 +1,108 @@
+"""The Channel flavour of the mirror admin and the staff actions, and Channel's list filters."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+
+from channelhub.admin import HiddenByDefaultFilter
+from channelhub.admin.actions import StaffActionsMixin
+from channelhub.admin.mirror import MirrorAdmin
+from fulfillment.models import (
+    ChannelProduct,
+)
+
+# --- base --------------------------------------------------------------------------------------
+
+
+class ChannelMirrorAdmin(MirrorAdmin):
+    """Channel names are case-sensitive paths: ids are matched as typed (prefix), plus exact
+    matches on the indexed columns a subclass lists."""
+
+    exact_search: dict[str, str] = {}  # field -> "as is" | "lower"
+    prefix_search = ("id",)
+    contains_search: tuple[str, ...] = ()
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q()
+        for field in self.prefix_search:
+            condition |= Q(**{f"{field}__startswith": term})
+        for field, case in self.exact_search.items():
+            condition |= Q(**{field: term.lower() if case == "lower" else term})
+        for field in self.contains_search:
+            condition |= Q(**{f"{field}__icontains": term})
+        return queryset.filter(condition), False
+
+    @admin.display(description="Gone", boolean=True, ordering="gone_at")
+    def gone(self, obj):
+        return obj.gone_at is not None
+
+
+class GoneFilter(HiddenByDefaultFilter):
+    """Live rows unless asked: reconcile keeps gone ones (cancelled, deleted) for history."""
+
+    title = "listed upstream"
+    parameter_name = "gone"
+    default_label = "Live only"
+    include_label = "Include gone"
+    only_label = "Gone only"
+
+    def flagged(self) -> Q:
+        return Q(gone_at__isnull=False)
+
+    def unflagged(self) -> Q:
+        return Q(gone_at__isnull=True)
+
+
+class ChannelProductFilter(admin.SimpleListFilter):
+    """Products from their own small table, never a DISTINCT over entitlements."""
+
+    title = "product"
+    parameter_name = "product"
+
+    def lookups(self, request, model_admin):
+        rows = ChannelProduct.objects.order_by("display_name", "id").values_list("id", "display_name")[:200]
+        return [(pk, name or pk) for pk, name in rows]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(product_id=self.value())
+        return queryset
+
+
+class ChannelActionsMixin(StaffActionsMixin):
+    """StaffActionsMixin for Channel objects: a permission per action, forms from this
+    package, and Cloud Channel in the messages."""
+
+    action_perms: dict[str, str] = {}
+
+    def has_act_permission(self, request, obj=None) -> bool:
+        return any(request.user.has_perm(p) for p in set(self.action_perms.values()))
+
+    def allowed(self, obj) -> list[str]:
+        return list(self.service_by_action)
+
+    def offered_actions(self, request, obj) -> list[str]:
+        if getattr(obj, "is_gone", False):
+            return []
+        return [
+            a
+            for a in self.allowed(obj)
+            if a in self.service_by_action and request.user.has_perm(self.action_perms[a])
+        ]
+
+    def queued_message(self, obj, form, upstream_action) -> str:
+        return (
+            f"{form.label} queued for {obj}: it is being sent to Cloud Channel; its progress shows below "
+            f"(action #{upstream_action.pk})."
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["action_order"] = list(self.service_by_action)
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )

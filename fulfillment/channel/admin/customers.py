@@ -1,0 +1,213 @@
+"""Channel partner links and customers (with their staff actions)."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
+from django.urls import path, reverse
+
+from channelhub.actions.models import UpstreamAction
+from channelhub.admin import BoundedCountPaginator, status_badge
+from channelhub.services import ServiceError
+from fulfillment.channel import forms as channel_forms
+from fulfillment.channel import services
+from fulfillment.channel.display import (
+    ACTION_FORM_TEMPLATE,
+    admin_url,
+    link_badge,
+    state_badge,
+)
+from fulfillment.channel.transitions import (
+    CUSTOMER_ACTION_PERMS,
+    LINK_STATE_TRANSITIONS,
+)
+from fulfillment.models import (
+    ChannelPartnerLink,
+    Customer,
+    Entitlement,
+)
+
+from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
+
+# --- partner links --------------------------------------------------------------------------------
+
+
+@admin.register(ChannelPartnerLink)
+class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
+    act_perm = "fulfillment.act_channelpartnerlink"
+    target_type = "fulfillment.channelpartnerlink"
+    object_kwarg = "link"
+    service_by_action = {"change_state": services.channel_partner_link_change_state}
+    action_perms = {"change_state": "fulfillment.act_channelpartnerlink"}
+    action_templates = {"change_state": ACTION_FORM_TEMPLATE}
+    change_form_template = "admin/fulfillment/channel/channelpartnerlink_change_form.html"
+    list_display = (
+        "id",
+        "partner_domain",
+        "state",
+        "reseller_cloud_identity_id",
+        "public_id",
+        "create_time",
+        "gone",
+    )
+    list_filter = (GoneFilter, "link_state")
+    search_fields = ("id",)
+    exact_search = {"reseller_cloud_identity_id": "as is", "partner_domain": "lower", "public_id": "as is"}
+    search_help_text = "Link name (or its start), partner domain, Cloud Identity id, public id"
+    ordering = ("-create_time",)
+    fields = ("id",)
+
+    @admin.display(description="State", ordering="link_state")
+    def state(self, obj):
+        return link_badge(obj)
+
+    def allowed(self, obj):
+        return ["change_state"] if LINK_STATE_TRANSITIONS.get(obj.link_state) else []
+
+    def build_form(self, action, obj, data=None):
+        return channel_forms.LinkStateForm(data, obj=obj)
+
+    def detail_context(self, request, obj):
+        customers = Customer.objects.filter(partner_link_id=obj.pk).defer("payload", "postal_address")[:100]
+        return {"state_badge": link_badge(obj), "customers": customers}
+
+
+# --- customers --------------------------------------------------------------------------------------
+
+
+CUSTOMER_TEMPLATES = {a: ACTION_FORM_TEMPLATE for a in CUSTOMER_ACTION_PERMS}
+
+
+@admin.register(Customer)
+class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
+    """Customers, their details and entitlements; update, provision, delete, buy; and create
+    (the form above the changelist)."""
+
+    act_perm = "fulfillment.act_customer"
+    target_type = "fulfillment.customer"
+    object_kwarg = "customer"
+    service_by_action = {
+        "update": services.customer_update,
+        "provision_cloud_identity": services.customer_provision_cloud_identity,
+        "create_entitlement": services.entitlement_create,
+        "delete": services.customer_delete,
+    }
+    action_perms = CUSTOMER_ACTION_PERMS
+    action_templates = CUSTOMER_TEMPLATES
+    change_form_template = "admin/fulfillment/channel/customer_change_form.html"
+    change_list_template = "admin/fulfillment/channel/customer_change_list.html"
+    list_display = (
+        "org_display_name",
+        "domain",
+        "cloud_identity_id",
+        "customer_type",
+        "region_code",
+        "partner_link_id",
+        "create_time",
+        "gone",
+    )
+    list_display_links = ("org_display_name", "domain")
+    list_filter = (GoneFilter, "customer_type", "is_domain_verified", "region_code")
+    search_fields = ("id",)
+    prefix_search = ("id", "org_display_name")
+    exact_search = {
+        "domain": "lower",
+        "cloud_identity_id": "as is",
+        "correlation_id": "as is",
+        "primary_contact_email": "lower",
+    }
+    search_help_text = (
+        "Name (or its start), organisation name start, domain, Cloud Identity id, CRM id, contact email"
+    )
+    changelist_defer = ("payload", "postal_address")
+    paginator = BoundedCountPaginator
+    ordering = ("org_display_name", "id")
+    fields = ("id",)
+
+    def allowed(self, obj):
+        actions = ["update"]
+        if not obj.has_cloud_identity:
+            actions.append("provision_cloud_identity")
+        elif not obj.partner_link_id:
+            actions.append("create_entitlement")
+        actions.append("delete")
+        return actions
+
+    def build_form(self, action, obj, data=None):
+        if action == "create_entitlement":
+            offers = services.offers_for_new_entitlement(obj)
+            return channel_forms.CreateEntitlementForm(data, obj=obj, offers=offers)
+        return {
+            "update": channel_forms.CustomerUpdateForm,
+            "provision_cloud_identity": channel_forms.ProvisionCloudIdentityForm,
+            "delete": channel_forms.DeleteCustomerForm,
+        }[action](data, obj=obj)
+
+    def detail_context(self, request, obj):
+        entitlements = list(
+            Entitlement.objects.filter(customer_id=obj.pk)
+            .select_related("offer")
+            .defer("payload", "parameters", "offer__payload", "offer__parameter_definitions")
+            .order_by("gone_at", "-create_time")[:200]
+        )
+        doc = obj.payload or {}
+        return {
+            "entitlements": [{"e": e, "badge": state_badge(e)} for e in entitlements],
+            "address": doc.get("orgPostalAddress") or obj.postal_address or {},
+            "contact": doc.get("primaryContactInfo") or {},
+            "identity": doc.get("cloudIdentityInfo") or {},
+            "partner_url": admin_url(ChannelPartnerLink, obj.partner_link_id) if obj.partner_link_id else "",
+        }
+
+    # -- create, on the changelist
+
+    def get_urls(self):
+        return [
+            path(
+                "create-upstream/",
+                self.admin_site.admin_view(self.create_view),
+                name="fulfillment_customer_create_upstream",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        can_create = request.user.has_perm("fulfillment.act_customer")
+        extra_context.setdefault("create_form", channel_forms.CustomerCreateForm() if can_create else None)
+        extra_context["create_url"] = reverse("admin:fulfillment_customer_create_upstream")
+        extra_context["recent_creates"] = [
+            {"action": a, "badge": status_badge(a.status, a.get_status_display())}
+            for a in UpstreamAction.objects.filter(kind="channel.customer.create")
+            .select_related("actor")
+            .defer("payload", "error_detail")
+            .order_by("-created_at", "-id")[:5]
+        ]
+        return super().changelist_view(request, extra_context)
+
+    def create_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise Http404
+        form = channel_forms.CustomerCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                action = services.customer_create(actor=request.user, **form.service_kwargs())
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request,
+                    f"Creation of {form.cleaned_data['org_display_name']} queued (action #{action.pk}); it "
+                    "shows below under 'Customers being created' and in the list once done.",
+                )
+                return HttpResponseRedirect(reverse("admin:fulfillment_customer_changelist"))
+        else:
+            messages.error(request, "Please correct the errors in the new customer form.")
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        as_get.POST = QueryDict()
+        return self.changelist_view(as_get, extra_context={"create_form": form, "create_open": True})

@@ -1,0 +1,222 @@
+"""Entitlements (with their staff actions) and their change history."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from channelhub.admin import BoundedCountPaginator
+from fulfillment.channel import forms as channel_forms
+from fulfillment.channel import services
+from fulfillment.channel.choices import (
+    ChangeType,
+    OperatorType,
+)
+from fulfillment.channel.display import (
+    ACTION_FORM_TEMPLATE,
+    REASON_WORDS,
+    RECENT_CHANGES,
+    admin_url,
+    definition_words,
+    renewal_words,
+    state_badge,
+    words,
+)
+from fulfillment.channel.services.offers import price_words
+from fulfillment.channel.transitions import (
+    ENTITLEMENT_RULES,
+    allowed_entitlement_actions,
+    suspension_reason_words,
+)
+from fulfillment.models import (
+    Customer,
+    Entitlement,
+    EntitlementChange,
+    Offer,
+)
+
+from .base import ChannelActionsMixin, ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
+
+# --- entitlements ------------------------------------------------------------------------------------
+
+
+ENTITLEMENT_FORMS = {
+    "suspend": channel_forms.SuspendForm,
+    "activate": channel_forms.ActivateForm,
+    "change_parameters": channel_forms.ChangeSeatsForm,
+    "change_renewal": channel_forms.ChangeRenewalForm,
+    "start_paid_service": channel_forms.StartPaidServiceForm,
+    "cancel": channel_forms.CancelEntitlementForm,
+}
+
+
+@admin.register(Entitlement)
+class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
+    """Entitlements: state, seats, commitment, trial, offer and history; the staff actions."""
+
+    act_perm = "fulfillment.act_entitlement"
+    target_type = "fulfillment.entitlement"
+    object_kwarg = "entitlement"
+    service_by_action = {
+        "suspend": services.entitlement_suspend,
+        "activate": services.entitlement_activate,
+        "change_parameters": services.entitlement_change_parameters,
+        "change_offer": services.entitlement_change_offer,
+        "change_renewal": services.entitlement_change_renewal,
+        "start_paid_service": services.entitlement_start_paid_service,
+        "cancel": services.entitlement_cancel,
+    }
+    action_perms = {action: rule.perm for action, rule in ENTITLEMENT_RULES.items()}
+    action_templates = {action: ACTION_FORM_TEMPLATE for action in ENTITLEMENT_RULES}
+    change_form_template = "admin/fulfillment/channel/entitlement_change_form.html"
+    list_display = (
+        "short_name",
+        "customer_name",
+        "offer_name",
+        "state",
+        "payment_plan",
+        "seats",
+        "assigned_units",
+        "commitment_end",
+        "trial_end",
+        "update_time",
+    )
+    list_filter = (
+        GoneFilter,
+        "provisioning_state",
+        "payment_plan",
+        "trial",
+        ChannelProductFilter,
+        ("commitment_end", admin.DateFieldListFilter),
+    )
+    list_select_related = ("offer",)
+    search_fields = ("id",)
+    exact_search = {
+        "customer_id": "as is",
+        "provisioning_id": "as is",
+        "purchase_order_id": "as is",
+        "sku_id": "as is",
+    }
+    search_help_text = (
+        "Entitlement name (or its start), customer name, subscription id, purchase order id, SKU"
+    )
+    changelist_defer = (
+        "payload",
+        "parameters",
+        "renewal_settings",
+        "suspension_reasons",
+        "offer__payload",
+        "offer__parameter_definitions",
+        "offer__prices",
+    )
+    paginator = BoundedCountPaginator
+    ordering = ("-create_time",)
+    fields = ("id",)
+
+    @admin.display(description="Entitlement", ordering="id")
+    def short_name(self, obj):
+        return str(obj)
+
+    @admin.display(description="Offer", ordering="offer_id")
+    def offer_name(self, obj):
+        return str(obj.offer) if obj.offer is not None else (obj.offer_id or "—")
+
+    @admin.display(description="State", ordering="provisioning_state")
+    def state(self, obj):
+        return state_badge(obj)
+
+    @admin.display(description="Seats")
+    def seats(self, obj):
+        return obj.seats if obj.seats is not None else "—"
+
+    def allowed(self, obj):
+        return allowed_entitlement_actions(obj)
+
+    def build_form(self, action, obj, data=None):
+        if action == "change_offer":
+            offers, source = services.offers_for_change(obj)
+            return channel_forms.ChangeOfferForm(data, obj=obj, offers=offers, source=source)
+        return ENTITLEMENT_FORMS[action](data, obj=obj)
+
+    def detail_context(self, request, obj):
+        offer = obj.offer
+        changes = [
+            {
+                "c": c,
+                "what": words(ChangeType, c.change_type),
+                "who": words(OperatorType, c.operator_type),
+                "reason": REASON_WORDS.get(c.reason, c.reason),
+            }
+            for c in EntitlementChange.objects.filter(entitlement_id=obj.pk)
+            .defer("payload")
+            .order_by("-create_time", "-id")[:RECENT_CHANGES]
+        ]
+        renewal = obj.renewal_settings or {}
+        return {
+            "state_badge": state_badge(obj),
+            "reasons": [suspension_reason_words(r) for r in obj.suspension_reasons or []],
+            "offer": offer,
+            "offer_price": price_words(offer.prices) if offer is not None else "",
+            "offer_definitions": definition_words(offer.parameter_definitions) if offer is not None else [],
+            "renewal": renewal_words(renewal) if renewal or obj.renewal_enabled is not None else "—",
+            "customer_url": admin_url(Customer, obj.customer_id) if obj.customer_id else "",
+            "offer_url": admin_url(Offer, obj.offer_id) if obj.offer_id else "",
+            "changes": changes,
+            "other_parameters": [
+                p
+                for p in obj.parameters or []
+                if isinstance(p, dict) and p.get("name") not in ("num_units", "max_units", "assigned_units")
+            ],
+        }
+
+
+@admin.register(EntitlementChange)
+class EntitlementChangeAdmin(ChannelMirrorAdmin):
+    list_display = ("create_time", "entitlement_link", "change", "operator_words", "reason_words")
+    list_filter = ("change_type", "operator_type", ("create_time", admin.DateFieldListFilter))
+    search_fields = ("entitlement__id",)
+    prefix_search = ("entitlement__id",)
+    exact_search = {"operator": "lower", "customer_id": "as is"}
+    search_help_text = "Entitlement name (or its start), customer name, operator email"
+    changelist_defer = ("payload",)
+    paginator = BoundedCountPaginator
+    ordering = ("-create_time",)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "entitlement_link",
+                    "customer_id",
+                    "change",
+                    "operator_words",
+                    "reason_words",
+                    "other_change_reason",
+                    "offer_id",
+                    "create_time",
+                )
+            },
+        ),
+        ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
+    )
+
+    @admin.display(description="Change", ordering="change_type")
+    def change(self, obj):
+        return words(ChangeType, obj.change_type)
+
+    @admin.display(description="By")
+    def operator_words(self, obj):
+        who = words(OperatorType, obj.operator_type)
+        return f"{who} ({obj.operator})" if obj.operator else who
+
+    @admin.display(description="Reason")
+    def reason_words(self, obj):
+        return REASON_WORDS.get(obj.reason, obj.reason) or "—"
+
+    @admin.display(description="Entitlement", ordering="entitlement_id")
+    def entitlement_link(self, obj):
+        if not obj.entitlement_id:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', admin_url(Entitlement, obj.entitlement_id), obj.entitlement_id
+        )

@@ -1,0 +1,89 @@
+"""Cloud Channel's words and badges for staff: states, reasons, periods, renewals, parameters."""
+
+from __future__ import annotations
+
+from django.contrib.admin.utils import quote
+from django.urls import reverse
+
+from channelhub.admin import status_badge
+from fulfillment.channel.choices import (
+    LinkState,
+    PaymentPlan,
+    PeriodType,
+    ProvisioningState,
+    SuspensionReason,
+)
+
+ACTION_FORM_TEMPLATE = "admin/fulfillment/channel/actions/_form.html"
+RECENT_CHANGES = 100
+
+# Reasons of an entitlement change, in words (channel-api.md §3 EntitlementChange).
+REASON_WORDS = {
+    **{r.value: r.label for r in SuspensionReason},
+    "RESELLER_REVOKED_SUSPENSION": "We lifted our suspension",
+    "CUSTOMER_ACCEPTED_PENDING_TOS": "The customer accepted the terms of service",
+    "RENEWAL_SETTINGS_CHANGED": "Renewal settings were changed",
+    "OTHER_ACTIVATION_REASON": "Other reason",
+    "SERVICE_TERMINATED": "Service terminated",
+    "RELATIONSHIP_ENDED": "The relationship with the customer ended",
+    "PARTIAL_TRANSFER": "Partly transferred away",
+}
+
+STATE_COLOURS = {ProvisioningState.ACTIVE: "active", ProvisioningState.SUSPENDED: "suspended"}
+
+
+def words(choices, value: str) -> str:
+    """A choices label, or the raw upstream value when the enum is newer than our code."""
+    return choices(value).label if value in choices.values else (value or "—")
+
+
+def state_badge(entitlement):
+    if entitlement.is_gone:
+        return status_badge("terminated", f"Gone: {entitlement.get_gone_reason_display().lower()}")
+    state = entitlement.provisioning_state
+    return status_badge(STATE_COLOURS.get(state, state), words(ProvisioningState, state))
+
+
+def link_badge(link):
+    colour = {"ACTIVE": "active", "SUSPENDED": "suspended", "REVOKED": "revoked", "INVITED": "pending"}
+    return status_badge(colour.get(link.link_state, link.link_state), words(LinkState, link.link_state))
+
+
+def admin_url(model, pk) -> str:
+    return reverse(f"admin:fulfillment_{model._meta.model_name}_change", args=[quote(pk)])
+
+
+def period_words(period: dict | None) -> str:
+    if not period:
+        return ""
+    duration = period.get("duration") or 1
+    unit = words(PeriodType, period.get("periodType") or "").lower()
+    return f"{duration} {unit}{'s' if str(duration) != '1' else ''}"
+
+
+def renewal_words(settings: dict | None) -> str:
+    if not settings:
+        return "—"
+    if not settings.get("enableRenewal"):
+        return "Does not renew: the plan ends with the commitment"
+    plan = words(PaymentPlan, settings.get("paymentPlan") or "").lower()
+    text = f"Renews on a {plan} plan"
+    cycle = period_words(settings.get("paymentCycle"))
+    if cycle:
+        text += f", paid every {cycle}"
+    if settings.get("resizeUnitCount"):
+        text += "; seats resized to those in use"
+    return text
+
+
+def definition_words(definitions) -> list[str]:
+    out = []
+    for d in definitions or []:
+        if not isinstance(d, dict):
+            continue
+        low = (d.get("minValue") or {}).get("int64Value")
+        high = (d.get("maxValue") or {}).get("int64Value")
+        bounds = f" from {low} to {high}" if low or high else ""
+        optional = " (optional)" if d.get("optional") else ""
+        out.append(f"{d.get('name')}: {str(d.get('parameterType') or '').lower()}{bounds}{optional}")
+    return out
