@@ -28,9 +28,11 @@ Display shapes (what the admin renders, kept in JSON columns):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from channelhub.markdown import render_markdown
+from channelhub.sync.coerce import as_dict, as_int, as_list, nested_id, text
+from channelhub.sync.coerce import parse_time as parse_datetime
 from fulfillment.choices import ParamType
 
 __all__ = [
@@ -59,49 +61,8 @@ _EMPTY: dict = {}
 # --- primitives ----------------------------------------------------------------------------
 
 
-def parse_datetime(value) -> datetime | None:
-    """Connect timestamp -> aware datetime; None for missing, "" or garbage (never raises)."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _obj(value) -> dict:
-    """A nested upstream object, or {} when it is missing, null, "" or not an object."""
-    return value if isinstance(value, dict) else _EMPTY
-
-
-def _str(value, limit: int = 255) -> str:
-    """A string column value: "" for missing/null, cut to the column's length."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        value = str(value)
-    return value[:limit]
-
-
-def _id(value) -> str | None:
-    """The `id` of a nested upstream object, for a foreign key: None when absent or empty."""
-    if isinstance(value, dict):
-        return value.get("id") or None
-    return None
-
-
-def _int(value) -> int | None:
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _event_at(payload: dict, event: str) -> datetime | None:
-    return parse_datetime(_obj(_obj(payload.get("events")).get(event)).get("at"))
+    return parse_datetime(as_dict(as_dict(payload.get("events")).get(event)).get("at"))
 
 
 def _created(payload: dict) -> datetime | None:
@@ -110,10 +71,6 @@ def _created(payload: dict) -> datetime | None:
 
 def _updated(payload: dict) -> datetime | None:
     return parse_datetime(payload.get("updated")) or _event_at(payload, "updated")
-
-
-def _list(value) -> list:
-    return value if isinstance(value, list) else []
 
 
 # --- shared shapes -------------------------------------------------------------------------
@@ -131,10 +88,10 @@ def _format_phone(phone: dict) -> str:
 
 def map_contact_info(contact_info) -> dict:
     """Connect `contact_info` -> the flat address card the admin renders ({} when absent)."""
-    info = _obj(contact_info)
+    info = as_dict(contact_info)
     if not info:
         return {}
-    contact = _obj(info.get("contact"))
+    contact = as_dict(info.get("contact"))
     return {
         "address_line1": info.get("address_line1") or "",
         "address_line2": info.get("address_line2") or "",
@@ -145,7 +102,7 @@ def map_contact_info(contact_info) -> dict:
         "first_name": contact.get("first_name") or "",
         "last_name": contact.get("last_name") or "",
         "email": contact.get("email") or "",
-        "phone": _format_phone(_obj(contact.get("phone_number"))),
+        "phone": _format_phone(as_dict(contact.get("phone_number"))),
     }
 
 
@@ -167,7 +124,7 @@ MIGRATION_PARAM = "migration_info"
 def map_params(params) -> list[dict]:
     """Connect params -> the admin's param rows (see the module docstring)."""
     rows = []
-    for param in _list(params):
+    for param in as_list(params):
         if not isinstance(param, dict):
             continue
         param_type = param.get("type") or ""
@@ -194,13 +151,13 @@ def map_params(params) -> list[dict]:
 
 def _map_items(items) -> list[dict]:
     rows = []
-    for item in _list(items):
+    for item in as_list(items):
         if not isinstance(item, dict):
             continue
         quantity = item.get("quantity")
         old_quantity = item.get("old_quantity")
-        quantity_int = _int(quantity)
-        old_quantity_int = _int(old_quantity)
+        quantity_int = as_int(quantity)
+        old_quantity_int = as_int(old_quantity)
         rows.append(
             {
                 "id": item.get("id") or "",
@@ -226,34 +183,34 @@ def _map_items(items) -> list[dict]:
 
 
 def _map_tier(tier) -> dict:
-    tier = _obj(tier)
+    tier = as_dict(tier)
     return {
         "id": tier.get("id") or "",
         "name": tier.get("name") or "",
-        "external_id": _str(tier.get("external_id")),
-        "external_uid": _str(tier.get("external_uid")),
+        "external_id": text(tier.get("external_id")),
+        "external_uid": text(tier.get("external_uid")),
         "contact_info": map_contact_info(tier.get("contact_info")),
     }
 
 
 def map_tiers(tiers) -> dict:
     """Connect `tiers` -> {customer|tier1|tier2: card}; empty tiers (`"tier2": {}`) are left out."""
-    tiers = _obj(tiers)
-    return {key: _map_tier(tiers[key]) for key in _TIER_KEYS if _obj(tiers.get(key)).get("id")}
+    tiers = as_dict(tiers)
+    return {key: _map_tier(tiers[key]) for key in _TIER_KEYS if as_dict(tiers.get(key)).get("id")}
 
 
 def _tier_columns(tiers: dict) -> dict:
-    customer = _obj(tiers.get("customer"))
-    tier1 = _obj(tiers.get("tier1"))
-    tier2 = _obj(tiers.get("tier2"))
+    customer = as_dict(tiers.get("customer"))
+    tier1 = as_dict(tiers.get("tier1"))
+    tier2 = as_dict(tiers.get("tier2"))
     return {
         "customer_id": customer.get("id") or None,
-        "customer_name": _str(customer.get("name")),
-        "customer_external_id": _str(customer.get("external_id")),
+        "customer_name": text(customer.get("name")),
+        "customer_external_id": text(customer.get("external_id")),
         "tier1_id": tier1.get("id") or None,
-        "tier1_name": _str(tier1.get("name")),
+        "tier1_name": text(tier1.get("name")),
         "tier2_id": tier2.get("id") or None,
-        "tier2_name": _str(tier2.get("name")),
+        "tier2_name": text(tier2.get("name")),
     }
 
 
@@ -263,38 +220,38 @@ def _context_columns(obj: dict, outer: dict = _EMPTY) -> dict:
     `outer` is the enclosing request, whose marketplace and contract stand in when the
     nested object lacks them.
     """
-    product = _obj(obj.get("product"))
-    marketplace = _obj(obj.get("marketplace")) or _obj(outer.get("marketplace"))
-    contract = _obj(obj.get("contract")) or _obj(outer.get("contract"))
-    connection = _obj(obj.get("connection"))
-    hub = _obj(connection.get("hub"))
-    provider = _obj(connection.get("provider"))
-    vendor = _obj(connection.get("vendor"))
+    product = as_dict(obj.get("product"))
+    marketplace = as_dict(obj.get("marketplace")) or as_dict(outer.get("marketplace"))
+    contract = as_dict(obj.get("contract")) or as_dict(outer.get("contract"))
+    connection = as_dict(obj.get("connection"))
+    hub = as_dict(connection.get("hub"))
+    provider = as_dict(connection.get("provider"))
+    vendor = as_dict(connection.get("vendor"))
     return {
         "product_id": product.get("id") or None,
-        "product_name": _str(product.get("name")),
+        "product_name": text(product.get("name")),
         "marketplace_id": marketplace.get("id") or None,
-        "marketplace_name": _str(marketplace.get("name")),
-        "connection_id": _str(connection.get("id"), 64),
-        "connection_type": _str(connection.get("type"), 16),
+        "marketplace_name": text(marketplace.get("name")),
+        "connection_id": text(connection.get("id"), 64),
+        "connection_type": text(connection.get("type"), 16),
         "hub_id": hub.get("id") or None,
-        "hub_name": _str(hub.get("name")),
-        "provider_id": _str(provider.get("id"), 64),
-        "provider_name": _str(provider.get("name")),
-        "vendor_id": _str(vendor.get("id"), 64),
-        "vendor_name": _str(vendor.get("name")),
-        "contract_id": _str(contract.get("id"), 64),
-        "contract_name": _str(contract.get("name")),
+        "hub_name": text(hub.get("name")),
+        "provider_id": text(provider.get("id"), 64),
+        "provider_name": text(provider.get("name")),
+        "vendor_id": text(vendor.get("id"), 64),
+        "vendor_name": text(vendor.get("name")),
+        "contract_id": text(contract.get("id"), 64),
+        "contract_name": text(contract.get("name")),
     }
 
 
 def _assignee_columns(assignee) -> dict:
     """`assignee` is {id, name, email} when assigned and "" (or missing) when not."""
-    assignee = _obj(assignee)
+    assignee = as_dict(assignee)
     return {
-        "assignee_id": _str(assignee.get("id"), 64),
-        "assignee_name": _str(assignee.get("name")),
-        "assignee_email": _str(assignee.get("email"), 254),
+        "assignee_id": text(assignee.get("id"), 64),
+        "assignee_name": text(assignee.get("name")),
+        "assignee_email": text(assignee.get("email"), 254),
     }
 
 
@@ -302,15 +259,15 @@ def _assignee_columns(assignee) -> dict:
 
 
 def map_product(payload: dict) -> dict:
-    owner = _obj(payload.get("owner"))
+    owner = as_dict(payload.get("owner"))
     return {
-        "name": _str(payload.get("name")),
-        "status": _str(payload.get("status"), 32),
-        "icon": _str(payload.get("icon"), 500),
+        "name": text(payload.get("name")),
+        "status": text(payload.get("status"), 32),
+        "icon": text(payload.get("icon"), 500),
         "short_description": payload.get("short_description") or "",
-        "version": _int(payload.get("version")),
-        "owner_id": _str(owner.get("id"), 64),
-        "owner_name": _str(owner.get("name")),
+        "version": as_int(payload.get("version")),
+        "owner_id": text(owner.get("id"), 64),
+        "owner_name": text(owner.get("name")),
         "created": _created(payload),
         "updated": _updated(payload),
     }
@@ -319,30 +276,30 @@ def map_product(payload: dict) -> dict:
 def map_template(payload: dict, *, product_id: str) -> dict:
     """Templates come from `/products/{id}/templates` and do not carry their product."""
     body = payload.get("body") or ""
-    updated_by = _obj(_obj(_obj(payload.get("events")).get("updated")).get("by"))
+    updated_by = as_dict(as_dict(as_dict(payload.get("events")).get("updated")).get("by"))
     return {
         "product_id": product_id or None,
-        "title": _str(payload.get("title")),
-        "name": _str(payload.get("name")),
+        "title": text(payload.get("title")),
+        "name": text(payload.get("name")),
         "body": body,
         "body_html": render_markdown(body),
-        "scope": _str(payload.get("scope"), 16),
-        "type": _str(payload.get("type"), 16),
-        "position": _int(payload.get("position")),
+        "scope": text(payload.get("scope"), 16),
+        "type": text(payload.get("type"), 16),
+        "position": as_int(payload.get("position")),
         "created": _created(payload),
         "updated": _updated(payload),
-        "updated_by_name": _str(updated_by.get("name")),
+        "updated_by_name": text(updated_by.get("name")),
     }
 
 
 def map_marketplace(payload: dict) -> dict:
-    owner = _obj(payload.get("owner"))
+    owner = as_dict(payload.get("owner"))
     currency = payload.get("currency")
     if isinstance(currency, dict):  # some API versions nest it: {"code": "USD", ...}
         currency = currency.get("code") or currency.get("id")
     hubs = []
-    for entry in _list(payload.get("hubs")):
-        hub = _obj(_obj(entry).get("hub"))
+    for entry in as_list(payload.get("hubs")):
+        hub = as_dict(as_dict(entry).get("hub"))
         if hub.get("id"):
             hubs.append(
                 {
@@ -353,17 +310,17 @@ def map_marketplace(payload: dict) -> dict:
             )
     countries = [
         {"id": c.get("id") or "", "name": c.get("name") or ""}
-        for c in _list(payload.get("countries"))
-        if _obj(c)
+        for c in as_list(payload.get("countries"))
+        if as_dict(c)
     ]
     return {
-        "name": _str(payload.get("name")),
+        "name": text(payload.get("name")),
         "description": payload.get("description") or "",
-        "owner_id": _str(owner.get("id"), 64),
-        "owner_name": _str(owner.get("name")),
-        "zone": _str(payload.get("zone"), 32),
-        "currency": _str(currency, 8),
-        "icon": _str(payload.get("icon"), 500),
+        "owner_id": text(owner.get("id"), 64),
+        "owner_name": text(owner.get("name")),
+        "zone": text(payload.get("zone"), 32),
+        "currency": text(currency, 8),
+        "icon": text(payload.get("icon"), 500),
         "hubs": hubs,
         "countries": countries,
         "created": _created(payload),
@@ -372,54 +329,54 @@ def map_marketplace(payload: dict) -> dict:
 
 
 def map_hub(payload: dict) -> dict:
-    company = _obj(payload.get("company"))
-    instance = _obj(payload.get("instance"))
+    company = as_dict(payload.get("company"))
+    instance = as_dict(payload.get("instance"))
     return {
-        "name": _str(payload.get("name")),
+        "name": text(payload.get("name")),
         "description": payload.get("description") or "",
-        "company_id": _str(company.get("id"), 64),
-        "company_name": _str(company.get("name")),
-        "instance_id": _str(instance.get("id"), 64),
-        "instance_type": _str(instance.get("type"), 16),
+        "company_id": text(company.get("id"), 64),
+        "company_name": text(company.get("name")),
+        "instance_id": text(instance.get("id"), 64),
+        "instance_type": text(instance.get("type"), 16),
         "created": _created(payload),
         "updated": _updated(payload),
     }
 
 
 def map_tier_account(payload: dict) -> dict:
-    marketplace = _obj(payload.get("marketplace"))
-    hub = _obj(payload.get("hub"))
+    marketplace = as_dict(payload.get("marketplace"))
+    hub = as_dict(payload.get("hub"))
     return {
-        "name": _str(payload.get("name")),
-        "environment": _str(payload.get("environment"), 16),
-        "external_id": _str(payload.get("external_id")),
-        "external_uid": _str(payload.get("external_uid")),
-        "tax_id": _str(payload.get("tax_id"), 64),
-        "scopes": [s for s in _list(payload.get("scopes")) if isinstance(s, str)],
+        "name": text(payload.get("name")),
+        "environment": text(payload.get("environment"), 16),
+        "external_id": text(payload.get("external_id")),
+        "external_uid": text(payload.get("external_uid")),
+        "tax_id": text(payload.get("tax_id"), 64),
+        "scopes": [s for s in as_list(payload.get("scopes")) if isinstance(s, str)],
         "marketplace_id": marketplace.get("id") or None,
-        "marketplace_name": _str(marketplace.get("name")),
+        "marketplace_name": text(marketplace.get("name")),
         "hub_id": hub.get("id") or None,
-        "hub_name": _str(hub.get("name")),
+        "hub_name": text(hub.get("name")),
         "contact_info": map_contact_info(payload.get("contact_info")),
-        "version": _int(payload.get("version")),
+        "version": as_int(payload.get("version")),
         "created": _created(payload),
         "updated": _updated(payload),
     }
 
 
 def map_asset(payload: dict) -> dict:
-    tiers = _obj(payload.get("tiers"))
+    tiers = as_dict(payload.get("tiers"))
     return {
-        "status": _str(payload.get("status"), 16),
-        "external_id": _str(payload.get("external_id")),
-        "external_uid": _str(payload.get("external_uid")),
-        "external_name": _str(payload.get("external_name")),
+        "status": text(payload.get("status"), 16),
+        "external_id": text(payload.get("external_id")),
+        "external_uid": text(payload.get("external_uid")),
+        "external_name": text(payload.get("external_name")),
         **_context_columns(payload),
         **_tier_columns(tiers),
         "items": _map_items(payload.get("items")),
         "params": map_params(payload.get("params")),
         "tiers": map_tiers(tiers),
-        "configuration_params": map_params(_obj(payload.get("configuration")).get("params")),
+        "configuration_params": map_params(as_dict(payload.get("configuration")).get("params")),
         "created": _created(payload),
         "updated": _updated(payload),
     }
@@ -427,19 +384,19 @@ def map_asset(payload: dict) -> dict:
 
 def map_request(payload: dict) -> dict:
     """A fulfillment request, with the copy of its asset that it carries flattened onto it."""
-    asset = _obj(payload.get("asset"))
-    tiers = _obj(asset.get("tiers"))
-    template = _obj(payload.get("template"))
+    asset = as_dict(payload.get("asset"))
+    tiers = as_dict(asset.get("tiers"))
+    template = as_dict(payload.get("template"))
     message = template.get("message") or ""
     activation_key = payload.get("activation_key") or ""
     answered = payload.get("answered")
     return {
-        "type": _str(payload.get("type"), 16),
-        "status": _str(payload.get("status"), 16),
+        "type": text(payload.get("type"), 16),
+        "status": text(payload.get("status"), 16),
         "asset_id": asset.get("id") or None,
-        "asset_status": _str(asset.get("status"), 16),
-        "asset_external_id": _str(asset.get("external_id")),
-        "asset_external_uid": _str(asset.get("external_uid")),
+        "asset_status": text(asset.get("status"), 16),
+        "asset_external_id": text(asset.get("external_id")),
+        "asset_external_uid": text(asset.get("external_uid")),
         **_context_columns(asset, payload),
         **_tier_columns(tiers),
         **_assignee_columns(payload.get("assignee")),
@@ -447,10 +404,10 @@ def map_request(payload: dict) -> dict:
         "reason": payload.get("reason") or "",
         "answered": answered if isinstance(answered, bool) else None,
         "effective_date": parse_datetime(payload.get("effective_date")),
-        "previous_request_id": _str(_id(payload.get("previous_approved_request")), 64),
+        "previous_request_id": text(nested_id(payload.get("previous_approved_request")), 64),
         "activation_key": activation_key,
         "template_id": template.get("id") or None,
-        "template_name": _str(template.get("name")),
+        "template_name": text(template.get("name")),
         "template_message": message,
         # The tile shown to the customer: the template's rendered message, or the legacy
         # markdown tile some approvals carry in `activation_key`.
@@ -458,7 +415,7 @@ def map_request(payload: dict) -> dict:
         "items": _map_items(asset.get("items")),
         "params": map_params(asset.get("params")),
         "tiers": map_tiers(tiers),
-        "configuration_params": map_params(_obj(asset.get("configuration")).get("params")),
+        "configuration_params": map_params(as_dict(asset.get("configuration")).get("params")),
         "is_migration": needs_migration(asset),
         "created": _created(payload),
         "updated": _updated(payload),
@@ -467,33 +424,33 @@ def map_request(payload: dict) -> dict:
 
 def needs_migration(asset: dict) -> bool:
     """The SDK's `needs_migration()`: the asset has a non-empty `migration_info` parameter."""
-    for param in _list(asset.get("params")):
+    for param in as_list(asset.get("params")):
         if isinstance(param, dict) and param.get("id") == MIGRATION_PARAM:
             return bool(param.get("value") or param.get("structured_value"))
     return False
 
 
 def _template_columns(template) -> dict:
-    template = _obj(template)
+    template = as_dict(template)
     return {
-        "template_id": _str(template.get("id"), 64),
-        "template_name": _str(template.get("name")),
+        "template_id": text(template.get("id"), 64),
+        "template_name": text(template.get("name")),
         "template_html": render_markdown(template.get("representation") or template.get("message") or ""),
     }
 
 
 def map_tier_config(payload: dict) -> dict:
-    account = _obj(payload.get("account"))
+    account = as_dict(payload.get("account"))
     context = _context_columns(payload)
     return {
-        "name": _str(payload.get("name")),
-        "status": _str(payload.get("status"), 16),
-        "tier_level": _int(payload.get("tier_level")),
+        "name": text(payload.get("name")),
+        "status": text(payload.get("status"), 16),
+        "tier_level": as_int(payload.get("tier_level")),
         "account_id": account.get("id") or None,
-        "account_name": _str(account.get("name")),
-        "account_external_id": _str(account.get("external_id")),
+        "account_name": text(account.get("name")),
+        "account_external_id": text(account.get("external_id")),
         **context,
-        "open_request_id": _str(_id(payload.get("open_request")), 64),
+        "open_request_id": text(nested_id(payload.get("open_request")), 64),
         **_template_columns(payload.get("template")),
         "params": map_params(payload.get("params")),
         "created": _created(payload),
@@ -503,20 +460,20 @@ def map_tier_config(payload: dict) -> dict:
 
 def map_tier_config_request(payload: dict) -> dict:
     """A TCR: its configuration's account / product / tier level are copied onto the row."""
-    configuration = _obj(payload.get("configuration"))
-    account = _obj(configuration.get("account"))
+    configuration = as_dict(payload.get("configuration"))
+    account = as_dict(configuration.get("account"))
     context = _context_columns(configuration)
     return {
-        "type": _str(payload.get("type"), 16),
-        "status": _str(payload.get("status"), 16),
-        "environment": _str(payload.get("environment"), 16),
+        "type": text(payload.get("type"), 16),
+        "status": text(payload.get("status"), 16),
+        "environment": text(payload.get("environment"), 16),
         "configuration_id": configuration.get("id") or None,
-        "parent_configuration_id": _str(_id(payload.get("parent_configuration")), 64),
-        "tier_level": _int(configuration.get("tier_level")),
+        "parent_configuration_id": text(nested_id(payload.get("parent_configuration")), 64),
+        "tier_level": as_int(configuration.get("tier_level")),
         "account_id": account.get("id") or None,
-        "account_name": _str(account.get("name")),
-        "account_external_id": _str(account.get("external_id")),
-        "account_external_uid": _str(account.get("external_uid")),
+        "account_name": text(account.get("name")),
+        "account_external_id": text(account.get("external_id")),
+        "account_external_uid": text(account.get("external_uid")),
         "product_id": context["product_id"],
         "product_name": context["product_name"],
         "marketplace_id": context["marketplace_id"],
@@ -530,7 +487,7 @@ def map_tier_config_request(payload: dict) -> dict:
         "notes": payload.get("notes") or "",
         "reason": payload.get("reason") or "",
         "effective_date": parse_datetime(payload.get("effective_date")),
-        "previous_request_id": _str(_id(payload.get("previous_approved_request")), 64),
+        "previous_request_id": text(nested_id(payload.get("previous_approved_request")), 64),
         **_template_columns(payload.get("template")),
         "params": map_params(payload.get("params")),
         "tiers": map_tiers(payload.get("tiers")),
@@ -541,14 +498,14 @@ def map_tier_config_request(payload: dict) -> dict:
 
 
 def map_conversation(payload: dict) -> dict:
-    creator = _obj(payload.get("creator"))
+    creator = as_dict(payload.get("creator"))
     return {
-        "instance_id": _str(payload.get("instance_id"), 64),
-        "topic": _str(payload.get("topic"), 500),
-        "type": _str(payload.get("type"), 32),
-        "status": _str(payload.get("status"), 32),
-        "creator_id": _str(creator.get("id"), 64),
-        "creator_name": _str(creator.get("name")),
+        "instance_id": text(payload.get("instance_id"), 64),
+        "topic": text(payload.get("topic"), 500),
+        "type": text(payload.get("type"), 32),
+        "status": text(payload.get("status"), 32),
+        "creator_id": text(creator.get("id"), 64),
+        "creator_name": text(creator.get("name")),
         "created": _created(payload),
         "updated": _updated(payload),
     }
@@ -556,18 +513,18 @@ def map_conversation(payload: dict) -> dict:
 
 def map_message(payload: dict, *, conversation_id: str) -> dict:
     """A message; its conversation comes from the stream (the URL it was listed under)."""
-    creator = _obj(payload.get("creator"))
-    account = _obj(payload.get("account"))
+    creator = as_dict(payload.get("creator"))
+    account = as_dict(payload.get("account"))
     body = payload.get("text") or ""
     return {
         "conversation_id": conversation_id or None,
         "text": body,
         "text_html": render_markdown(body),
-        "type": _str(payload.get("type"), 32),
-        "creator_id": _str(creator.get("id"), 64),
-        "creator_name": _str(creator.get("name")),
-        "account_id": _str(account.get("id"), 64),
-        "account_name": _str(account.get("name")),
+        "type": text(payload.get("type"), 32),
+        "creator_id": text(creator.get("id"), 64),
+        "creator_name": text(creator.get("name")),
+        "account_id": text(account.get("id"), 64),
+        "account_name": text(account.get("name")),
         "created": _created(payload),
         "updated": _updated(payload),
     }

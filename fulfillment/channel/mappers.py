@@ -16,8 +16,8 @@ Channel specifics handled here:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from channelhub.sync.coerce import as_dict, as_list, parse_time, text
+from channelhub.sync.coerce import as_int as int64
 from channelhub.sync.upsert import digest
 
 __all__ = [
@@ -36,60 +36,13 @@ __all__ = [
     "period",
 ]
 
-_EMPTY: dict = {}
-
 
 # --- primitives ----------------------------------------------------------------------------
 
 
-def parse_time(value) -> datetime | None:
-    """RFC 3339 (`Z` or an offset, up to 9 fractional digits) -> aware datetime; None when
-    missing or unreadable (never raises)."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text[-1:] in ("Z", "z"):
-        text = text[:-1] + "+00:00"
-    head, dot, tail = text.partition(".")
-    if dot:  # keep at most 6 fractional digits: Python's datetime stops at microseconds
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}" if digits else head + tail
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _obj(value) -> dict:
-    return value if isinstance(value, dict) else _EMPTY
-
-
-def _list(value) -> list:
-    return value if isinstance(value, list) else []
-
-
-def _str(value, limit: int = 255) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        value = str(value)
-    return value[:limit]
-
-
-def int64(value) -> int | None:
-    """An int64 as Channel sends it (a string, sometimes a number) -> int; None if not one."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def parameter_value(value):
     """A Channel `Value` ({int64Value|stringValue|doubleValue|boolValue|protoValue}) -> Python."""
-    value = _obj(value)
+    value = as_dict(value)
     if "int64Value" in value:
         return int64(value["int64Value"])
     for key in ("stringValue", "doubleValue", "boolValue", "protoValue"):
@@ -99,17 +52,19 @@ def parameter_value(value):
 
 
 def _parameters(parameters) -> dict:
-    return {p.get("name"): parameter_value(p.get("value")) for p in _list(parameters) if isinstance(p, dict)}
+    return {
+        p.get("name"): parameter_value(p.get("value")) for p in as_list(parameters) if isinstance(p, dict)
+    }
 
 
 def period(value) -> str:
     """A Period -> "1 YEAR" ("" when absent)."""
-    value = _obj(value)
+    value = as_dict(value)
     if not value:
         return ""
     duration = value.get("duration")
     kind = value.get("periodType") or ""
-    return f"{duration} {kind}".strip() if duration not in (None, "") else _str(kind, 32)
+    return f"{duration} {kind}".strip() if duration not in (None, "") else text(kind, 32)
 
 
 def customer_of(name: str) -> str:
@@ -131,7 +86,7 @@ def _partner_link(name: str) -> str | None:
 
 
 def _marketing(payload: dict) -> dict:
-    return _obj(payload.get("marketingInfo"))
+    return as_dict(payload.get("marketingInfo"))
 
 
 # --- one mapper per model ------------------------------------------------------------------
@@ -139,49 +94,49 @@ def _marketing(payload: dict) -> dict:
 
 def map_channel_product(payload: dict) -> dict:
     info = _marketing(payload)
-    return {"display_name": _str(info.get("displayName")), "description": info.get("description") or ""}
+    return {"display_name": text(info.get("displayName")), "description": info.get("description") or ""}
 
 
 def map_sku(payload: dict) -> dict:
     info = _marketing(payload)
     name = payload.get("name") or ""
-    product = _obj(payload.get("product")).get("name") or name.partition("/skus/")[0]
+    product = as_dict(payload.get("product")).get("name") or name.partition("/skus/")[0]
     return {
         "product_id": product or None,
-        "display_name": _str(info.get("displayName")),
+        "display_name": text(info.get("displayName")),
         "description": info.get("description") or "",
     }
 
 
 def map_offer(payload: dict) -> dict:
-    sku = _obj(payload.get("sku"))
-    product = _obj(sku.get("product"))
-    plan = _obj(payload.get("plan"))
+    sku = as_dict(payload.get("sku"))
+    product = as_dict(sku.get("product"))
+    plan = as_dict(payload.get("plan"))
     return {
         "sku_id": sku.get("name") or None,
         "product_id": product.get("name") or None,
-        "display_name": _str(_marketing(sku).get("displayName") or _marketing(payload).get("displayName")),
-        "product_name": _str(_marketing(product).get("displayName")),
-        "payment_plan": _str(plan.get("paymentPlan"), 32),
-        "payment_type": _str(plan.get("paymentType"), 32),
-        "payment_cycle": _str(period(plan.get("paymentCycle")), 32),
-        "trial_period": _str(period(plan.get("trialPeriod")), 32),
-        "parameter_definitions": _list(payload.get("parameterDefinitions")),
-        "prices": _list(payload.get("priceByResources")),
-        "deal_code": _str(payload.get("dealCode"), 64),
+        "display_name": text(_marketing(sku).get("displayName") or _marketing(payload).get("displayName")),
+        "product_name": text(_marketing(product).get("displayName")),
+        "payment_plan": text(plan.get("paymentPlan"), 32),
+        "payment_type": text(plan.get("paymentType"), 32),
+        "payment_cycle": text(period(plan.get("paymentCycle")), 32),
+        "trial_period": text(period(plan.get("trialPeriod")), 32),
+        "parameter_definitions": as_list(payload.get("parameterDefinitions")),
+        "prices": as_list(payload.get("priceByResources")),
+        "deal_code": text(payload.get("dealCode"), 64),
         "start_time": parse_time(payload.get("startTime")),
         "end_time": parse_time(payload.get("endTime")),
     }
 
 
 def map_channel_partner_link(payload: dict) -> dict:
-    info = _obj(payload.get("channelPartnerCloudIdentityInfo"))
+    info = as_dict(payload.get("channelPartnerCloudIdentityInfo"))
     return {
-        "reseller_cloud_identity_id": _str(payload.get("resellerCloudIdentityId"), 64),
-        "link_state": _str(payload.get("linkState"), 48),
-        "public_id": _str(payload.get("publicId"), 64),
-        "invite_link_uri": _str(payload.get("inviteLinkUri"), 500),
-        "partner_domain": _str(info.get("primaryDomain")),
+        "reseller_cloud_identity_id": text(payload.get("resellerCloudIdentityId"), 64),
+        "link_state": text(payload.get("linkState"), 48),
+        "public_id": text(payload.get("publicId"), 64),
+        "invite_link_uri": text(payload.get("inviteLinkUri"), 500),
+        "partner_domain": text(info.get("primaryDomain")),
         "create_time": parse_time(payload.get("createTime")),
         "update_time": parse_time(payload.get("updateTime")),
     }
@@ -199,30 +154,30 @@ def map_customer(payload: dict, *, partner_link: str | None = None) -> dict:
         partner_link = _partner_link(name)
     if not partner_link and partner_id and account:
         partner_link = f"accounts/{account}/channelPartnerLinks/{partner_id}"
-    identity = _obj(payload.get("cloudIdentityInfo"))
-    contact = _obj(payload.get("primaryContactInfo"))
-    address = _obj(payload.get("orgPostalAddress"))
+    identity = as_dict(payload.get("cloudIdentityInfo"))
+    contact = as_dict(payload.get("primaryContactInfo"))
+    address = as_dict(payload.get("orgPostalAddress"))
     contact_name = contact.get("displayName") or " ".join(
         p for p in (contact.get("firstName"), contact.get("lastName")) if p
     )
     verified = identity.get("isDomainVerified")
     return {
-        "account_id": _str(account, 64),
+        "account_id": text(account, 64),
         "partner_link_id": partner_link or None,
-        "org_display_name": _str(payload.get("orgDisplayName")),
-        "domain": _str(payload.get("domain")),
-        "cloud_identity_id": _str(payload.get("cloudIdentityId"), 64),
-        "channel_partner_id": _str(payload.get("channelPartnerId"), 64),
-        "correlation_id": _str(payload.get("correlationId")),
-        "customer_type": _str(identity.get("customerType"), 32),
+        "org_display_name": text(payload.get("orgDisplayName")),
+        "domain": text(payload.get("domain")),
+        "cloud_identity_id": text(payload.get("cloudIdentityId"), 64),
+        "channel_partner_id": text(payload.get("channelPartnerId"), 64),
+        "correlation_id": text(payload.get("correlationId")),
+        "customer_type": text(identity.get("customerType"), 32),
         # proto3 JSON leaves false out: a Cloud Identity without the flag is not verified
         "is_domain_verified": verified if isinstance(verified, bool) else (False if identity else None),
-        "primary_contact_name": _str(contact_name),
-        "primary_contact_email": _str(contact.get("email")),
-        "alternate_email": _str(payload.get("alternateEmail")),
-        "region_code": _str(address.get("regionCode"), 8),
+        "primary_contact_name": text(contact_name),
+        "primary_contact_email": text(contact.get("email")),
+        "alternate_email": text(payload.get("alternateEmail")),
+        "region_code": text(address.get("regionCode"), 8),
         "postal_address": dict(address),
-        "language_code": _str(payload.get("languageCode"), 16),
+        "language_code": text(payload.get("languageCode"), 16),
         "create_time": parse_time(payload.get("createTime")),
         "update_time": parse_time(payload.get("updateTime")),
     }
@@ -234,10 +189,10 @@ def _entitlement_plan(payload: dict, offer: dict) -> tuple[str, str]:
     The offer's plan is what the entitlement is on; without the offer, a trial says TRIAL,
     commitment settings say COMMITMENT (renewalSettings carry the plan it renews into).
     """
-    plan = _obj(offer.get("plan"))
-    commitment = _obj(payload.get("commitmentSettings"))
-    renewal = _obj(commitment.get("renewalSettings"))
-    if _obj(payload.get("trialSettings")).get("trial"):
+    plan = as_dict(offer.get("plan"))
+    commitment = as_dict(payload.get("commitmentSettings"))
+    renewal = as_dict(commitment.get("renewalSettings"))
+    if as_dict(payload.get("trialSettings")).get("trial"):
         trial_plan = "TRIAL"
     else:
         trial_plan = ""
@@ -245,42 +200,42 @@ def _entitlement_plan(payload: dict, offer: dict) -> tuple[str, str]:
     if not payment_plan and commitment:
         payment_plan = "COMMITMENT"
     cycle = period(plan.get("paymentCycle")) or period(renewal.get("paymentCycle"))
-    return _str(payment_plan, 32), _str(cycle, 32)
+    return text(payment_plan, 32), text(cycle, 32)
 
 
 def map_entitlement(payload: dict, *, customer_name: str = "", offer: dict | None = None) -> dict:
     """An entitlement. `customer_name` is its customer's orgDisplayName and `offer` its offer's
     payload when the caller has them (the entitlement carries neither)."""
-    offer = _obj(offer)
+    offer = as_dict(offer)
     name = payload.get("name") or ""
-    service = _obj(payload.get("provisionedService"))
-    offer_sku = _obj(offer.get("sku"))
+    service = as_dict(payload.get("provisionedService"))
+    offer_sku = as_dict(offer.get("sku"))
     if service.get("productId") and service.get("skuId"):
         product_id = f"products/{service['productId']}"
         sku_id = f"{product_id}/skus/{service['skuId']}"
     else:
         sku_id = offer_sku.get("name") or ""
-        product_id = _obj(offer_sku.get("product")).get("name") or sku_id.partition("/skus/")[0]
-    commitment = _obj(payload.get("commitmentSettings"))
-    renewal = _obj(commitment.get("renewalSettings"))
-    trial = _obj(payload.get("trialSettings"))
+        product_id = as_dict(offer_sku.get("product")).get("name") or sku_id.partition("/skus/")[0]
+    commitment = as_dict(payload.get("commitmentSettings"))
+    renewal = as_dict(commitment.get("renewalSettings"))
+    trial = as_dict(payload.get("trialSettings"))
     values = _parameters(payload.get("parameters"))
     payment_plan, payment_cycle = _entitlement_plan(payload, offer)
     enable_renewal = renewal.get("enableRenewal")
     return {
         "customer_id": customer_of(name) or None,
-        "customer_name": _str(customer_name),
+        "customer_name": text(customer_name),
         "offer_id": payload.get("offer") or None,
-        "sku_id": _str(sku_id),
-        "product_id": _str(product_id),
-        "provisioning_state": _str(payload.get("provisioningState"), 48),
-        "suspension_reasons": [r for r in _list(payload.get("suspensionReasons")) if isinstance(r, str)],
+        "sku_id": text(sku_id),
+        "product_id": text(product_id),
+        "provisioning_state": text(payload.get("provisioningState"), 48),
+        "suspension_reasons": [r for r in as_list(payload.get("suspensionReasons")) if isinstance(r, str)],
         "payment_plan": payment_plan,
         "payment_cycle": payment_cycle,
         "num_units": int64(values.get("num_units")),
         "max_units": int64(values.get("max_units")),
         "assigned_units": int64(values.get("assigned_units")),
-        "parameters": _list(payload.get("parameters")),
+        "parameters": as_list(payload.get("parameters")),
         "commitment_start": parse_time(commitment.get("startTime")),
         "commitment_end": parse_time(commitment.get("endTime")),
         "renewal_enabled": enable_renewal
@@ -289,10 +244,10 @@ def map_entitlement(payload: dict, *, customer_name: str = "", offer: dict | Non
         "renewal_settings": dict(renewal),
         "trial": bool(trial.get("trial")),
         "trial_end": parse_time(trial.get("endTime")),
-        "provisioning_id": _str(service.get("provisioningId"), 64),
-        "purchase_order_id": _str(payload.get("purchaseOrderId"), 80),
-        "billing_account": _str(payload.get("billingAccount")),
-        "base_entitlement": _str(_obj(payload.get("associationInfo")).get("baseEntitlement")),
+        "provisioning_id": text(service.get("provisioningId"), 64),
+        "purchase_order_id": text(payload.get("purchaseOrderId"), 80),
+        "billing_account": text(payload.get("billingAccount")),
+        "base_entitlement": text(as_dict(payload.get("associationInfo")).get("baseEntitlement")),
         "create_time": parse_time(payload.get("createTime")),
         "update_time": parse_time(payload.get("updateTime")),
     }
@@ -321,11 +276,11 @@ def map_entitlement_change(payload: dict) -> dict:
     return {
         "entitlement_id": entitlement or None,
         "customer_id": customer_of(entitlement) or None,
-        "change_type": _str(payload.get("changeType"), 48),
-        "operator_type": _str(payload.get("operatorType"), 48),
-        "operator": _str(payload.get("operator")),
-        "reason": _str(reason, 64),
+        "change_type": text(payload.get("changeType"), 48),
+        "operator_type": text(payload.get("operatorType"), 48),
+        "operator": text(payload.get("operator")),
+        "reason": text(reason, 64),
         "other_change_reason": payload.get("otherChangeReason") or "",
-        "offer_id": _str(payload.get("offer")),
+        "offer_id": text(payload.get("offer")),
         "create_time": parse_time(payload.get("createTime")),
     }
