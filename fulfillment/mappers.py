@@ -33,9 +33,20 @@ from datetime import datetime
 from channelhub.markdown import render_markdown
 from channelhub.sync.coerce import as_dict, as_int, as_list, nested_id, text
 from channelhub.sync.coerce import parse_time as parse_datetime
-from fulfillment.choices import ParamType
+from fulfillment.connect.shapes import (
+    MIGRATION_PARAM,
+    SECRET_MASK,
+    assignee_columns,
+    context_columns,
+    map_contact_info,
+    map_items,
+    map_params,
+    map_tiers,
+    tier_columns,
+)
 
 __all__ = [
+    "SECRET_MASK",
     "map_asset",
     "map_contact_info",
     "map_conversation",
@@ -52,11 +63,6 @@ __all__ = [
     "map_tiers",
 ]
 
-SECRET_MASK = "••••••••"
-_SECRET_TYPES = frozenset(ParamType.SECRET_TYPES)
-_TIER_KEYS = ("customer", "tier1", "tier2")
-_EMPTY: dict = {}
-
 
 # --- primitives ----------------------------------------------------------------------------
 
@@ -71,188 +77,6 @@ def _created(payload: dict) -> datetime | None:
 
 def _updated(payload: dict) -> datetime | None:
     return parse_datetime(payload.get("updated")) or _event_at(payload, "updated")
-
-
-# --- shared shapes -------------------------------------------------------------------------
-
-
-def _format_phone(phone: dict) -> str:
-    if not phone:
-        return ""
-    number = " ".join(
-        p for p in (phone.get("country_code"), phone.get("area_code"), phone.get("phone_number")) if p
-    )
-    extension = phone.get("extension")
-    return f"{number} ext. {extension}" if extension else number
-
-
-def map_contact_info(contact_info) -> dict:
-    """Connect `contact_info` -> the flat address card the admin renders ({} when absent)."""
-    info = as_dict(contact_info)
-    if not info:
-        return {}
-    contact = as_dict(info.get("contact"))
-    return {
-        "address_line1": info.get("address_line1") or "",
-        "address_line2": info.get("address_line2") or "",
-        "city": info.get("city") or "",
-        "state": info.get("state") or "",
-        "postal_code": info.get("postal_code") or "",
-        "country": (info.get("country") or "").upper(),
-        "first_name": contact.get("first_name") or "",
-        "last_name": contact.get("last_name") or "",
-        "email": contact.get("email") or "",
-        "phone": _format_phone(as_dict(contact.get("phone_number"))),
-    }
-
-
-def _display_value(param_type: str, value, structured) -> str:
-    if param_type in _SECRET_TYPES:
-        return SECRET_MASK if value else ""
-    if value not in (None, ""):
-        return value if isinstance(value, str) else str(value)
-    if isinstance(structured, dict) and structured:
-        if param_type == "checkbox":
-            return ", ".join(key for key, checked in structured.items() if checked)
-        return ", ".join(str(v) for v in structured.values() if v not in (None, ""))
-    return ""
-
-
-MIGRATION_PARAM = "migration_info"
-
-
-def map_params(params) -> list[dict]:
-    """Connect params -> the admin's param rows (see the module docstring)."""
-    rows = []
-    for param in as_list(params):
-        if not isinstance(param, dict):
-            continue
-        param_type = param.get("type") or ""
-        value = param.get("value")
-        structured = param.get("structured_value")
-        row = {
-            "id": param.get("id") or "",
-            "name": param.get("name") or "",
-            "title": param.get("title") or param.get("name") or param.get("id") or "",
-            "description": param.get("description") or "",
-            "type": param_type,
-            "phase": param.get("phase") or "",
-            "scope": param.get("scope") or "",
-            "value": value if value is not None else "",
-            "value_error": param.get("value_error") or "",
-            "display_value": _display_value(param_type, value, structured),
-            "secret": param_type in _SECRET_TYPES,
-        }
-        if structured is not None:
-            row["structured_value"] = structured
-        rows.append(row)
-    return rows
-
-
-def _map_items(items) -> list[dict]:
-    rows = []
-    for item in as_list(items):
-        if not isinstance(item, dict):
-            continue
-        quantity = item.get("quantity")
-        old_quantity = item.get("old_quantity")
-        quantity_int = as_int(quantity)
-        old_quantity_int = as_int(old_quantity)
-        rows.append(
-            {
-                "id": item.get("id") or "",
-                "global_id": item.get("global_id") or "",
-                "mpn": item.get("mpn") or "",
-                "display_name": item.get("display_name") or item.get("name") or "",
-                "period": item.get("period") or "",
-                "item_type": item.get("item_type") or "",
-                "type": item.get("type") or "",
-                "quantity": "" if quantity is None else str(quantity),
-                "old_quantity": "" if old_quantity is None else str(old_quantity),
-                "quantity_int": quantity_int,
-                "old_quantity_int": old_quantity_int,
-                "delta": (
-                    quantity_int - old_quantity_int
-                    if quantity_int is not None and old_quantity_int is not None
-                    else None
-                ),
-                "params": map_params(item.get("params")),
-            }
-        )
-    return rows
-
-
-def _map_tier(tier) -> dict:
-    tier = as_dict(tier)
-    return {
-        "id": tier.get("id") or "",
-        "name": tier.get("name") or "",
-        "external_id": text(tier.get("external_id")),
-        "external_uid": text(tier.get("external_uid")),
-        "contact_info": map_contact_info(tier.get("contact_info")),
-    }
-
-
-def map_tiers(tiers) -> dict:
-    """Connect `tiers` -> {customer|tier1|tier2: card}; empty tiers (`"tier2": {}`) are left out."""
-    tiers = as_dict(tiers)
-    return {key: _map_tier(tiers[key]) for key in _TIER_KEYS if as_dict(tiers.get(key)).get("id")}
-
-
-def _tier_columns(tiers: dict) -> dict:
-    customer = as_dict(tiers.get("customer"))
-    tier1 = as_dict(tiers.get("tier1"))
-    tier2 = as_dict(tiers.get("tier2"))
-    return {
-        "customer_id": customer.get("id") or None,
-        "customer_name": text(customer.get("name")),
-        "customer_external_id": text(customer.get("external_id")),
-        "tier1_id": tier1.get("id") or None,
-        "tier1_name": text(tier1.get("name")),
-        "tier2_id": tier2.get("id") or None,
-        "tier2_name": text(tier2.get("name")),
-    }
-
-
-def _context_columns(obj: dict, outer: dict = _EMPTY) -> dict:
-    """Product / marketplace / connection (hub, provider, vendor) / contract of an asset or config.
-
-    `outer` is the enclosing request, whose marketplace and contract stand in when the
-    nested object lacks them.
-    """
-    product = as_dict(obj.get("product"))
-    marketplace = as_dict(obj.get("marketplace")) or as_dict(outer.get("marketplace"))
-    contract = as_dict(obj.get("contract")) or as_dict(outer.get("contract"))
-    connection = as_dict(obj.get("connection"))
-    hub = as_dict(connection.get("hub"))
-    provider = as_dict(connection.get("provider"))
-    vendor = as_dict(connection.get("vendor"))
-    return {
-        "product_id": product.get("id") or None,
-        "product_name": text(product.get("name")),
-        "marketplace_id": marketplace.get("id") or None,
-        "marketplace_name": text(marketplace.get("name")),
-        "connection_id": text(connection.get("id"), 64),
-        "connection_type": text(connection.get("type"), 16),
-        "hub_id": hub.get("id") or None,
-        "hub_name": text(hub.get("name")),
-        "provider_id": text(provider.get("id"), 64),
-        "provider_name": text(provider.get("name")),
-        "vendor_id": text(vendor.get("id"), 64),
-        "vendor_name": text(vendor.get("name")),
-        "contract_id": text(contract.get("id"), 64),
-        "contract_name": text(contract.get("name")),
-    }
-
-
-def _assignee_columns(assignee) -> dict:
-    """`assignee` is {id, name, email} when assigned and "" (or missing) when not."""
-    assignee = as_dict(assignee)
-    return {
-        "assignee_id": text(assignee.get("id"), 64),
-        "assignee_name": text(assignee.get("name")),
-        "assignee_email": text(assignee.get("email"), 254),
-    }
 
 
 # --- one mapper per model ------------------------------------------------------------------
@@ -371,9 +195,9 @@ def map_asset(payload: dict) -> dict:
         "external_id": text(payload.get("external_id")),
         "external_uid": text(payload.get("external_uid")),
         "external_name": text(payload.get("external_name")),
-        **_context_columns(payload),
-        **_tier_columns(tiers),
-        "items": _map_items(payload.get("items")),
+        **context_columns(payload),
+        **tier_columns(tiers),
+        "items": map_items(payload.get("items")),
         "params": map_params(payload.get("params")),
         "tiers": map_tiers(tiers),
         "configuration_params": map_params(as_dict(payload.get("configuration")).get("params")),
@@ -397,9 +221,9 @@ def map_request(payload: dict) -> dict:
         "asset_status": text(asset.get("status"), 16),
         "asset_external_id": text(asset.get("external_id")),
         "asset_external_uid": text(asset.get("external_uid")),
-        **_context_columns(asset, payload),
-        **_tier_columns(tiers),
-        **_assignee_columns(payload.get("assignee")),
+        **context_columns(asset, payload),
+        **tier_columns(tiers),
+        **assignee_columns(payload.get("assignee")),
         "note": payload.get("note") or "",
         "reason": payload.get("reason") or "",
         "answered": answered if isinstance(answered, bool) else None,
@@ -412,7 +236,7 @@ def map_request(payload: dict) -> dict:
         # The tile shown to the customer: the template's rendered message, or the legacy
         # markdown tile some approvals carry in `activation_key`.
         "activation_html": render_markdown(message or activation_key),
-        "items": _map_items(asset.get("items")),
+        "items": map_items(asset.get("items")),
         "params": map_params(asset.get("params")),
         "tiers": map_tiers(tiers),
         "configuration_params": map_params(as_dict(asset.get("configuration")).get("params")),
@@ -441,7 +265,7 @@ def _template_columns(template) -> dict:
 
 def map_tier_config(payload: dict) -> dict:
     account = as_dict(payload.get("account"))
-    context = _context_columns(payload)
+    context = context_columns(payload)
     return {
         "name": text(payload.get("name")),
         "status": text(payload.get("status"), 16),
@@ -462,7 +286,7 @@ def map_tier_config_request(payload: dict) -> dict:
     """A TCR: its configuration's account / product / tier level are copied onto the row."""
     configuration = as_dict(payload.get("configuration"))
     account = as_dict(configuration.get("account"))
-    context = _context_columns(configuration)
+    context = context_columns(configuration)
     return {
         "type": text(payload.get("type"), 16),
         "status": text(payload.get("status"), 16),
@@ -483,7 +307,7 @@ def map_tier_config_request(payload: dict) -> dict:
         "hub_name": context["hub_name"],
         "contract_id": context["contract_id"],
         "contract_name": context["contract_name"],
-        **_assignee_columns(payload.get("assignee")),
+        **assignee_columns(payload.get("assignee")),
         "notes": payload.get("notes") or "",
         "reason": payload.get("reason") or "",
         "effective_date": parse_datetime(payload.get("effective_date")),

@@ -7,7 +7,7 @@ from django.utils.timesince import timesince
 
 from channelhub.admin import status_badge
 from fulfillment.choices import ParamType
-from fulfillment.mappers import SECRET_MASK
+from fulfillment.connect.shapes import SECRET_MASK
 
 SECRET_PARAM_TYPES = frozenset(ParamType.SECRET_TYPES)
 
