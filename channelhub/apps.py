@@ -14,11 +14,42 @@ class ChannelhubConfig(AppConfig):
         from channelhub import taskguard
         from channelhub.roles import ensure_roles
 
+        _register_upstreams()
+        from django.core import checks
+
+        from channelhub.sync.registry import check_streams
+
+        checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
         # Only channelhub's own tasks are stored as schedules or sent to the worker.
         taskguard.connect()
         # Keep the roles' permissions current as apps add models (see channelhub/roles.py).
         post_migrate.connect(_ensure_roles_once, sender=self, dispatch_uid="channelhub.ensure_roles")
         self._ensure_roles = ensure_roles
+
+
+def _register_upstreams() -> None:
+    """The upstream clients of the core (channelhub.upstream), by the name streams give."""
+    from channelhub import registry
+    from channelhub.upstream.channel import ChannelClient
+    from channelhub.upstream.connect import ConnectClient
+
+    registry.register_upstream(
+        registry.Upstream(
+            "connect",
+            ConnectClient.from_settings,
+            ConnectClient.is_configured,
+            "Connect is not configured (CONNECT_API_URL / CONNECT_API_KEY are empty)",
+        )
+    )
+    registry.register_upstream(
+        registry.Upstream(
+            "channel",
+            ChannelClient.from_settings,
+            ChannelClient.is_configured,
+            "Cloud Channel is not configured (CHANNEL_API_URL / CHANNEL_ACCOUNT_ID / "
+            "CHANNEL_CREDENTIALS_FILE / CHANNEL_ADMIN_EMAIL are empty)",
+        )
+    )
 
 
 def _ensure_roles_once(sender, apps=None, using="default", **kwargs):

@@ -11,6 +11,7 @@ declares itself in its `ready()`:
     registry.grant_view("usage")                           # readonly sees every model of the app
     registry.register_api(ApiMount("usage", "usage.api.urls", {"files": "usage-file-list"}))
     registry.register_queue(Queue("Usage files to accept", "admin:usage_usagefile_changelist", ...))
+    registry.register_upstream(Upstream("nflex", NflexClient.from_settings, ...))  # a stream's `upstream`
 
 Executors have their own store (`channelhub.actions.registry`), filled the same way.
 A store is frozen the first time it is read: registering after that (after start-up, when
@@ -77,6 +78,17 @@ class Queue:
 
 
 @dataclass(frozen=True)
+class Upstream:
+    """An upstream a stream can read: how to build its client from settings, and whether
+    the settings are there (a stream of an upstream that is not configured is skipped)."""
+
+    name: str
+    from_settings: object  # () -> client
+    is_configured: object  # () -> bool
+    not_configured_reason: str
+
+
+@dataclass(frozen=True)
 class Grant:
     role: str
     perm: str
@@ -91,6 +103,7 @@ STORES = {
         "role_grants",  # Grant(role, "app_label.codename")
         "queues",  # Queue, in the order shown
         "dashboard_widgets",  # for the dashboard (issue 15)
+        "upstreams",  # Upstream
     )
 }
 
@@ -114,6 +127,18 @@ def grant(role: str, *perms: str) -> None:
 
 def register_queue(queue: Queue) -> None:
     STORES["queues"].add(queue)
+
+
+def register_upstream(upstream: Upstream) -> None:
+    STORES["upstreams"].add(upstream)
+
+
+def upstream(name: str) -> Upstream:
+    for item in STORES["upstreams"].items():
+        if item.name == name:
+            return item
+    known = ", ".join(u.name for u in STORES["upstreams"].items())
+    raise LookupError(f"no upstream {name!r} in the registry (known: {known})")
 
 
 def stream_modules() -> tuple[str, ...]:

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
-from channelhub.sync.streams import Batch, FullListingStream, KeysetStream, RunContext, Stream
+from channelhub.sync.streams import Batch, RunContext, Stream
 from channelhub.sync.upsert import canonical_json, digest
 from channelhub.upstream import rql
+from fulfillment.connect.reading import ConnectStream, FullListingStream, KeysetStream
 
 from . import mappers
 from .choices import RequestStatus, TierConfigRequestStatus
@@ -51,7 +52,7 @@ class ProductStream(KeysetStream):
     mapper = staticmethod(mappers.map_product)
 
 
-class TemplateStream(Stream):
+class TemplateStream(ConnectStream):
     """Templates hang under each product; read whole, product by product (a few per product)."""
 
     name = "templates"

@@ -25,8 +25,20 @@ def all_streams() -> dict[str, Stream]:
         for stream in import_module(module).STREAMS:
             if stream.name in streams:
                 raise ValueError(f"duplicate stream name {stream.name!r}")
+            app_registry.upstream(stream.upstream)  # LookupError naming the upstreams there are
             streams[stream.name] = stream
     return streams
+
+
+def check_streams(app_configs=None, **kwargs) -> list:
+    """System check: every declared stream has a unique name and a registered upstream."""
+    from django.core.checks import Error
+
+    try:
+        all_streams()
+    except (ValueError, LookupError) as exc:
+        return [Error(f"sync streams: {exc}", id="channelhub.E001")]
+    return []
 
 
 def get(name: str) -> Stream:

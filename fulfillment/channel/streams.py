@@ -49,22 +49,6 @@ class ChannelStream(Stream):
 
     upstream = "channel"
 
-    def is_configured(self) -> bool:
-        from channelhub.upstream.channel import ChannelClient
-
-        return ChannelClient.is_configured()
-
-    def not_configured_reason(self) -> str:
-        return (
-            "Cloud Channel is not configured (CHANNEL_API_URL / CHANNEL_ACCOUNT_ID / "
-            "CHANNEL_CREDENTIALS_FILE / CHANNEL_ADMIN_EMAIL are empty)"
-        )
-
-    def client(self):
-        from channelhub.upstream.channel import ChannelClient
-
-        return ChannelClient.from_settings()
-
     @staticmethod
     def seen(ctx: RunContext, model) -> set[str]:
         """The keys of `model` this run has read so far (for reconcile)."""
@@ -394,6 +378,7 @@ class EntitlementChangeStream(ChannelStream):
     """
 
     name = "channel_entitlement_changes"
+    supports_window = True  # a backfill reads the changes created in (since, until]
     description = "Cloud Channel entitlement history (per customer)"
     model = EntitlementChange
     schedule_minutes = 10

@@ -127,3 +127,13 @@ def test_ensure_admin_creates_one_login_once():
     assert "password" in out
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
     assert "exists already" in run("ensure_admin")
+
+
+def test_backfill_takes_a_window_for_every_stream_that_supports_one(channel_settings):
+    # Channel's entitlement history filters by create time, so it takes --since/--until too
+    # (the command used to refuse every stream that was not a Connect keyset stream).
+    windowed = {name for name, stream in registry.all_streams().items() if stream.supports_window}
+    assert {"requests", "channel_entitlement_changes"} <= windowed and "marketplaces" not in windowed
+    out = run("backfill", "channel_entitlement_changes", "--since", "2000-01-01", "--until", "2100-01-01")
+    assert "channel_entitlement_changes: succeeded" in out
+    assert SyncRun.objects.get(stream="channel_entitlement_changes").window_since is not None

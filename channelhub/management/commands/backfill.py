@@ -5,7 +5,6 @@ from django.core.management.base import CommandError
 from channelhub.management.base import StreamCommand, parse_date
 from channelhub.sync import registry
 from channelhub.sync.engine import run_stream
-from channelhub.sync.streams import KeysetStream
 
 
 class Command(StreamCommand):
@@ -33,7 +32,7 @@ class Command(StreamCommand):
         if page_size is not None and not 1 <= page_size <= 1000:
             raise CommandError("--page-size must be between 1 and 1000")
         declared = registry.get(stream)
-        if (since_dt or until_dt) and not isinstance(declared, KeysetStream):
+        if (since_dt or until_dt) and not declared.supports_window:
             raise CommandError(f"{stream} is read whole every run; --since/--until do not apply to it")
         if not declared.is_configured():
             raise CommandError(f"{declared.upstream}: {declared.not_configured_reason()}")
