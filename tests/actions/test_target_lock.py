@@ -86,3 +86,30 @@ def test_twenty_people_approving_while_the_first_approve_completes_send_one(mirr
     assert approves.get().status == ActionStatus.SUCCEEDED
     assert len(log_entries(mirrored, f"/requests/{request.pk}/approve")) == 1
     assert upstream(mirrored, f"/requests/{request.pk}")["status"] == "approved"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("target, pick, approve", [
+    (request_services.TARGET, lambda: pick_request("pending"), lambda r: {"template_id": _template(r).pk}),
+    (tcr_services.TARGET, lambda: pick_tcr("pending"), lambda r: {}),
+], ids=["request", "tier_config_request"])  # fmt: skip
+def test_a_result_written_between_the_check_and_the_insert_refuses_the_second_approve(
+    mirrored, support, target, pick, approve
+):
+    """The pieces of a second approve in the order of the race: its read and check (the
+    request is pending and the first approve still open), then the sender writing the first
+    approve's result, then its insert. The insert's own check, on the row as it is now,
+    refuses it."""
+    obj = pick()
+    first = target.record(
+        target.prepare(obj, support, "approve", "approve"), support, "approve", approve(obj)
+    )
+    with transaction.atomic():
+        stale = target.prepare(obj, support, "approve", "approve")  # pending; the first still open
+        assert send_action(first.pk).status == ActionStatus.SUCCEEDED  # approved, first closed
+        with pytest.raises(ServiceError, match="is approved; 'approve' is only possible") as refused:
+            target.record(stale, support, "approve", approve(obj))
+    assert refused.value.code == "transition"
+    assert UpstreamAction.objects.filter(target_id=obj.pk, kind__endswith=".approve").count() == 1
+    path = "/requests" if target is request_services.TARGET else "/tier/config-requests"
+    assert len(log_entries(mirrored, f"{path}/{obj.pk}/approve")) == 1
