@@ -25,6 +25,7 @@ from channelhub.upstream.errors import UpstreamError, UpstreamRejected
 from . import registry
 from .models import ActionStatus, UpstreamAction
 from .services import audit
+from .targets import lock_target
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,8 @@ def send_action(action_id: int) -> UpstreamAction | None:
         if obj is None:
             obj = executor.send(action, client)
     except UpstreamRejected as exc:
-        _refresh_mirror(action, executor, client)
-        return _fail(action, exc, str(exc))
+        current = _read_current(action, executor, client)
+        return _fail(action, exc, str(exc), executor=executor, current=current)
     except UpstreamError as exc:
         return _retry_later(action, exc)
     except Exception as exc:
@@ -72,21 +73,22 @@ def send_action(action_id: int) -> UpstreamAction | None:
     return _succeed(action, executor, obj, note)
 
 
-def _refresh_mirror(action, executor, client) -> None:
+def _read_current(action, executor, client) -> dict | None:
     """After a rejection the mirror is usually what was stale (someone acted elsewhere):
     re-read the object so staff see its real state next to the upstream's reason."""
     try:
-        obj = executor.current(action, client)
-        if obj:
-            with transaction.atomic():
-                executor.write_mirror(obj)
+        return executor.current(action, client) or None
     except Exception:  # best effort: the rejection itself is what must be recorded
-        logger.warning("could not refresh %s after a rejection", action.target_id, exc_info=True)
+        logger.warning("could not re-read %s after a rejection", action.target_id, exc_info=True)
+        return None
 
 
 def _succeed(action, executor, obj, note):
     now = timezone.now()
     with transaction.atomic():
+        # Under the target's lock, as services check and queue (actions.targets): a service
+        # sees either this action open or the mirror with its result, never neither.
+        lock_target(action.target_type, action.target_id)
         executor.write_mirror(obj)
         action.status = ActionStatus.SUCCEEDED
         action.response = obj
@@ -120,8 +122,19 @@ def _succeed(action, executor, obj, note):
     return action
 
 
-def _fail(action, exc: UpstreamError | None, message: str, *, gave_up: bool = False):
+def _fail(
+    action, exc: UpstreamError | None, message: str, *, gave_up: bool = False, executor=None, current=None
+):
+    """Close the action as failed. `current`, the object re-read upstream after a rejection,
+    goes into the mirror in the same transaction, under the target's lock like _succeed."""
     with transaction.atomic():
+        lock_target(action.target_type, action.target_id)
+        if current:
+            try:
+                with transaction.atomic():
+                    executor.write_mirror(current)
+            except Exception:  # best effort: the rejection itself is what must be recorded
+                logger.warning("could not refresh %s after a rejection", action.target_id, exc_info=True)
         action.status = ActionStatus.FAILED
         action.finished_at = timezone.now()
         if exc is not None and exc.errors and not gave_up:

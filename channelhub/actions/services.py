@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from channelhub.services import ServiceError, require_perm
 
 from .models import ActionStatus, AuditEvent, UpstreamAction
+from .targets import lock_target
 
 logger = logging.getLogger(__name__)
 
@@ -73,41 +75,50 @@ def action_record(
     kind: str,
     target_type: str,
     target_id: str,
+    check: Callable[[models.Model | None], None],
     payload: dict,
     actor,
-    before: dict | None,
+    before: dict | Callable[[models.Model], dict] | None,
     message: str = "",
 ) -> UpstreamAction:
     """Queue one upstream action and audit it, in the caller's transaction; send after commit.
 
-    Refuses (ServiceError) while another action on the same target is open: the partial
-    unique constraint makes that true even when two people click at the same instant.
+    The target's mirrored row is locked and read afresh (`lock_target`) and `check(row)`, the
+    caller's transition check, runs again on it: the caller's own read may be stale by now
+    (the sender may just have written a result and closed an action), and until this
+    transaction ends the sender cannot write one. `check` raises ServiceError to refuse;
+    `before` may be a function of that row. Refuses (ServiceError, code "busy") while another
+    action on the same target is open: the partial unique constraint makes that true even
+    when two people click at the same instant.
     """
-    existing = open_action_for(target_type, target_id)
-    if existing is not None:
-        raise ServiceError(_busy_message(existing, target_id), code="busy")
-    correlation_id = new_correlation_id()
-    try:
-        with transaction.atomic():
-            action = UpstreamAction.objects.create(
-                kind=kind,
-                target_type=target_type,
-                target_id=target_id,
-                payload=payload,
-                actor=actor,
-                correlation_id=correlation_id,
-            )
-    except IntegrityError:
-        raise ServiceError(_busy_message(open_action_for(target_type, target_id), target_id), code="busy")
-    audit(
-        actor=actor,
-        action=f"{kind}.queued",
-        target_type=target_type,
-        target_id=target_id,
-        upstream_action=action,
-        message=message,
-        before=before,
-    )
+    with transaction.atomic():
+        row = lock_target(target_type, target_id)
+        check(row)
+        existing = open_action_for(target_type, target_id)
+        if existing is not None:
+            raise ServiceError(_busy_message(existing, target_id), code="busy")
+        correlation_id = new_correlation_id()
+        try:
+            with transaction.atomic():
+                action = UpstreamAction.objects.create(
+                    kind=kind,
+                    target_type=target_type,
+                    target_id=target_id,
+                    payload=payload,
+                    actor=actor,
+                    correlation_id=correlation_id,
+                )
+        except IntegrityError:
+            raise ServiceError(_busy_message(open_action_for(target_type, target_id), target_id), code="busy")
+        audit(
+            actor=actor,
+            action=f"{kind}.queued",
+            target_type=target_type,
+            target_id=target_id,
+            upstream_action=action,
+            message=message,
+            before=before(row) if callable(before) else before,
+        )
     logger.info("queued %s on %s (action %s, correlation %s)", kind, target_id, action.pk, correlation_id)
     transaction.on_commit(lambda: enqueue(action.pk))
     return action
@@ -127,6 +138,8 @@ def action_retry(*, action: UpstreamAction, actor) -> UpstreamAction:
     """Send a failed action again (supervisors)."""
     require_perm(actor, "channelhub.retry_upstreamaction", "retry failed actions")
     with transaction.atomic():
+        # The target first, then the action: the sender's order, so the two never deadlock.
+        lock_target(action.target_type, action.target_id)
         action = UpstreamAction.objects.select_for_update().get(pk=action.pk)
         if action.status != ActionStatus.FAILED:
             raise ServiceError(

@@ -96,8 +96,14 @@ class ActionTarget:
         and the transition check. Returns the fresh object."""
         require_perm(actor, self.perm, doing)
         fresh = self.model.objects.filter(pk=obj.pk).first()
+        self.check(fresh, obj.pk, action)
+        return fresh
+
+    def check(self, fresh, pk: str, action: str) -> None:
+        """The checks of `action` on the mirrored row: run by prepare, and again by
+        action_record on the row read under its lock."""
         if fresh is None:
-            raise ServiceError(f"{self.what} {obj.pk} is not in the mirror.", code="missing")
+            raise ServiceError(f"{self.what} {pk} is not in the mirror.", code="missing")
         if getattr(fresh, "is_migration", False) and action != "add_note":
             raise ServiceError(
                 f"{self.what} {fresh.pk} is a migration (its asset has migration_info); migrations are "
@@ -105,15 +111,15 @@ class ActionTarget:
                 code="migration",
             )
         check_transition(self.transitions, fresh, action, self.what)
-        return fresh
 
     def record(self, obj, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
         return action_record(
             kind=f"{self.kind_prefix}.{action}",
             target_type=self.target_type,
             target_id=obj.pk,
+            check=lambda row: self.check(row, obj.pk, action),
             payload=payload,
             actor=actor,
-            before=snapshot(obj),
+            before=snapshot,
             message=message,
         )

@@ -76,15 +76,18 @@ def record(
     kind: str,
     target_type: str,
     target_id: str,
+    check,
     payload: dict,
     actor,
-    before: dict | None,
+    before,
     message: str = "",
 ) -> UpstreamAction:
+    """action_record for a Channel kind; `check` runs again on the row read under its lock."""
     return action_record(
         kind=f"channel.{kind}",
         target_type=target_type,
         target_id=target_id,
+        check=check,
         payload=payload,
         actor=actor,
         before=before,

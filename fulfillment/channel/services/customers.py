@@ -157,6 +157,7 @@ def customer_create(*, values: dict, actor) -> UpstreamAction:
             target_type=CUSTOMER_TARGET,
             # No name before it exists: one open creation per domain.
             target_id=f"{account}/customers?domain={domain}",
+            check=_nothing_mirrored_yet,
             payload={"customer": body},
             actor=actor,
             before=None,
@@ -168,19 +169,54 @@ def _prepare(customer, actor, perm: str, doing: str):
     from fulfillment.models import Customer
 
     fresh = prepare(Customer, customer, actor, perm, doing, "Customer")
-    if fresh.is_gone:
-        raise ServiceError(f"Customer {fresh} is no longer listed upstream.", code="missing")
+    _check_listed(fresh, customer.pk)
     return fresh
 
 
-def _record(customer, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
+def _nothing_mirrored_yet(row) -> None:
+    """A customer being created has no mirrored row to check again; the domain check
+    upstream and one open creation per domain are what guard it."""
+
+
+def _check_listed(fresh, pk: str) -> None:
+    if fresh is None:
+        raise ServiceError(f"Customer {pk} is not in the mirror.", code="missing")
+    if fresh.is_gone:
+        raise ServiceError(f"Customer {fresh} is no longer listed upstream.", code="missing")
+
+
+def _check_no_identity(fresh, pk: str) -> None:
+    _check_listed(fresh, pk)
+    if fresh.has_cloud_identity:
+        raise ServiceError(f"Customer {fresh} already has a Cloud Identity ({fresh.cloud_identity_id}).")
+
+
+def _check_deletable(fresh, pk: str) -> None:
+    from fulfillment.models import Entitlement
+
+    _check_listed(fresh, pk)
+    live = Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True).count()
+    if live:
+        raise ServiceError(
+            f"Customer {fresh} still has {live} entitlement(s); cancel or transfer them first "
+            "(Cloud Channel refuses to delete a customer with entitlements).",
+            code="entitlements",
+        )
+
+
+def _record(
+    customer, actor, action: str, payload: dict, message: str = "", check=_check_listed
+) -> UpstreamAction:
+    """Queue `action`; `check` (the customer is still listed, by default) runs again under
+    the customer's lock."""
     return record(
         kind=f"customer.{action}",
         target_type=CUSTOMER_TARGET,
         target_id=customer.pk,
+        check=lambda row: check(row, customer.pk),
         payload=payload,
         actor=actor,
-        before=customer_snapshot(customer),
+        before=customer_snapshot,
         message=message,
     )
 
@@ -228,10 +264,7 @@ def customer_provision_cloud_identity(
 ) -> UpstreamAction:  # fmt: skip
     """Create the customer's Cloud Identity (its Google account) with a first admin user."""
     customer = _prepare(customer, actor, "fulfillment.act_customer", "provision Cloud Identities")
-    if customer.has_cloud_identity:
-        raise ServiceError(
-            f"Customer {customer} already has a Cloud Identity ({customer.cloud_identity_id})."
-        )
+    _check_no_identity(customer, customer.pk)
     domain = (customer.domain or "").lower()
     email = _email(admin_email, "The admin user's email", required=True)
     if customer_type == CustomerType.DOMAIN and email.rsplit("@", 1)[-1].lower() != domain:
@@ -276,20 +309,13 @@ def customer_provision_cloud_identity(
             "provision_cloud_identity",
             {"cloudIdentityInfo": info, "user": user},
             message=f"admin {email}",
+            check=_check_no_identity,
         )
 
 
 @transaction.atomic
 def customer_delete(*, customer, actor) -> UpstreamAction:
     """Delete a customer upstream (supervisors); refused while it has live entitlements."""
-    from fulfillment.models import Entitlement
-
     customer = _prepare(customer, actor, "fulfillment.remove_customer", "delete customers")
-    live = Entitlement.objects.filter(customer_id=customer.pk, gone_at__isnull=True).count()
-    if live:
-        raise ServiceError(
-            f"Customer {customer} still has {live} entitlement(s); cancel or transfer them first "
-            "(Cloud Channel refuses to delete a customer with entitlements).",
-            code="entitlements",
-        )
-    return _record(customer, actor, "delete", {})
+    _check_deletable(customer, customer.pk)
+    return _record(customer, actor, "delete", {}, check=_check_deletable)

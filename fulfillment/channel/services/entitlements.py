@@ -40,12 +40,17 @@ def _prepare(entitlement, actor, action: str):
     rule = ENTITLEMENT_RULES[action]
     require_perm(actor, rule.perm, f"{(rule.label or action).lower()} entitlements")
     fresh = Entitlement.objects.select_related("offer").filter(pk=entitlement.pk).first()
+    _check(fresh, entitlement.pk, action)
+    return fresh
+
+
+def _check(fresh, pk: str, action: str) -> None:
+    """The rule of `action` on the mirrored row: by _prepare, and again under the lock."""
     if fresh is None:
-        raise ServiceError(f"Entitlement {entitlement.pk} is not in the mirror.", code="missing")
+        raise ServiceError(f"Entitlement {pk} is not in the mirror.", code="missing")
     refusal = entitlement_refusal(fresh, action)
     if refusal:
         raise ServiceError(refusal, code="transition")
-    return fresh
 
 
 def _record(entitlement, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
@@ -53,9 +58,10 @@ def _record(entitlement, actor, action: str, payload: dict, message: str = "") -
         kind=f"entitlement.{action}",
         target_type=ENTITLEMENT_TARGET,
         target_id=entitlement.pk,
+        check=lambda row: _check(row, entitlement.pk, action),
         payload=payload,
         actor=actor,
-        before=entitlement_snapshot(entitlement),
+        before=entitlement_snapshot,
         message=message,
     )
 
@@ -248,18 +254,13 @@ def entitlement_change_offer(
         )
 
 
-def entitlement_create(
-    *, customer, offer: str, seats: int | None = None, purchase_order_id: str = "", actor
-) -> UpstreamAction:
-    """Buy an offer for a customer: a new entitlement (the action's target is the customer)."""
-    from fulfillment.models import Customer, Entitlement, Offer
+def _check_can_buy(fresh, pk: str, mirrored, offer_name: str) -> None:
+    """Whether the mirrored customer can buy the mirrored offer: by entitlement_create, and
+    again under the customer's lock (an entitlement the sender just created counts)."""
+    from fulfillment.models import Entitlement
 
-    require_perm(actor, "fulfillment.act_entitlement", "create entitlements")
-    fresh = Customer.objects.filter(pk=customer.pk).first()
     if fresh is None or fresh.is_gone:
-        raise ServiceError(
-            f"Customer {customer.pk} is not in the mirror (or is gone upstream).", code="missing"
-        )
+        raise ServiceError(f"Customer {pk} is not in the mirror (or is gone upstream).", code="missing")
     if fresh.partner_link_id:
         raise ServiceError(f"Customer {fresh} belongs to a channel partner; the partner buys for it.")
     if not fresh.has_cloud_identity:
@@ -267,8 +268,6 @@ def entitlement_create(
             f"Customer {fresh} has no Cloud Identity yet; provision it first (customer actions).",
             code="identity",
         )
-    offer_name = (offer or "").strip()
-    mirrored = Offer.objects.filter(pk=offer_name).first() if offer_name else None
     if mirrored is None or mirrored.is_gone:
         raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
     # One entitlement per product upstream: another SKU of a product it has is a change of offer.
@@ -287,6 +286,19 @@ def entitlement_create(
             "product; change that one's offer or seats instead.",
             code="offer",
         )
+
+
+def entitlement_create(
+    *, customer, offer: str, seats: int | None = None, purchase_order_id: str = "", actor
+) -> UpstreamAction:
+    """Buy an offer for a customer: a new entitlement (the action's target is the customer)."""
+    from fulfillment.models import Customer, Offer
+
+    require_perm(actor, "fulfillment.act_entitlement", "create entitlements")
+    offer_name = (offer or "").strip()
+    mirrored = Offer.objects.filter(pk=offer_name).first() if offer_name else None
+    fresh = Customer.objects.filter(pk=customer.pk).first()
+    _check_can_buy(fresh, customer.pk, mirrored, offer_name)
     offer_doc = mirrored.payload or {
         "name": offer_name,
         "parameterDefinitions": mirrored.parameter_definitions,
@@ -312,6 +324,7 @@ def entitlement_create(
             kind="entitlement.create",
             target_type=CUSTOMER_TARGET,
             target_id=fresh.pk,
+            check=lambda row: _check_can_buy(row, fresh.pk, mirrored, offer_name),
             payload={"entitlement": entitlement},
             actor=actor,
             before=None,

@@ -29,6 +29,23 @@ def channel_partner_link_change_state(*, link, link_state: str, actor) -> Upstre
         "change partner links",
         "Partner link",
     )
+    _check_change(link, link.pk, link_state)
+    return record(
+        kind="partner_link.change_state",
+        target_type=LINK_TARGET,
+        target_id=link.pk,
+        check=lambda row: _check_change(row, link.pk, link_state),
+        payload={"linkState": link_state},
+        actor=actor,
+        before={"link_state": link.link_state},
+        message=f"{_words(link.link_state)} → {_words(link_state)}",
+    )
+
+
+def _check_change(link, pk: str, link_state: str) -> None:
+    """The link can go to `link_state`: by the service, and again under the link's lock."""
+    if link is None:
+        raise ServiceError(f"Partner link {pk} is not in the mirror.", code="missing")
     if link.is_gone:
         raise ServiceError(f"Partner link {link} is no longer listed upstream.", code="missing")
     allowed = LINK_STATE_TRANSITIONS.get(link.link_state, ())
@@ -40,12 +57,3 @@ def channel_partner_link_change_state(*, link, link_state: str, actor) -> Upstre
             f"Partner link {link} is {_words(link.link_state)}; it can become {options}, not {_words(link_state)}.",
             code="transition",
         )
-    return record(
-        kind="partner_link.change_state",
-        target_type=LINK_TARGET,
-        target_id=link.pk,
-        payload={"linkState": link_state},
-        actor=actor,
-        before={"link_state": link.link_state},
-        message=f"{_words(link.link_state)} → {_words(link_state)}",
-    )
