@@ -92,6 +92,9 @@ class SyncRun(models.Model):
     # The lock owner of the run (host:pid:start:uuid): a `running` run whose owner no longer
     # holds its stream's lock lost its worker, and is closed as failed ("worker lost").
     owner = models.CharField(max_length=64, blank=True, default="")
+    # Rows written per model ("app_label.model": created/updated/unchanged): a page may write
+    # several models (a conversation and its messages); the columns above count the main one.
+    model_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

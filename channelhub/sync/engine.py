@@ -61,13 +61,7 @@ def run_stream(
     if backfill:
         trigger = SyncTrigger.BACKFILL
     if not stream.is_configured():
-        return SyncRun.objects.create(
-            stream=name,
-            trigger=trigger,
-            status=SyncRunStatus.SKIPPED,
-            finished_at=timezone.now(),
-            error=stream.not_configured_reason(),
-        )
+        return _skipped(name, trigger, stream.not_configured_reason())
 
     lock.close_lost_runs()  # runs of dead workers, of any stream, stop showing as running
     owner = lock.new_owner()
@@ -79,13 +73,7 @@ def run_stream(
             who = "the lock was released just now; try again"
         logger.info("sync %s: already running (%s); skipped", name, who)
         # Saved, so a busy stream shows in the run list (one row per skipped tick at most).
-        return SyncRun.objects.create(
-            stream=name,
-            trigger=trigger,
-            status=SyncRunStatus.SKIPPED,
-            finished_at=timezone.now(),
-            error=f"already running: {who}",
-        )
+        return _skipped(name, trigger, f"already running: {who}")
 
     run = SyncRun.objects.create(
         stream=name, trigger=trigger, window_since=since, window_until=until, owner=owner
@@ -105,34 +93,8 @@ def run_stream(
             run.window_since = datetime.fromisoformat(ctx.cursor["at"]) - ctx.overlap
         fetched = 0
         for batch in stream.batches(ctx):
-            now = timezone.now()
-            with transaction.atomic():
-                lock.renew(name, owner)
-                for model, rows in batch.writes:
-                    counts = upsert_rows(model, rows, now=now)
-                    if model is stream.model:
-                        run.created += counts.created
-                        run.updated += counts.updated
-                        run.unchanged += counts.unchanged
-                if batch.cursor is not None and not backfill:
-                    # Pages of the overlap window lie behind the stored cursor: a run that dies
-                    # there must not leave the stream further back than where it started.
-                    stored = StreamState.objects.filter(stream=name).values_list("cursor", flat=True).get()
-                    cursor = stream.later_cursor(stored or {}, batch.cursor)
-                    if cursor != stored:
-                        StreamState.objects.filter(stream=name).update(cursor=cursor)
-                fetched += batch.fetched
-                run.pages += 1
-                run.fetched = fetched
-                if batch.remaining is not None:
-                    run.total_estimate = fetched + batch.remaining
-                    run.progress = min(100, int(fetched * 100 / max(run.total_estimate, 1)))
-                run.save(
-                    update_fields=[
-                        "pages", "fetched", "created", "updated", "unchanged",
-                        "total_estimate", "progress", "window_since",
-                    ]
-                )  # fmt: skip
+            fetched += batch.fetched
+            _write_batch(stream, run, batch, owner, fetched=fetched, backfill=backfill)
             if on_progress:
                 on_progress(Progress(run=run, fetched=fetched, remaining=batch.remaining))
         # Every page is in: the pass was complete, so the stream may conclude from what it did
@@ -161,3 +123,47 @@ def run_stream(
         run.save(update_fields=["status", "progress", "error", "error_detail", "finished_at"])
         lock.release(name, owner)
     return run
+
+
+def _skipped(name: str, trigger: str, reason: str) -> SyncRun:
+    return SyncRun.objects.create(
+        stream=name, trigger=trigger, status=SyncRunStatus.SKIPPED, finished_at=timezone.now(), error=reason
+    )
+
+
+def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backfill: bool) -> None:
+    """One page in one transaction: the rows, the cursor (never moving back) and the run's
+    counters, after renewing the lease so that only the current holder ever commits a page."""
+    name = stream.name
+    now = timezone.now()
+    with transaction.atomic():
+        lock.renew(name, owner)
+        for model, rows in batch.writes:
+            counts = upsert_rows(model, rows, now=now)
+            label = model._meta.label_lower
+            per_model = run.model_counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0})
+            per_model["created"] += counts.created
+            per_model["updated"] += counts.updated
+            per_model["unchanged"] += counts.unchanged
+            if model is stream.model:
+                run.created += counts.created
+                run.updated += counts.updated
+                run.unchanged += counts.unchanged
+        if batch.cursor is not None and not backfill:
+            # Pages of the overlap window lie behind the stored cursor: a run that dies
+            # there must not leave the stream further back than where it started.
+            stored = StreamState.objects.filter(stream=name).values_list("cursor", flat=True).get()
+            cursor = stream.later_cursor(stored or {}, batch.cursor)
+            if cursor != stored:
+                StreamState.objects.filter(stream=name).update(cursor=cursor)
+        run.pages += 1
+        run.fetched = fetched
+        if batch.remaining is not None:
+            run.total_estimate = fetched + batch.remaining
+            run.progress = min(100, int(fetched * 100 / max(run.total_estimate, 1)))
+        run.save(
+            update_fields=[
+                "pages", "fetched", "created", "updated", "unchanged",
+                "total_estimate", "progress", "window_since", "model_counts",
+            ]
+        )  # fmt: skip

@@ -253,3 +253,14 @@ def test_every_collection_is_covered():
     assert {"products", "templates", "marketplaces", "hubs", "tier_accounts", "assets", "requests"} <= names
     assert {"tier_configs", "tier_config_requests", "conversations"} <= names
     assert len(COLLECTIONS) == 9
+
+
+def test_a_run_counts_rows_per_model_it_wrote(connect_settings):
+    run = run_stream("conversations")
+    assert run.status == "succeeded", run.error
+    counts = run.model_counts
+    assert set(counts) >= {"fulfillment.conversation"}
+    assert counts["fulfillment.conversation"]["created"] == run.created > 0
+    # Messages are written in the same pages (for open requests): counted apart.
+    messages = counts["fulfillment.conversationmessage"]
+    assert messages["created"] == ConversationMessage.objects.count() > 0
