@@ -57,6 +57,15 @@ SHAPES: dict[str, Callable[[str], str]] = {
     "ordering() with 500 keys": lambda f: "ordering(" + ",".join([f, f"-{f}"] * 250) + ")",
     "ilike() with 1000 wildcards": lambda f: f"ilike({f},{'*a' * 1000}*)",
     "search of 50 kB": lambda f: "search=" + "s" * 50_000,
+    # Under the length cap: each meets the cap of its own.
+    "11-deep parentheses": lambda f: "(" * 10 + f"eq({f},x)" + ")" * 10,
+    "51 terms": lambda f: "&".join([f"eq({f},x)"] * 51),
+    "in() with 501 values": lambda f: f"in({f},({_values(501)}))",
+    "21 select() paths": lambda f: "select(" + ",".join(f"-p{i}" for i in range(21)) + ")",
+    "select() path of 9 segments": lambda f: "select(-" + ".".join(["a"] * 9) + ")",
+    "name of 101 characters": lambda f: "select(-" + "a" * 101 + ")",
+    "value of 1025 characters": lambda f: f"eq({f},{'x' * 1025})",
+    "ordering() with 6 keys": lambda f: f"ordering({f},-{f},{f},-{f},{f},-{f})",
 }
 
 
