@@ -78,6 +78,14 @@ def test_each_cap_lets_its_value_through_and_refuses_one_more(api, settings, cap
     assert body["details"] == {"limit": cap.setting, "max": value, "value": value + 1}
 
 
+def test_the_ordering_cap_is_django_rqls_too(api, settings):
+    f.FulfillmentRequestFactory()
+    six = "ordering(-created,id,status,type,updated,asset.id)"
+    assert_refused(get(api, REQUESTS, six), limits.ORDERING_KEYS)
+    settings.API_RQL_MAX_ORDERING = 6
+    assert get(api, REQUESTS, six).status_code == 200  # django-rql alone stops at 5
+
+
 def _at_every_cap() -> str:
     """One query at every default cap at once (depth, terms, list values, select paths of
     full length and segments, ordering keys, value length), under the length cap."""
