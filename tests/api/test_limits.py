@@ -52,7 +52,8 @@ def _values(n: int, prefix: str = "V") -> str:
 # cap -> (a small value for it, query with n of what it counts)
 AT_AND_OVER = {
     limits.QUERY_LENGTH: (60, lambda n: f"eq(id,{'x' * (n - 7)})"),
-    limits.DEPTH: (4, lambda n: "(" * (n - 1) + "eq(status,pending)" + ")" * (n - 1)),
+    # parentheses inside a quoted value are text, not nesting
+    limits.DEPTH: (4, lambda n: "(" * (n - 1) + 'eq(id,"' + "(" * 20 + '")' + ")" * (n - 1)),
     limits.TERMS: (5, lambda n: "&".join(["eq(status,pending)"] * n)),
     limits.LIST_VALUES: (
         10,
