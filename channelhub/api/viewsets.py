@@ -50,16 +50,17 @@ class BoundedRequestMixin:
     """What every viewset of the API does first: refuse a query over a cap of
     `channelhub.api.limits` (400) and run the request under the statement timeout.
 
-    The caps are checked before DRF's own `initial()`: content negotiation already reads
-    `request.GET`, and Django refuses a query of more than 1000 fields there with an HTML
-    page instead of our JSON.
+    The query is checked before DRF's own `initial()` (so before authentication too: the
+    check reads nothing but the query): content negotiation already reads `request.GET`,
+    and Django refuses a query of more than 1000 fields there with an HTML page instead of
+    our JSON.
     """
+
+    _own_transaction = False  # whether the request runs in a transaction of its own
 
     def initial(self, request, *args, **kwargs):
         limits.check_query(get_query(request))
         super().initial(request, *args, **kwargs)
-
-    _own_transaction = False
 
     def dispatch(self, request, *args, **kwargs):
         with limits.statement_timeout() as self._own_transaction:
