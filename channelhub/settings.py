@@ -231,6 +231,9 @@ API_MAX_LIMIT = env.int("API_MAX_LIMIT", default=1000)
 API_MAX_OFFSET = env.int("API_MAX_OFFSET", default=10_000)  # deeper: keyset filters
 API_COUNT_CAP = env.int("API_COUNT_CAP", default=10_000)  # exact totals up to this, then estimates
 API_PERMISSION_CACHE_SECONDS = env.int("API_PERMISSION_CACHE_SECONDS", default=60)
+# PostgreSQL cancels any statement of an API request running longer (503); 0 turns it off.
+# The caps on what a query may ask for are channelhub.api.limits' (API_RQL_MAX_*).
+API_STATEMENT_TIMEOUT_MS = env.int("API_STATEMENT_TIMEOUT_MS", default=5000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "channelhub.api.authentication.BearerTokenAuthentication",

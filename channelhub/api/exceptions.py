@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from django.db import DataError
+from django.conf import settings
+from django.db import DatabaseError, DataError
 from django.http import Http404
 from py_rql.exceptions import RQLFilterError, RQLFilterLookupError, RQLFilterParsingError, RQLFilterValueError
 from rest_framework import exceptions, status
@@ -19,6 +20,10 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+
+def _timeout_ms() -> int:
+    return settings.API_STATEMENT_TIMEOUT_MS
 
 
 class BadQuery(exceptions.APIException):
@@ -72,8 +77,31 @@ def _flatten(detail) -> list[str]:
     return [str(detail)]
 
 
+# PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout (or by an operator).
+QUERY_CANCELED = "57014"
+
+
+def _cancelled(exc: Exception) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED
+
+
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER for the read API (settings.REST_FRAMEWORK)."""
+    if isinstance(exc, DatabaseError) and _cancelled(exc):
+        view = context.get("view")
+        logger.warning("API query cancelled after %s ms in %s", _timeout_ms(), type(view).__name__)
+        return Response(
+            {
+                "error_code": "QUERY_TOO_EXPENSIVE",
+                "errors": [
+                    f"The query ran longer than the API allows ({_timeout_ms()} ms, "
+                    "API_STATEMENT_TIMEOUT_MS) and was cancelled: narrow the filters, "
+                    "lower the limit or select(-...) fewer paths."
+                ],
+                "details": {"limit": "API_STATEMENT_TIMEOUT_MS", "max": _timeout_ms()},
+            },
+            status=503,
+        )
     if isinstance(exc, RQLFilterError):
         code, errors, details = _rql_reason(exc)
         return Response({"error_code": code, "errors": errors, "details": details}, status=400)

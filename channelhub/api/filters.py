@@ -18,6 +18,8 @@ from py_rql.exceptions import RQLFilterLookupError, RQLFilterValueError
 from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.models import SyncRun
 
+from . import limits
+
 # Blank-as-null string columns (see fulfillment.models.base.ref): Connect's `null()` is our "".
 _BLANK_LOOKUPS = {FilterLookups.EQ, FilterLookups.NE, FilterLookups.IN, FilterLookups.OUT, FilterLookups.NULL}
 
@@ -48,6 +50,12 @@ class StrictRQLFilterClass(RQLFilterClass):
     django-rql ignores a filter name it does not know (the whole term becomes "match all"):
     a typo would return everything. Here it is a 400 naming the filters there are.
     """
+
+    @property
+    def MAX_ORDERING_LENGTH_IN_QUERY(self) -> int:
+        """django-rql's own cap on ordering() keys is ours (API_RQL_MAX_ORDERING), so the
+        setting moves both and the 400 a client sees is always the one naming it."""
+        return limits.ORDERING_KEYS.value
 
     def build_q_for_filter(self, data):
         name = data.filter_name

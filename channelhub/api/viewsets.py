@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dj_rql.drf import RQLFilterBackend, get_select_props
+from dj_rql.drf._utils import get_query
 from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.db.models import F, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -22,7 +24,7 @@ from py_rql.exceptions import RQLFilterParsingError
 from rest_framework import viewsets
 from rest_framework.response import Response
 
-from . import select
+from . import limits, select
 from .pagination import ConnectPagination
 from .renderers import RawJSON, RawJSONList
 from .select import Path
@@ -44,6 +46,34 @@ class RQLBackend(RQLFilterBackend):
         return query
 
 
+class BoundedRequestMixin:
+    """What every viewset of the API does first: refuse a query over a cap of
+    `channelhub.api.limits` (400) and run the request under the statement timeout.
+
+    The query is checked before DRF's own `initial()` (so before authentication too: the
+    check reads nothing but the query): content negotiation already reads `request.GET`,
+    and Django refuses a query of more than 1000 fields there with an HTML page instead of
+    our JSON.
+    """
+
+    _own_transaction = False  # whether the request runs in a transaction of its own
+
+    def initial(self, request, *args, **kwargs):
+        limits.check_query(get_query(request))
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        with limits.statement_timeout() as self._own_transaction:
+            return super().dispatch(request, *args, **kwargs)
+
+    def handle_exception(self, exc):
+        if self._own_transaction and isinstance(exc, DatabaseError):
+            # The statement failed (a timeout, a value PostgreSQL refuses): the transaction
+            # is aborted, so it is rolled back, not committed, when dispatch returns.
+            transaction.set_rollback(True)
+        return super().handle_exception(exc)
+
+
 def with_stable_order(queryset: QuerySet, default: tuple[str, ...]) -> QuerySet:
     """The query's ordering (or `default`), ended by the primary key so pages never overlap.
 
@@ -58,7 +88,7 @@ def with_stable_order(queryset: QuerySet, default: tuple[str, ...]) -> QuerySet:
     return queryset.order_by(*ordering)
 
 
-class RQLReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+class RQLReadOnlyViewSet(BoundedRequestMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail with RQL filtering, `Content-Range` pagination and model view permissions."""
 
     filter_backends = (RQLBackend,)
@@ -110,7 +140,7 @@ _PAYLOAD_RESPONSES = {
 }
 
 
-class ConnectPayloadViewSet(viewsets.GenericViewSet):
+class ConnectPayloadViewSet(BoundedRequestMixin, viewsets.GenericViewSet):
     """A mirrored Connect collection in Connect's shape; subclasses set queryset, filter, ordering."""
 
     filter_backends = (RQLBackend,)

@@ -134,3 +134,41 @@ def test_raw_rql_never_500(api, world, terms):
     for path in ("/api/v1/connect/requests", "/api/v1/channelhub/actions"):
         r = api.get(f"{path}?{quote(query, safe='(),=&*.-+')}")
         assert r.status_code in (200, 400), (path, query, r.status_code, r.content[:300])
+
+
+# --- hostile shapes (channelhub.api.limits; the fixed corpus is tests/api/hostile.py) ------
+
+_LEAF = st.sampled_from(["eq(status,pending)", "in(id,(PR-1,PR-2))", "ne(type,purchase)", "ilike(id,*1*)"])
+_MANY = st.integers(0, 2000)
+
+
+def _hostile():
+    """The corpus' shapes at random sizes, from well under the caps to far past them."""
+    seq = st.lists(_LEAF, min_size=1, max_size=3)
+    return st.one_of(
+        st.builds(lambda d, leaf: "(" * d + leaf + ")" * d, st.integers(0, 400), _LEAF),
+        st.builds(lambda d, leaf: "".join(f"and({leaf}," for _ in range(d)) + leaf + ")" * d, _MANY, _LEAF),
+        st.builds(lambda k, xs, sep: sep.join(xs * k), _MANY, seq, st.sampled_from(["&", "|"])),
+        st.builds(lambda k, xs: f"and({','.join(xs * k)})", _MANY, seq),
+        st.builds(lambda k: f"in(id,({','.join(f'PR-{i}' for i in range(k))}))", st.integers(0, 12_000)),
+        st.builds(lambda k: "select(" + ",".join(f"-asset.p{i}" for i in range(k)) + ")&limit=1000", _MANY),
+        st.builds(lambda k: "select(-" + ".".join(["asset"] * k) + ")", st.integers(1, 1500)),
+        st.builds(lambda k: "ordering(" + ",".join(["-created", "id"] * k) + ")", st.integers(1, 300)),
+        st.builds(lambda k: "eq(id," + "x" * k + ")", st.integers(0, 120_000)),
+        st.builds(lambda k: "search=" + "s" * k, st.integers(0, 60_000)),
+    )
+
+
+@FUZZ
+@given(queries=st.lists(_hostile(), min_size=1, max_size=2))
+def test_hostile_shapes_are_200_or_400_naming_the_limit(api, world, queries):
+    query = "&".join(queries)
+    for path in ("/api/v1/connect/requests", "/api/v1/channelhub/actions", "/api/v1/channel/entitlements"):
+        r = api.get(f"{path}?{quote(query, safe='(),=&*.-+|')}")
+        assert r.status_code in (200, 400), (path, query[:300], r.status_code, r.content[:300])
+        assert r["Content-Type"].startswith("application/json"), (path, query[:300])
+        if r.status_code == 400:
+            body = r.json()
+            assert body["error_code"] and body["errors"], body
+            if body["error_code"] == "RQL_004":
+                assert body["details"]["limit"] in body["errors"][0], body
