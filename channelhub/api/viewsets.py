@@ -50,15 +50,19 @@ class BoundedRequestMixin:
     """What every viewset of the API does first: refuse a query over a cap of
     `channelhub.api.limits` (400) and run the request under the statement timeout.
 
-    The query is checked before DRF's own `initial()` (so before authentication too: the
-    check reads nothing but the query): content negotiation already reads `request.GET`,
-    and Django refuses a query of more than 1000 fields there with an HTML page instead of
-    our JSON.
+    Who asks comes first: a client without a valid token gets its 401 before anything is
+    said about its query (permissions are checked by DRF after the caps: reading a viewset's
+    queryset may parse the query). Then the query is checked, before DRF's own
+    `initial()`: content negotiation reads `request.GET`, and Django refuses a query of more
+    than 1000 fields there with an HTML page instead of our JSON.
     """
 
     _own_transaction = False  # whether the request runs in a transaction of its own
 
     def initial(self, request, *args, **kwargs):
+        self.perform_authentication(request)
+        if not (request.user and request.user.is_authenticated):
+            self.permission_denied(request)  # 401 (NotAuthenticated), as DRF would answer later
         limits.check_query(get_query(request))
         super().initial(request, *args, **kwargs)
 

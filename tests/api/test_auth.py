@@ -210,3 +210,9 @@ def test_api_root_lists_every_collection_and_each_link_answers(api):
     for group in ("connect", "channel", "channelhub"):
         for name, link in root[group].items():
             assert api.get(link).status_code == 200, (group, name, link)
+
+
+def test_a_client_without_a_token_learns_nothing_about_its_query(anon):
+    hostile = "&".join(f"eq(id,PR-{n})" for n in range(5000))
+    r = anon.get(f"/api/v1/connect/requests?{hostile}")
+    assert r.status_code == 401 and r.json()["error_code"] == "AUTH_001"
