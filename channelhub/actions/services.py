@@ -109,7 +109,9 @@ def action_record(
                     correlation_id=correlation_id,
                 )
         except IntegrityError:
-            raise ServiceError(_busy_message(open_action_for(target_type, target_id), target_id), code="busy")
+            raise ServiceError(
+                _busy_message(open_action_for(target_type, target_id), target_id), code="busy"
+            ) from None
         audit(
             actor=actor,
             action=f"{kind}.queued",

@@ -41,7 +41,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         try:
             plain = parts[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
         token = _TOKEN_BY_HASH.get(hash_token(plain))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")

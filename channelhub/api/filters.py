@@ -76,7 +76,7 @@ class StrictRQLFilterClass(RQLFilterClass):
         try:
             return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
         except OverflowError:
-            raise ValueError(value)
+            raise ValueError(value) from None
 
     def build_q_for_custom_filter(self, data):
         item = self.get_filter_base_item(data.filter_name)

@@ -59,7 +59,7 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         except LarkError:
             raise RQLFilterParsingError(
                 details={"error": "limit and offset may each appear once, as limit=N."}
-            )
+            ) from None
 
     @staticmethod
     def _int(name: str, raw, upper: int, hint: str = "") -> int:

@@ -18,7 +18,9 @@ def parse_date(value: str, *, option: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise CommandError(f"{option}: {value!r} is not a date; use YYYY-MM-DD or an ISO 8601 datetime")
+        raise CommandError(
+            f"{option}: {value!r} is not a date; use YYYY-MM-DD or an ISO 8601 datetime"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

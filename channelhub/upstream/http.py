@@ -227,7 +227,7 @@ class UpstreamSession:
                     url=url,
                     errors=[response.text[:200]],
                     maybe_applied=True,
-                )
+                ) from None
 
     def _error_for(self, response: requests.Response, method: str, url: str) -> UpstreamError:
         code, errors = self.error_parser(response)

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             user = User.objects.get(username=username)
         except User.DoesNotExist:
-            raise CommandError(f"No user {username!r}. Create one in the admin (and add it to 'readonly').")
+            raise CommandError(
+                f"No user {username!r}. Create one in the admin (and add it to 'readonly')."
+            ) from None
         if expires is not None and expires <= 0:
             raise CommandError("--expires must be a positive number of days.")
         try:
