@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from django import forms
 
+from channelhub.forms import ActionForm
+
 from .choices import ParamType, TemplateScope, TemplateType
 from .models import Template
 
@@ -49,23 +51,6 @@ def templates_for(product_id: str | None, *, type: str, scope: str):
 
 def _template_choices(templates) -> list[tuple[str, str]]:
     return [(t.pk, f"{t.title or t.name or t.pk} ({t.pk})") for t in templates]
-
-
-class ActionForm(forms.Form):
-    """Base of every staff action form (Connect and Channel): it knows its action name (the URL
-    segment and the service verb) and its object, and turns its data into the service's
-    keyword arguments."""
-
-    action = ""
-    label = ""
-
-    def __init__(self, *args, obj=None, **kwargs):
-        self.obj = obj
-        kwargs.setdefault("prefix", self.action)
-        super().__init__(*args, **kwargs)
-
-    def service_kwargs(self) -> dict:
-        return {}
 
 
 class ApproveForm(ActionForm):

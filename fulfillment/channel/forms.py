@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import forms
 
-from fulfillment.forms import ActionForm
+from channelhub.forms import ActionForm
 
 from .choices import CustomerType, LinkState, PaymentPlan, PeriodType
 from .services.common import PURCHASE_ORDER_MAX
