@@ -42,8 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",  # the read API's OpenAPI schema (see "read API" below)
     "drf_spectacular_sidecar",  # Swagger UI / Redoc as local static files, no CDN
     "django_filters",
+    "channelhub",  # before django_q: its qcluster command replaces django_q's (channelhub/worker.py)
     "django_q",
-    "channelhub",
     "fulfillment",
     "usage",
     "inventory",
