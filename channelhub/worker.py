@@ -1,6 +1,6 @@
 """The django-q2 cluster as `manage.py qcluster` runs it: stops on time, never leaves orphans.
 
-django-q2 1.11 on its own handles stops badly (docs/operations.md, "The worker"):
+django-q2 1.11 on its own handles stops badly (docs/operations.md, "What happens on stop"):
 
 - A SIGTERM to the whole process group (systemd's default, Ctrl-C in a terminal) reaches the
   main process and the Sentinel together. The Sentinel dies at once (it resets SIGTERM to the
