@@ -42,8 +42,8 @@ INSTALLED_APPS = [
     "drf_spectacular",  # the read API's OpenAPI schema (see "read API" below)
     "drf_spectacular_sidecar",  # Swagger UI / Redoc as local static files, no CDN
     "django_filters",
+    "channelhub",  # before django_q: its qcluster command replaces django_q's (channelhub/worker.py)
     "django_q",
-    "channelhub",
     "fulfillment",
     "usage",
     "inventory",
@@ -176,6 +176,7 @@ Q_CLUSTER = {
     "name": "channelhub",
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=1800),  # a task running longer than this is killed
+    # ORM broker: a task cut short (a stop, a crash) runs again after this (docs/operations.md)
     "retry": env.int("Q_RETRY", default=2400),  # must stay above timeout
     "max_attempts": 1,
     "catch_up": False,  # a cluster that was down does not replay every missed minute
