@@ -207,7 +207,7 @@ def child(args) -> int:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
-    from channelhub.api.models import ApiToken
+    from channelhub.models.tokens import ApiToken
     from channelhub.roles import READONLY, ensure_roles
 
     applied = MigrationRecorder(connection).applied_migrations()

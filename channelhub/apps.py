@@ -15,8 +15,10 @@ class ChannelhubConfig(AppConfig):
         from channelhub.roles import ensure_roles
 
         _register_upstreams()
+        # The read API caches permissions; its signal handlers keep that cache right.
         from django.core import checks
 
+        from channelhub.api import permissions  # noqa: F401
         from channelhub.sync.registry import check_streams
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time

@@ -7,7 +7,7 @@ that state means "done", and how to write the upstream's answer into the mirror.
 
 from __future__ import annotations
 
-from .models import UpstreamAction
+from channelhub.models import UpstreamAction
 
 
 class Executor:

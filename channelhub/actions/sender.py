@@ -20,10 +20,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.upstream.errors import UpstreamError, UpstreamRejected
 
 from . import registry
-from .models import ActionStatus, UpstreamAction
 from .services import audit
 from .targets import lock_target
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
-from .models import ActionStatus, AuditEvent, UpstreamAction
 from .targets import lock_target
 
 logger = logging.getLogger(__name__)

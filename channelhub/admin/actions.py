@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.services import open_action_for
 from channelhub.admin.kit import pretty_json, status_badge
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 
 RECENT_ACTIONS = 10

@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from channelhub.actions import registry as action_registry
-from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.actions.services import action_cancel, action_retry
 from channelhub.admin.kit import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
+from channelhub.models import AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 
 

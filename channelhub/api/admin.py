@@ -7,9 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from channelhub.models.tokens import ApiToken
 from channelhub.services import ServiceError
 
-from .models import ApiToken
 from .tokens import token_change, token_issue, token_revoke
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 
-from .models import ApiToken, hash_token
+from channelhub.models.tokens import ApiToken, hash_token
+
 from .statements import PreparedModelQuery
 
 # `last_used_at` is written at most this often per token: a busy client must not turn every

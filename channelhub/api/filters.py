@@ -15,8 +15,7 @@ from django.db.models import Q
 from py_rql.constants import RESERVED_FILTER_NAMES, RQL_NULL, FilterLookups
 from py_rql.exceptions import RQLFilterLookupError, RQLFilterValueError
 
-from channelhub.actions.models import AuditEvent, UpstreamAction
-from channelhub.models import SyncRun
+from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 from . import limits
 

@@ -4,8 +4,7 @@ from dj_rql.drf.serializers import RQLMixin
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from channelhub.actions.models import AuditEvent, UpstreamAction
-from channelhub.models import SyncRun
+from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 
 class ActorSerializer(RQLMixin, serializers.ModelSerializer):

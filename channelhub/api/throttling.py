@@ -6,7 +6,7 @@ import math
 
 from rest_framework.throttling import UserRateThrottle
 
-from .models import ApiToken
+from channelhub.models.tokens import ApiToken
 
 
 class TokenRateThrottle(UserRateThrottle):

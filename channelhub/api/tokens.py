@@ -11,9 +11,8 @@ from datetime import datetime
 from django.db import transaction
 
 from channelhub.actions.services import audit
+from channelhub.models.tokens import ApiToken
 from channelhub.services import ServiceError, require_perm
-
-from .models import ApiToken
 
 
 def _describe(token: ApiToken) -> dict:

@@ -8,8 +8,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from channelhub import registry
-from channelhub.actions.models import AuditEvent, UpstreamAction
-from channelhub.models import SyncRun
+from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 from . import filters, serializers
 from .permissions import CanReadSomething

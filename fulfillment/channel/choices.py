@@ -91,16 +91,3 @@ class OperatorType(models.TextChoices):
     SYSTEM = "SYSTEM", "System"
     CUSTOMER = "CUSTOMER", "Customer"
     RESELLER = "RESELLER", "Reseller"
-
-
-class GoneReason(models.TextChoices):
-    """Why a mirrored Channel object is no longer listed upstream (set by reconcile).
-
-    Channel has no CANCELLED state: a cancelled or transferred entitlement simply disappears,
-    so the sync marks it here, confirmed from the entitlement's change history.
-    """
-
-    CANCELLED = "cancelled", "Cancelled"
-    TRANSFERRED = "transferred", "Transferred away"
-    DELETED = "deleted", "Deleted upstream"
-    UNKNOWN = "unknown", "Gone upstream (reason not confirmed)"

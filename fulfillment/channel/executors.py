@@ -34,11 +34,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from channelhub.actions.executors import Executor
-from channelhub.actions.models import UpstreamAction
+from channelhub.models import GoneReason, UpstreamAction
 from channelhub.sync.upsert import upsert_rows
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamRetryable
 
-from .choices import GoneReason, ProvisioningState, SuspensionReason
+from .choices import ProvisioningState, SuspensionReason
 
 logger = logging.getLogger(__name__)
 

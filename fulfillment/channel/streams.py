@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from channelhub.models import GoneReason
 from channelhub.sync.reconcile import reconcile, vanished
 from channelhub.sync.streams import Batch, Row, RunContext, Stream
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamUnauthorized
@@ -31,7 +32,7 @@ from fulfillment.models import (
 )
 
 from . import mappers
-from .choices import ChangeType, GoneReason
+from .choices import ChangeType
 
 logger = logging.getLogger(__name__)
 

@@ -12,11 +12,10 @@ and a `gone_reason` instead of being deleted, so history and audit keep their ta
 
 from django.db import models
 
-from channelhub.models import MirroredModel
+from channelhub.models import MirroredModel, ReconciledMirror
 from fulfillment.channel.choices import (
     ChangeType,
     CustomerType,
-    GoneReason,
     LinkState,
     OperatorType,
     PaymentPlan,
@@ -29,19 +28,13 @@ from .base import mirror_fk, string, when
 NAME_LENGTH = 255
 
 
-class ChannelMirror(MirroredModel):
-    """Base of the Channel models: a resource name as key, and what reconcile sets."""
+class ChannelMirror(ReconciledMirror):
+    """Base of the Channel models: a resource name as key; reconcile sets gone_at/gone_reason."""
 
     id = models.CharField(primary_key=True, max_length=NAME_LENGTH, help_text="The upstream resource name")
-    gone_at = when(db_index=True, help_text="When a complete listing upstream stopped showing it")
-    gone_reason = string(16, choices=GoneReason.choices)
 
     class Meta:
         abstract = True
-
-    @property
-    def is_gone(self) -> bool:
-        return self.gone_at is not None
 
 
 class ChannelProduct(ChannelMirror):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channelhub.actions.models import UpstreamAction
 from channelhub.actions.services import action_record
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
 from ..choices import TemplateType

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from channelhub.actions.models import UpstreamAction
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
 
 from ..models import TierConfigRequest

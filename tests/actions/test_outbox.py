@@ -7,9 +7,9 @@ import threading
 import pytest
 from django.db import connection
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.sender import requeue_stuck, send_action
 from channelhub.actions.services import action_cancel, action_retry
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment import services
 from fulfillment.models import ConversationMessage, FulfillmentRequest, Template, TierConfigRequest

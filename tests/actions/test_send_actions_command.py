@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.sender import send_action
 from channelhub.actors import SYSTEM_USERNAME
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from fulfillment import services
 from tests.sync.helpers import control
 

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection, transaction
 from django_q.conf import Conf
 
-from channelhub.actions.models import ActionStatus, UpstreamAction
 from channelhub.actions.sender import send_action
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment import services
 from fulfillment.models import Template

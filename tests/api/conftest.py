@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from channelhub.api.models import ApiToken
+from channelhub.models.tokens import ApiToken
 from channelhub.roles import READONLY, ensure_roles
 
 

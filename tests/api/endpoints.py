@@ -37,7 +37,7 @@ def _sync_run():
 
 
 def _action():
-    from channelhub.actions.models import UpstreamAction
+    from channelhub.models import UpstreamAction
 
     n = UpstreamAction.objects.count()
     return UpstreamAction.objects.create(
@@ -46,7 +46,7 @@ def _action():
 
 
 def _audit():
-    from channelhub.actions.models import AuditEvent
+    from channelhub.models import AuditEvent
 
     return AuditEvent.objects.create(
         action="request.approve.queued", target_type="fulfillment.fulfillmentrequest", target_id="PR-1"

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from channelhub.api.models import ApiToken, hash_token
+from channelhub.models.tokens import ApiToken, hash_token
 
 from .endpoints import ENDPOINTS, url
 

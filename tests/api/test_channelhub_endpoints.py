@@ -6,9 +6,8 @@ import pytest
 from dj_rql.utils import assert_filter_cls
 from py_rql.constants import FilterLookups as L
 
-from channelhub.actions.models import AuditEvent, UpstreamAction
 from channelhub.api import filters
-from channelhub.models import SyncRun
+from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 pytestmark = pytest.mark.django_db
 

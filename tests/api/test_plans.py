@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from channelhub.api import viewsets
 from channelhub.api.authentication import _TOKEN_BY_HASH
-from channelhub.api.models import ApiToken, hash_token
 from channelhub.api.statements import PreparedModelQuery, Statement
+from channelhub.models.tokens import ApiToken, hash_token
 from fulfillment.models import FulfillmentRequest
 from tests import factories as f
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pytest
 from django.core.cache import cache
 
-from channelhub.api.models import ApiToken
 from channelhub.api.throttling import TokenRateThrottle
+from channelhub.models.tokens import ApiToken
 
 
 @pytest.fixture

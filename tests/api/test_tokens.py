@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from channelhub.actions.models import AuditEvent
 from channelhub.actors import SYSTEM_USERNAME
-from channelhub.api.models import ApiToken
+from channelhub.models import AuditEvent
+from channelhub.models.tokens import ApiToken
 
 pytestmark = pytest.mark.django_db
 

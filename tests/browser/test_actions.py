@@ -15,8 +15,8 @@ import requests
 from django_q.conf import Conf
 from playwright.sync_api import Page, expect
 
-from channelhub.actions.models import ActionStatus, UpstreamAction
 from channelhub.actions.sender import send_action
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.sync.engine import run_stream
 from fulfillment.models import FulfillmentRequest, Template
 

@@ -18,7 +18,7 @@ from django_q.models import Failure, Schedule
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
-from channelhub.actions.models import AuditEvent
+from channelhub.models import AuditEvent
 from channelhub.services import ServiceError
 from channelhub.sync import schedules
 from channelhub.taskguard import ALLOWED_TASKS, REFUSED_TASK, TaskRefused

@@ -26,8 +26,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.sender import send_due
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from fulfillment import services
 from fulfillment.models import Template
 from tests.actions.conftest import sync_mirror

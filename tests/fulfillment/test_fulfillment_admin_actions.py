@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from fulfillment import services
 from fulfillment.models import FulfillmentRequest
 from tests.factories import (

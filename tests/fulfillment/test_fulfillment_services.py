@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment import services
 from tests.factories import FulfillmentRequestFactory, TemplateFactory, TierConfigRequestFactory

@@ -4,10 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from channelhub.actions.models import ActionStatus, UpstreamAction
 from channelhub.actions.sender import send_due
 from channelhub.actions.services import action_retry
 from channelhub.actors import system_actor
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.services import ServiceError
 
 

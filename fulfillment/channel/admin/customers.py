@@ -8,8 +8,8 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 
-from channelhub.actions.models import UpstreamAction
 from channelhub.admin import BoundedCountPaginator, status_badge
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment.channel import forms as channel_forms
 from fulfillment.channel import services

@@ -8,8 +8,8 @@ import re
 
 from django.conf import settings
 
-from channelhub.actions.models import UpstreamAction
 from channelhub.actions.services import action_record
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 from channelhub.upstream.errors import UpstreamError, UpstreamNotConfigured
 

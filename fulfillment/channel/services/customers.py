@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from channelhub.actions.models import UpstreamAction
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
 from ..choices import CustomerType

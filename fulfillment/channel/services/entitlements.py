@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from channelhub.actions.models import UpstreamAction
+from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
 from ..choices import PaymentPlan, PeriodType

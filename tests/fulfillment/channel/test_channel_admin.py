@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from channelhub.actions.models import UpstreamAction
+from channelhub.models import UpstreamAction
 from fulfillment.models import EntitlementChange
 
 from .factories import CustomerFactory, EntitlementFactory, OfferFactory, PartnerLinkFactory

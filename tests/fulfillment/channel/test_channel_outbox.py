@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.actions.sender import send_action
 from channelhub.actions.services import action_retry
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from fulfillment.channel import services
 from fulfillment.channel.transitions import allowed_entitlement_actions
 from fulfillment.models import ChannelPartnerLink, Customer, Entitlement, EntitlementChange

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment.channel import services
 

@@ -1,29 +1,7 @@
-"""Core models: the base of every mirrored upstream object, and the sync engine's state."""
+"""The sync engine's state: one `StreamState` per stream (cursor, lock) and a `SyncRun` per run."""
 
 from django.db import models
 from django.utils import timezone
-
-
-class MirroredModel(models.Model):
-    """Base of every model that mirrors an upstream object.
-
-    The upstream id is the primary key. `payload` keeps the raw upstream JSON exactly as
-    received (typed columns are derived from it by the stream's mapper); `payload_hash` is a
-    digest of its canonical JSON, so a sync can tell an unchanged row without comparing
-    columns and writes only rows that really changed. `synced_at` is when the row was last
-    written by a sync (not touched when unchanged).
-    """
-
-    id = models.CharField(primary_key=True, max_length=64)
-    payload = models.JSONField(default=dict)
-    payload_hash = models.CharField(max_length=32, default="", editable=False)
-    synced_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self):
-        return self.id
 
 
 class SyncTrigger(models.TextChoices):
@@ -114,19 +92,3 @@ class SyncRun(models.Model):
         if self.finished_at:
             return self.finished_at - self.started_at
         return None
-
-
-# The outbox and the audit trail live in channelhub.actions; Django finds models here.
-from channelhub.actions.models import ActionStatus, AuditEvent, UpstreamAction  # noqa: E402
-from channelhub.api.models import ApiToken  # noqa: E402, F401  (the read API's tokens)
-
-__all__ = [
-    "MirroredModel",
-    "SyncTrigger",
-    "SyncRunStatus",
-    "StreamState",
-    "SyncRun",
-    "ActionStatus",
-    "AuditEvent",
-    "UpstreamAction",
-]

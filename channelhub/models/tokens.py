@@ -87,7 +87,3 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
-
-
-# Read permissions are cached; the signal handlers that keep that cache right live there.
-from channelhub.api import permissions as _permissions  # noqa: E402, F401
