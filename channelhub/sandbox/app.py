@@ -22,7 +22,6 @@ A module provides `name`, `collections`, `rules()` (werkzeug Rules whose endpoin
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import os
 import random
@@ -38,7 +37,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from .common import ApiError, json_response
+from .common import ApiError, json_body, json_response
 from .faults import Faults
 from .store import Store
 
@@ -252,7 +251,7 @@ class SandboxApp:
         path = request.path.rstrip("/")
         method = request.method
         try:
-            body = _json_body(request)
+            body = json_body(request)
             if path == "/_sandbox/reset" and method == "POST":
                 return json_response(self.reset(body.get("seed"), body.get("scale")))
             if path == "/_sandbox/faults":
@@ -288,25 +287,6 @@ class SandboxApp:
             if hasattr(module, "control") and path == f"/_sandbox/{module.name}":
                 return module
         return None
-
-
-def _json_body(request: Request) -> dict:
-    data = request.get_data()
-    if not data.strip():
-        return {}
-    try:
-        body = json.loads(data)
-    except ValueError:
-        raise ApiError(400, "VAL_001", "Request body is not valid JSON.")
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ApiError(400, "VAL_001", "Request body must be a JSON object.")
-    return body
-
-
-def json_body(request: Request) -> dict:
-    return _json_body(request)
 
 
 def _reset_socket(environ) -> None:
