@@ -1,5 +1,5 @@
-"""The sandbox core: one WSGI application serving every fake upstream module (Connect today,
-Cloud Channel and the CMP feed later) on one port, plus the control endpoints:
+"""The sandbox core: one WSGI application serving every fake upstream module it is given
+(Connect and Cloud Channel by default) on one port, plus the control endpoints:
 
     POST   /_sandbox/reset   {"seed"?, "scale"?}   back to the seeded state (also clears the log)
     GET    /_sandbox/faults  / POST (replace) / DELETE (clear)        see faults.py
