@@ -1,5 +1,5 @@
-"""The sandbox core: one WSGI application serving every fake upstream module (Connect today,
-Cloud Channel and the CMP feed later) on one port, plus the control endpoints:
+"""The sandbox core: one WSGI application serving every fake upstream module it is given
+(Connect and Cloud Channel by default) on one port, plus the control endpoints:
 
     POST   /_sandbox/reset   {"seed"?, "scale"?}   back to the seeded state (also clears the log)
     GET    /_sandbox/faults  / POST (replace) / DELETE (clear)        see faults.py
@@ -9,20 +9,13 @@ Cloud Channel and the CMP feed later) on one port, plus the control endpoints:
 
     GET/POST/DELETE /_sandbox/<module>                  the module's own knobs (if it has any)
 
-A module provides `name`, `collections`, `rules()` (werkzeug Rules whose endpoints are
-`handler(ctx, request, **values) -> Response`), `seed(session, seed, scale)` and
-`tick(session, rng)`. Optional hooks, used when present:
-- `owns(path)` + `error_response(status, message, headers)`: errors the core answers for that
-  path (faults, unknown path, wrong method, a crash) take the module's error format (Cloud
-  Channel's Google envelope) instead of Connect's;
-- `control(method, body) -> dict`: serves /_sandbox/<name> (raise ApiError to refuse);
-- `on_reset()`: called after every /_sandbox/reset (e.g. knobs back to defaults).
+The app knows no upstream by name: it is given a list of `SandboxModule`s (module.py, the
+protocol and what the core does with each hook; modules.py, the default list).
 """
 
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import os
 import random
@@ -31,6 +24,7 @@ import struct
 import threading
 import time
 import traceback
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,8 +32,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from .common import ApiError, json_response
+from .common import ApiError, json_body, json_response
 from .faults import Faults
+from .module import SandboxModule
 from .store import Store
 
 log = logging.getLogger("channelhub.sandbox")
@@ -62,7 +57,15 @@ class Context:
 
 
 class SandboxApp:
-    def __init__(self, *, state_path, modules, seed: int = 1, scale: int = 50, fault_rate: float = 0.0):
+    def __init__(
+        self,
+        *,
+        state_path,
+        modules: Sequence[SandboxModule],
+        seed: int = 1,
+        scale: int = 50,
+        fault_rate: float = 0.0,
+    ):
         self.modules = list(modules)
         collections_ = [c for m in self.modules for c in m.collections]
         self.store = Store(state_path, collections_)
@@ -108,8 +111,7 @@ class SandboxApp:
             self.store.install(pristine)
         self.clear_log()
         for module in self.modules:
-            if hasattr(module, "on_reset"):
-                module.on_reset()
+            module.on_reset()
         return {"seed": seed, "scale": scale, "seconds": round(time.monotonic() - started, 3)}
 
     def open(self, *, reset: bool = False) -> None:
@@ -214,9 +216,9 @@ class SandboxApp:
         return response(environ, start_response)
 
     def owner(self, path: str):
-        """The module whose error format applies to `path` (None: Connect's, the default)."""
+        """The module whose error format applies to `path` (None: the default, Connect's)."""
         for module in self.modules:
-            if hasattr(module, "owns") and module.owns(path):
+            if module.owns(path):
                 return module
         return None
 
@@ -252,7 +254,7 @@ class SandboxApp:
         path = request.path.rstrip("/")
         method = request.method
         try:
-            body = _json_body(request)
+            body = json_body(request)
             if path == "/_sandbox/reset" and method == "POST":
                 return json_response(self.reset(body.get("seed"), body.get("scale")))
             if path == "/_sandbox/faults":
@@ -285,28 +287,9 @@ class SandboxApp:
 
     def _control_module(self, path: str):
         for module in self.modules:
-            if hasattr(module, "control") and path == f"/_sandbox/{module.name}":
+            if path == f"/_sandbox/{module.name}":
                 return module
         return None
-
-
-def _json_body(request: Request) -> dict:
-    data = request.get_data()
-    if not data.strip():
-        return {}
-    try:
-        body = json.loads(data)
-    except ValueError:
-        raise ApiError(400, "VAL_001", "Request body is not valid JSON.")
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ApiError(400, "VAL_001", "Request body must be a JSON object.")
-    return body
-
-
-def json_body(request: Request) -> dict:
-    return _json_body(request)
 
 
 def _reset_socket(environ) -> None:

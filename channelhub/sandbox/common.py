@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 JSON = "application/json"
 
@@ -75,3 +75,19 @@ def digits(rng, n: int) -> str:
 
 def id_groups(rng, *sizes: int) -> str:
     return "-".join(digits(rng, n) for n in sizes)
+
+
+def json_body(request: Request) -> dict:
+    """The request's JSON object body ({} if empty); 400 VAL_001 if it is not a JSON object."""
+    data = request.get_data()
+    if not data.strip():
+        return {}
+    try:
+        body = json.loads(data)
+    except ValueError:
+        raise ApiError(400, "VAL_001", "Request body is not valid JSON.")
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "VAL_001", "Request body must be a JSON object.")
+    return body

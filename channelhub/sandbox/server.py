@@ -5,27 +5,26 @@
         sandbox.channel_url   # http://127.0.0.1:PORT (Cloud Channel's api_endpoint, /v1/...)
         sandbox.channel_credentials_path   # service-account key file whose token_uri is /token
 
-`live=True` also runs a tick of upstream life every `tick_interval` seconds.
+`live=True` also runs a tick of upstream life every `tick_interval` seconds. `modules` (default
+`modules.default_modules()`) are the upstreams served; the server knows none of them by name:
+`connect_url`, `channel_url`, ... are the modules' `server_attributes` (module.py).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from .app import SandboxApp
+from .module import SandboxModule
+from .modules import default_modules
 
 log = logging.getLogger("channelhub.sandbox")
-
-
-def default_modules():
-    from .channel import ChannelModule
-    from .connect import ConnectModule
-
-    return [ConnectModule(), ChannelModule()]
 
 
 class _Handler(WSGIRequestHandler):
@@ -77,7 +76,7 @@ class SandboxServer:
         reset=False,
         fault_rate=0.0,
         log_requests=False,
-        modules=None,
+        modules: Sequence[SandboxModule] | None = None,
     ):
         self.state_path = Path(state_path)
         self.host = host
@@ -113,8 +112,7 @@ class SandboxServer:
         self._server = _Server(self.host, self.port, self.app, handler=handler)
         self.port = self._server.server_port
         for module in self.app.modules:
-            if hasattr(module, "on_serve"):
-                module.on_serve(self)
+            module.on_serve(self)
         self._stop.clear()
         self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-server", daemon=True)
         self._thread.start()
@@ -136,33 +134,20 @@ class SandboxServer:
         host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
         return f"http://{host}:{self.port}"
 
-    @property
-    def connect_url(self):
-        return self.url + "/public/v1"
+    def __getattr__(self, name: str) -> Any:
+        """The modules' `server_attributes` (`connect_url`, `channel_url`, ...); only called for
+        names the server itself does not have."""
+        if name.startswith("_") or "app" not in self.__dict__:
+            raise AttributeError(name)
+        for module in self.app.modules:
+            attributes = module.server_attributes(self)
+            if name in attributes:
+                return attributes[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
-    @property
-    def channel_url(self):
-        """Cloud Channel's api_endpoint (client_options={"api_endpoint": ...}): the root URL."""
-        return self.url
-
-    @property
-    def channel_account_id(self):
-        from .channel import ACCOUNT_ID
-
-        return ACCOUNT_ID
-
-    @property
-    def channel_admin_email(self):
-        """The reseller admin the service account impersonates (`with_subject`)."""
-        from .channel import ADMIN_EMAIL
-
-        return ADMIN_EMAIL
-
-    @property
-    def channel_credentials_path(self) -> Path:
-        """The service-account key file for Cloud Channel, written at start beside the state
-        (its token_uri is this server's /token, so it changes with the port)."""
-        return Path(f"{self.state_path}.channel-sa.json")
+    def __dir__(self):
+        extra = [name for module in self.app.modules for name in module.server_attributes(self)]
+        return sorted({*super().__dir__(), *extra})
 
     def serve_forever(self):
         """Serve in the calling thread (the management command); Ctrl-C stops."""

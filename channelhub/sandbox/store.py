@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import sqlite3
 import threading
@@ -203,8 +204,6 @@ class Session:
 
     # -- bulk loading: inserts run in a thread (sqlite releases the GIL) while Python builds more
     def start_background_writer(self) -> None:
-        import queue
-
         self._queue = queue.Queue(maxsize=4)
 
         def run():

@@ -5,9 +5,13 @@ envelope), its OAuth token endpoint /token, its seed, its life and its knobs
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from ..module import BaseModule
 from . import collections, life, seed
 from .auth import Tokens, authenticate, token_endpoint, write_service_account
 from .knobs import KnobBox
@@ -17,11 +21,12 @@ from .wire import ACCOUNT, ACCOUNT_ID, ADMIN_EMAIL, SCOPE, GoogleError, error_re
 METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
-class ChannelModule:
-    """A sandbox module (see app.py) plus the hooks the core calls for modules that have them:
-    `owns(path)` / `error_response(...)` (errors in the Google envelope for its paths, faults
-    included), `control(method, body)` (GET/POST/DELETE /_sandbox/channel), `on_reset()` (knobs
-    back to defaults; tokens kept) and `on_serve(server)` (writes the service-account file)."""
+class ChannelModule(BaseModule):
+    """A `SandboxModule` (module.py) with every hook: `owns(path)` / `error_response(...)`
+    (errors in the Google envelope for its paths, faults included), `control(method, body)`
+    (GET/POST/DELETE /_sandbox/channel), `on_reset()` (knobs back to defaults; tokens kept),
+    `on_serve(server)` (writes the service-account file) and `server_attributes(server)`
+    (`channel_url`, `channel_account_id`, `channel_admin_email`, `channel_credentials_path`)."""
 
     name = "channel"
     collections = collections.ALL
@@ -72,7 +77,17 @@ class ChannelModule:
         self.knobs.reset()
 
     def on_serve(self, server) -> None:
-        write_service_account(server.channel_credentials_path, f"{server.url}/token")
+        write_service_account(credentials_path(server), f"{server.url}/token")
+
+    def server_attributes(self, server) -> dict[str, Any]:
+        return {
+            # Cloud Channel's api_endpoint (client_options={"api_endpoint": ...}): the root URL
+            "channel_url": server.url,
+            "channel_account_id": ACCOUNT_ID,
+            # the reseller admin the service account impersonates (`with_subject`)
+            "channel_admin_email": ADMIN_EMAIL,
+            "channel_credentials_path": credentials_path(server),
+        }
 
     # -- endpoints
     def v1(self, ctx, request: Request, rest: str) -> Response:
@@ -85,6 +100,12 @@ class ChannelModule:
 
     def token(self, ctx, request: Request) -> Response:
         return token_endpoint(self.tokens, request, self.knobs.get().token_ttl_seconds)
+
+
+def credentials_path(server) -> Path:
+    """The service-account key file, written at start beside the state (its token_uri is the
+    server's /token, so it changes with the port)."""
+    return Path(f"{server.state_path}.channel-sa.json")
 
 
 __all__ = ["ACCOUNT", "ACCOUNT_ID", "ADMIN_EMAIL", "SCOPE", "ChannelModule", "write_service_account"]

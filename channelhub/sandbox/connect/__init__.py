@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..module import BaseModule
 from . import collections, life, routes, seed
 
 
-class ConnectModule:
+class ConnectModule(BaseModule):
+    """A `SandboxModule` (module.py). Its errors are the core's default format, so it owns no
+    path; it has no knobs. Adds `connect_url` (the API root, /public/v1) to SandboxServer."""
+
     name = "connect"
     prefix = routes.PREFIX
     collections = collections.ALL
@@ -18,6 +24,9 @@ class ConnectModule:
 
     def tick(self, session, rng) -> dict:
         return life.tick(session, rng)
+
+    def server_attributes(self, server) -> dict[str, Any]:
+        return {"connect_url": server.url + self.prefix}
 
 
 __all__ = ["ConnectModule"]

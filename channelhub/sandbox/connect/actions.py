@@ -13,14 +13,14 @@ snapshot in the request consistent and appends a `state_change` message to the c
 
 from __future__ import annotations
 
-import random
+import json
 
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
-from ..app import json_body
-from ..common import ApiError, bad_request, json_response, not_found, now_iso
+from ..common import ApiError, bad_request, json_body, json_response, not_found, now_iso
 from . import shapes
+from .records import add_message, find_template, user_for, world_of
 
 INVALID = "REQ_003"
 TERMINAL = ("approved", "failed", "revoked")
@@ -50,85 +50,6 @@ TCR_FROM = {
     "pend": ("inquiring", "tiers_setup", "draft"),
 }
 TCR_TO = {"approve": "approved", "inquire": "inquiring", "fail": "failed", "pend": "pending"}
-
-_rng = random.SystemRandom()
-
-
-def world_of(session) -> dict:
-    return session.meta("connect.world", {})
-
-
-def product_of(world: dict, pid: str) -> dict:
-    for product in world.get("products", []):
-        if product["id"] == pid:
-            return product
-    raise bad_request(f"Product {pid} is unknown.")
-
-
-def find_template(session, pid: str, tid: str) -> dict | None:
-    row = session.conn.execute(
-        "SELECT doc FROM templates WHERE id = ? AND product_id = ?", (tid, pid)
-    ).fetchone()
-    if row is None:
-        return None
-    import json
-
-    return json.loads(row[0])
-
-
-def user_for(world: dict, body: dict) -> dict:
-    ident, email = body.get("id"), body.get("email")
-    if not ident and not email:
-        raise bad_request("Either id or email of the user is required.")
-    for user in world.get("users", []):
-        if (ident and user["id"] == ident) or (email and user["email"].lower() == str(email).lower()):
-            return dict(user)
-    if email:
-        digits = f"{abs(hash(str(email).lower())) % 10**9:09d}"
-        return {
-            "id": f"UR-{digits[:3]}-{digits[3:6]}-{digits[6:]}",
-            "name": str(email).split("@")[0],
-            "email": email,
-        }
-    return {"id": str(ident), "name": str(ident), "email": ""}
-
-
-def new_unique_id(session, collection: str, prefix: str, sizes: tuple[int, ...], rng=_rng) -> str:
-    while True:
-        ident = shapes.new_id(rng, prefix, sizes, ())
-        if session.get_raw(collection, ident) is None:
-            return ident
-
-
-def add_message(
-    session,
-    instance_id: str,
-    text: str,
-    *,
-    kind: str = "state_change",
-    when: str | None = None,
-    creator: dict | None = None,
-    rng=_rng,
-) -> dict | None:
-    from .routes import find_conversation
-
-    conversation = find_conversation(session, instance_id)
-    if conversation is None:
-        return None
-    when = when or now_iso()
-    message = shapes.message_doc(
-        ident=new_unique_id(session, "messages", "ME", (3, 3, 3), rng),
-        conversation=conversation["id"],
-        text=text,
-        kind=kind,
-        created=when,
-        creator=creator,
-        world=world_of(session),
-    )
-    session.put("messages", message)
-    conversation["events"]["updated"]["at"] = when
-    session.put("conversations", conversation)
-    return message
 
 
 def _check(doc, action, allowed, what):
@@ -189,8 +110,6 @@ def request_action(ctx, request, ident, action):
             raise not_found("Request", ident)
         world = world_of(session)
         when = now_iso()
-        previous = doc["status"]
-        text = None
         if action == "assign":
             user = user_for(world, body)
             doc["assignee"] = user
@@ -199,41 +118,45 @@ def request_action(ctx, request, ident, action):
             doc["assignee"] = ""
             text = "Request unassigned."
         else:
-            _check(doc, action, REQUEST_FROM[action], "Request")
-            pid = doc["asset"]["product"]["id"]
-            if action == "approve":
-                _approve_request(session, doc, body, pid)
-            elif action == "inquire":
-                template_id = body.get("template_id")
-                if template_id:
-                    template = find_template(session, pid, template_id)
-                    if template is None or template["scope"] != "asset":
-                        raise bad_request(
-                            f"Template {template_id} is not an asset template of product {pid}."
-                        )
-                    doc["template"] = shapes.template_ref(_with_message(template))
-                elif body.get("activation_tile"):
-                    doc["template"] = {"id": "", "name": "Inquiry", "message": str(body["activation_tile"])}
-            elif action == "fail":
-                reason = body.get("reason")
-                if not isinstance(reason, str) or not reason.strip():
-                    raise bad_request("reason: This field is required.")
-                doc["reason"] = reason
-            elif action == "pend":
-                doc["answered"] = False
-            elif action == "schedule":
-                doc["planned_date"] = body.get("planned_date") or when
-            elif action == "revoke":
-                doc["reason"] = str(body.get("reason") or "")
-            doc["status"] = REQUEST_TO[action]
-            if action == "approve":
-                doc["effective_date"] = body.get("effective_date") or when
-            text = f"Request status changed from {previous} to {doc['status']}."
+            text = _request_transition(session, doc, body, action, when)
         doc["updated"] = when
         apply_request_to_asset(session, doc, when)
         session.put("requests", doc)
         add_message(session, ident, text, when=when)
     return json_response(doc)
+
+
+def _request_transition(session, doc: dict, body: dict, action: str, when: str) -> str:
+    """Move request `doc` by `action` (checked against REQUEST_FROM); returns the message."""
+    previous = doc["status"]
+    _check(doc, action, REQUEST_FROM[action], "Request")
+    pid = doc["asset"]["product"]["id"]
+    if action == "approve":
+        _approve_request(session, doc, body, pid)
+    elif action == "inquire":
+        template_id = body.get("template_id")
+        if template_id:
+            template = find_template(session, pid, template_id)
+            if template is None or template["scope"] != "asset":
+                raise bad_request(f"Template {template_id} is not an asset template of product {pid}.")
+            doc["template"] = shapes.template_ref(_with_message(template))
+        elif body.get("activation_tile"):
+            doc["template"] = {"id": "", "name": "Inquiry", "message": str(body["activation_tile"])}
+    elif action == "fail":
+        reason = body.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise bad_request("reason: This field is required.")
+        doc["reason"] = reason
+    elif action == "pend":
+        doc["answered"] = False
+    elif action == "schedule":
+        doc["planned_date"] = body.get("planned_date") or when
+    elif action == "revoke":
+        doc["reason"] = str(body.get("reason") or "")
+    doc["status"] = REQUEST_TO[action]
+    if action == "approve":
+        doc["effective_date"] = body.get("effective_date") or when
+    return f"Request status changed from {previous} to {doc['status']}."
 
 
 def _with_message(template: dict) -> dict:
@@ -370,8 +293,6 @@ def _approve_tcr(session, doc, body, when):
             "SELECT doc FROM templates WHERE product_id = ? AND scope = ? AND type = 'fulfillment' ORDER BY id",
             (pid, scope),
         ).fetchone()
-        import json
-
         template = json.loads(row[0]) if row else {"id": "", "name": "Default", "body": ""}
         ref = {"id": template["id"], "name": template["name"], "representation": template["body"]}
     effective = spec.get("effective_date") or when

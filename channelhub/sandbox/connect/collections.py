@@ -10,6 +10,7 @@ every ordering ends with `id` so pages are stable.
 
 from __future__ import annotations
 
+from ..rql import NULL
 from ..store import Collection
 
 EVENTS = {"events.created.at": "created", "events.updated.at": "updated"}
@@ -19,8 +20,6 @@ EVENT_ALIASES = {"created": "events.created.at", "updated": "events.updated.at"}
 def _assignee_filter(compiler, op, prop, value):
     """`assignee` is an object or "" upstream: `eq(assignee,null())`/`empty()` = unassigned,
     `eq(assignee,UR-...)` compares the assignee's id. TCRs also take `unassigned=true|false`."""
-    from ..rql import NULL
-
     if prop == "unassigned" and op == "eq":
         return "(assignee_id IS NULL)" if str(value).lower() == "true" else "(assignee_id IS NOT NULL)"
     if prop != "assignee":

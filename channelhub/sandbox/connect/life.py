@@ -18,8 +18,8 @@ import json
 
 from ..common import now_iso
 from . import shapes
-from .actions import add_message, new_unique_id, world_of
-from .seed import product_templates
+from .records import add_message, new_unique_id, world_of
+from .seed.catalog import product_templates
 
 UPDATED_PATH = {"requests": ("updated",)}
 

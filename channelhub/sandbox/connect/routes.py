@@ -11,6 +11,8 @@ from werkzeug.routing import Rule
 
 from .. import rql
 from ..common import ApiError, dumps, not_found, raw_json_response
+from . import actions, life
+from .records import find_conversation
 
 PREFIX = "/public/v1"
 
@@ -66,10 +68,8 @@ def list_response(ctx, request, collection: str, *, where=None, params=(), trans
     churn = ctx.faults.churn_for(request.path)
     with ctx.session() as session:
         if churn:
-            from .life import churn as do_churn
-
             with session.write():
-                do_churn(session, collection, churn, random.Random())
+                life.churn(session, collection, churn, random.Random())
         total, docs = session.list(collection, query, where=where, params=params)
     docs = apply_select(docs, query)
     if transform is not None:
@@ -148,16 +148,6 @@ def product_children(collection, what):
     return list_view, detail_view
 
 
-def find_conversation(session, ident: str) -> dict | None:
-    doc = session.get("conversations", ident)
-    if doc is None:
-        row = session.conn.execute(
-            "SELECT doc FROM conversations WHERE instance_id = ? ORDER BY created, id LIMIT 1", (ident,)
-        ).fetchone()
-        doc = json.loads(row[0]) if row else None
-    return doc
-
-
 @authenticated
 def conversation_detail(ctx, request, ident):
     with ctx.session() as session:
@@ -174,15 +164,11 @@ def conversation_messages(ctx, request, ident):
     if doc is None:
         raise not_found("Conversation", ident)
     if request.method == "POST":
-        from .actions import post_message
-
-        return post_message(ctx, request, doc["id"])
+        return actions.post_message(ctx, request, doc["id"])
     return list_response(ctx, request, "messages", where="conversation_id = ?", params=(doc["id"],))
 
 
 def rules() -> list[Rule]:
-    from . import actions
-
     out = []
     for path, collection, what in [
         ("/requests", "requests", "Request"),

@@ -10,6 +10,7 @@ marketplaces, hubs, vendors, the provider, users) kept in the `meta` table.
 from __future__ import annotations
 
 import copy
+import json
 
 from ..common import id_groups
 
@@ -195,8 +196,6 @@ def asset_param(pdef: dict, values: dict, value_error: str = "") -> dict:
 
 
 def migration_value(rng, customer: dict) -> str:
-    import json
-
     return json.dumps(
         {
             "teamAdminEmail": customer["contact_info"]["contact"]["email"],
