@@ -127,7 +127,7 @@ def generate(rows: int) -> float:
     from django.db import connection, transaction
 
     from channelhub.sync.upsert import canonical_json, digest
-    from fulfillment.mappers import map_request
+    from fulfillment.connect.mappers import map_request
     from fulfillment.models import FulfillmentRequest
 
     if FulfillmentRequest.objects.count() == rows:

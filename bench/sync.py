@@ -123,7 +123,7 @@ def child(args) -> int:
 
     from channelhub.sync.engine import run_stream
     from channelhub.sync.upsert import upsert_rows
-    from fulfillment.mappers import map_request
+    from fulfillment.connect.mappers import map_request
     from fulfillment.models import FulfillmentRequest
 
     call_command("migrate", verbosity=0)

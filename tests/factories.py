@@ -18,7 +18,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from channelhub.sync.upsert import canonical_json, digest
-from fulfillment import mappers
+from fulfillment.connect import mappers
 from fulfillment.models import (
     Asset,
     Conversation,

@@ -19,8 +19,20 @@ from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 from . import limits
 
-# Blank-as-null string columns (see fulfillment.models.base.ref): Connect's `null()` is our "".
+# Blank-as-null string columns (see channelhub.models.fields.ref): Connect's `null()` is our "".
 _BLANK_LOOKUPS = {FilterLookups.EQ, FilterLookups.NE, FilterLookups.IN, FilterLookups.OUT, FilterLookups.NULL}
+
+
+def f(name: str, source: str | None = None, **options) -> dict:
+    """A filter named `name` as the upstream names it, read from column `source` here.
+
+    A relation is written `product__id`: Django compares the foreign key column itself
+    (no join), and django-rql types the value from the target's primary key.
+    """
+    item = {"filter": name, **options}
+    if source:
+        item["source"] = source
+    return item
 
 
 def blank_ref(name: str, source: str, **extra) -> dict:

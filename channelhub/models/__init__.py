@@ -5,7 +5,8 @@
   reads whole and reconciles;
 - `engine`: the sync engine's `StreamState` and `SyncRun`;
 - `outbox`: `UpstreamAction` (what staff asked an upstream to do) and `AuditEvent`;
-- `tokens`: the read API's `ApiToken`.
+- `tokens`: the read API's `ApiToken`;
+- `fields`: field helpers for mirrored models (`mirror_fk`, `string`, `ref`, `when`).
 """
 
 from .engine import StreamState, SyncRun, SyncRunStatus, SyncTrigger

@@ -192,7 +192,7 @@ def _offer_payload(entitlement: dict) -> dict | None:
 
 
 def _model(name: str):
-    from fulfillment import models
+    from fulfillment.channel import models
 
     return getattr(models, name)
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 from django.db.models import BooleanField, Q
 from py_rql.constants import RQL_TRUE, FilterLookups
 
-from channelhub.api.filters import StrictRQLFilterClass
-from fulfillment.filters import f
-from fulfillment.models import (
+from channelhub.api.filters import StrictRQLFilterClass, f
+from fulfillment.channel.models import (
     ChannelPartnerLink,
     ChannelProduct,
     Customer,

@@ -1,7 +1,7 @@
 """Forms of the Channel staff actions (entitlement, customer and partner link pages, and the
 customer changelist's create form).
 
-Thin, like fulfillment.forms: they collect what a person typed and hand it to the services
+Thin, like fulfillment.connect.forms: they collect what a person typed and hand it to the services
 in `fulfillment.channel.services`, which decide (role, state, seat ranges, offers) and say
 why they refuse. Offer choices are the ones the services accept, so a refusal is rare.
 """

@@ -21,7 +21,7 @@ from channelhub.models import GoneReason
 from channelhub.sync.reconcile import reconcile, vanished
 from channelhub.sync.streams import Batch, Row, RunContext, Stream
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamUnauthorized
-from fulfillment.models import (
+from fulfillment.channel.models import (
     ChannelPartnerLink,
     ChannelProduct,
     Customer,

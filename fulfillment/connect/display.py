@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 
 from channelhub.admin import status_badge
-from fulfillment.choices import ParamType
+from fulfillment.connect.choices import ParamType
 from fulfillment.connect.shapes import SECRET_MASK
 
 SECRET_PARAM_TYPES = frozenset(ParamType.SECRET_TYPES)

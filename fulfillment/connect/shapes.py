@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from channelhub.sync.coerce import as_dict, as_int, as_list, text
-from fulfillment.choices import ParamType
+from fulfillment.connect.choices import ParamType
 
 SECRET_MASK = "••••••••"
 _SECRET_TYPES = frozenset(ParamType.SECRET_TYPES)

@@ -1,27 +1,44 @@
-"""The fulfillment mirror: one model per upstream collection (Connect, and Google Cloud Channel
-in `channel.py`), all `MirroredModel`s."""
+"""The fulfillment app's models, as Django finds them: Connect's (`fulfillment.connect.models`)
+and Cloud Channel's (`fulfillment.channel.models`)."""
 
-from .catalog import Hub, Marketplace, Product, Template, TierAccount
-from .channel import ChannelPartnerLink, ChannelProduct, Customer, Entitlement, EntitlementChange, Offer, Sku
-from .conversations import Conversation, ConversationMessage
-from .subscriptions import Asset, FulfillmentRequest
-from .tiers import TierConfig, TierConfigRequest
+from fulfillment.channel.models import (
+    ChannelPartnerLink,
+    ChannelProduct,
+    Customer,
+    Entitlement,
+    EntitlementChange,
+    Offer,
+    Sku,
+)
+from fulfillment.connect.models import (
+    Asset,
+    Conversation,
+    ConversationMessage,
+    FulfillmentRequest,
+    Hub,
+    Marketplace,
+    Product,
+    Template,
+    TierAccount,
+    TierConfig,
+    TierConfigRequest,
+)
 
 __all__ = [
     "Asset",
     "ChannelPartnerLink",
     "ChannelProduct",
+    "Conversation",
+    "ConversationMessage",
     "Customer",
     "Entitlement",
     "EntitlementChange",
-    "Offer",
-    "Sku",
-    "Conversation",
-    "ConversationMessage",
     "FulfillmentRequest",
     "Hub",
     "Marketplace",
+    "Offer",
     "Product",
+    "Sku",
     "Template",
     "TierAccount",
     "TierConfig",

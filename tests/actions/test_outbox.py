@@ -11,7 +11,7 @@ from channelhub.actions.sender import requeue_stuck, send_action
 from channelhub.actions.services import action_cancel, action_retry
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment import services
+from fulfillment.connect import services
 from fulfillment.models import ConversationMessage, FulfillmentRequest, Template, TierConfigRequest
 from tests.sync.helpers import control, settled_log
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from channelhub.actions.sender import send_action
 from channelhub.actors import SYSTEM_USERNAME
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
-from fulfillment import services
+from fulfillment.connect import services
 from tests.sync.helpers import control
 
 from .helpers import pick_request, upstream

@@ -16,10 +16,10 @@ from django_q.conf import Conf
 from channelhub.actions.sender import send_action
 from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment import services
+from fulfillment.connect import services
+from fulfillment.connect.services import requests as request_services
+from fulfillment.connect.services import tier_config_requests as tcr_services
 from fulfillment.models import Template
-from fulfillment.services import requests as request_services
-from fulfillment.services import tier_config_requests as tcr_services
 from tests.sync.helpers import control
 
 from .helpers import drain, log_entries, pick_request, pick_tcr, upstream

@@ -13,7 +13,7 @@ from django.db.models.expressions import RawSQL
 from django.urls import include, path
 from rest_framework.response import Response
 
-from fulfillment.api.views import FulfillmentRequestViewSet
+from fulfillment.connect.api.views import FulfillmentRequestViewSet
 
 SLEEP_SECONDS = 30.0
 

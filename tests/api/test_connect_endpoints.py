@@ -10,7 +10,7 @@ from dj_rql.utils import assert_filter_cls
 from django.db import connection
 from py_rql.constants import FilterLookups as L
 
-from fulfillment import filters
+from fulfillment.connect import filters
 from fulfillment.models import FulfillmentRequest
 from tests import factories as f
 

@@ -13,7 +13,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from fulfillment.mappers import map_request, map_tier_config_request
+from fulfillment.connect.mappers import map_request, map_tier_config_request
 from fulfillment.models import FulfillmentRequest, TierConfigRequest
 from tests import factories as f
 

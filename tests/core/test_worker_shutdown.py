@@ -28,7 +28,7 @@ from django.db import connection
 
 from channelhub.actions.sender import send_due
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
-from fulfillment import services
+from fulfillment.connect import services
 from fulfillment.models import Template
 from tests.actions.conftest import sync_mirror
 from tests.actions.helpers import pick_request, upstream

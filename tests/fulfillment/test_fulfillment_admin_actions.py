@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
-from fulfillment import services
+from fulfillment.connect import services
 from fulfillment.models import FulfillmentRequest
 from tests.factories import (
     ConversationFactory,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from fulfillment import mappers
+from fulfillment.connect import mappers
 from fulfillment.models import (
     Asset,
     Conversation,

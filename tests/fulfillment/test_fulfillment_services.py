@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment import services
+from fulfillment.connect import services
 from tests.factories import FulfillmentRequestFactory, TemplateFactory, TierConfigRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -255,7 +255,7 @@ def test_migration_requests_are_refused(support, template):
     request = FulfillmentRequestFactory(status="pending")
     payload = request.payload
     payload["asset"]["params"].append({"id": "migration_info", "value": '{"old": "123"}', "type": "text"})
-    from fulfillment.mappers import map_request
+    from fulfillment.connect.mappers import map_request
 
     type(request).objects.filter(pk=request.pk).update(payload=payload, **map_request(payload))
     request.refresh_from_db()

@@ -8,7 +8,7 @@ from django.db.models import Q
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
 from channelhub.admin.mirror import MirrorAdmin
-from fulfillment.models import (
+from fulfillment.channel.models import (
     ChannelProduct,
 )
 

@@ -7,12 +7,12 @@ from django.contrib import admin
 from fulfillment.channel.display import (
     definition_words,
 )
-from fulfillment.channel.services.offers import price_words
-from fulfillment.models import (
+from fulfillment.channel.models import (
     ChannelProduct,
     Offer,
     Sku,
 )
+from fulfillment.channel.services.offers import price_words
 
 from .base import ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
 

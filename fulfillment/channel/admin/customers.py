@@ -19,14 +19,14 @@ from fulfillment.channel.display import (
     link_badge,
     state_badge,
 )
-from fulfillment.channel.transitions import (
-    CUSTOMER_ACTION_PERMS,
-    LINK_STATE_TRANSITIONS,
-)
-from fulfillment.models import (
+from fulfillment.channel.models import (
     ChannelPartnerLink,
     Customer,
     Entitlement,
+)
+from fulfillment.channel.transitions import (
+    CUSTOMER_ACTION_PERMS,
+    LINK_STATE_TRANSITIONS,
 )
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter

@@ -22,17 +22,17 @@ from fulfillment.channel.display import (
     state_badge,
     words,
 )
+from fulfillment.channel.models import (
+    Customer,
+    Entitlement,
+    EntitlementChange,
+    Offer,
+)
 from fulfillment.channel.services.offers import price_words
 from fulfillment.channel.transitions import (
     ENTITLEMENT_RULES,
     allowed_entitlement_actions,
     suspension_reason_words,
-)
-from fulfillment.models import (
-    Customer,
-    Entitlement,
-    EntitlementChange,
-    Offer,
 )
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, ChannelProductFilter, GoneFilter

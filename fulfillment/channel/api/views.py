@@ -17,7 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 
 from channelhub.api.viewsets import ConnectPayloadViewSet
 from fulfillment.channel import filters
-from fulfillment.models import (
+from fulfillment.channel.models import (
     ChannelPartnerLink,
     ChannelProduct,
     Customer,

@@ -113,7 +113,7 @@ def _check_customer_body(body: dict, domain: str) -> None:
 
 def check_domain_free(domain: str) -> None:
     """Refuse a domain that is already a customer (mirror) or has a Cloud Identity (upstream)."""
-    from fulfillment.models import Customer
+    from fulfillment.channel.models import Customer
 
     known = Customer.objects.filter(domain__iexact=domain, gone_at__isnull=True).first()
     if known is not None:
@@ -166,7 +166,7 @@ def customer_create(*, values: dict, actor) -> UpstreamAction:
 
 
 def _prepare(customer, actor, perm: str, doing: str):
-    from fulfillment.models import Customer
+    from fulfillment.channel.models import Customer
 
     fresh = prepare(Customer, customer, actor, perm, doing, "Customer")
     _check_listed(fresh, customer.pk)
@@ -192,7 +192,7 @@ def _check_no_identity(fresh, pk: str) -> None:
 
 
 def _check_deletable(fresh, pk: str) -> None:
-    from fulfillment.models import Entitlement
+    from fulfillment.channel.models import Entitlement
 
     _check_listed(fresh, pk)
     live = Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True).count()

@@ -35,7 +35,7 @@ from .offers import offers_for_change, offers_for_sku
 
 
 def _prepare(entitlement, actor, action: str):
-    from fulfillment.models import Entitlement
+    from fulfillment.channel.models import Entitlement
 
     rule = ENTITLEMENT_RULES[action]
     require_perm(actor, rule.perm, f"{(rule.label or action).lower()} entitlements")
@@ -257,7 +257,7 @@ def entitlement_change_offer(
 def _check_can_buy(fresh, pk: str, mirrored, offer_name: str) -> None:
     """Whether the mirrored customer can buy the mirrored offer: by entitlement_create, and
     again under the customer's lock (an entitlement the sender just created counts)."""
-    from fulfillment.models import Entitlement
+    from fulfillment.channel.models import Entitlement
 
     if fresh is None or fresh.is_gone:
         raise ServiceError(f"Customer {pk} is not in the mirror (or is gone upstream).", code="missing")
@@ -292,7 +292,7 @@ def entitlement_create(
     *, customer, offer: str, seats: int | None = None, purchase_order_id: str = "", actor
 ) -> UpstreamAction:
     """Buy an offer for a customer: a new entitlement (the action's target is the customer)."""
-    from fulfillment.models import Customer, Offer
+    from fulfillment.channel.models import Customer, Offer
 
     require_perm(actor, "fulfillment.act_entitlement", "create entitlements")
     offer_name = (offer or "").strip()

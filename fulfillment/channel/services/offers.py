@@ -31,7 +31,7 @@ def _mirrored(queryset) -> list[dict]:
 def offers_for_change(entitlement) -> tuple[list[dict], str]:
     """Offers the entitlement can change to (not its current one), and where that came from
     ("upstream" or "mirror")."""
-    from fulfillment.models import Offer
+    from fulfillment.channel.models import Offer
 
     offers = upstream_read(
         "list the offers this entitlement can change to",
@@ -63,7 +63,7 @@ def offers_for_sku(customer_id: str, sku: str) -> list[dict] | None:
 
 def offers_for_new_entitlement(customer) -> list:
     """Mirrored offers of products the customer does not hold yet (one entitlement per product)."""
-    from fulfillment.models import Entitlement, Offer
+    from fulfillment.channel.models import Entitlement, Offer
 
     owned = Entitlement.objects.filter(customer_id=customer.pk, gone_at__isnull=True).values_list(
         "product_id", flat=True

@@ -19,7 +19,7 @@ def _words(state: str) -> str:
 @transaction.atomic
 def channel_partner_link_change_state(*, link, link_state: str, actor) -> UpstreamAction:
     """Set a link ACTIVE, SUSPENDED or REVOKED (patch with updateMask link_state)."""
-    from fulfillment.models import ChannelPartnerLink
+    from fulfillment.channel.models import ChannelPartnerLink
 
     link = prepare(
         ChannelPartnerLink,

@@ -2,7 +2,7 @@
 
 Rows are never edited here (syncs write them). Staff act on requests and tier config requests
 through small action forms on their detail pages and bulk actions on the requests changelist;
-each form POSTs to an admin view that only calls a service of `fulfillment.services` (which
+each form POSTs to an admin view that only calls a service of `fulfillment.connect.services` (which
 checks role, transition and input, and queues an outbox action) and shows the service's
 message when it refuses. The page then shows the action's progress and the audit trail.
 Changelists of the big tables (requests, assets, TCRs, messages) stay

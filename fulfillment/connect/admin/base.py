@@ -11,9 +11,9 @@ from django.db.models import Q
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
 from channelhub.admin.mirror import MirrorAdmin, SmallTableFilter
-from fulfillment.choices import RequestStatus, TierConfigRequestStatus
+from fulfillment.connect.choices import RequestStatus, TierConfigRequestStatus
 from fulfillment.connect.display import redact_secrets
-from fulfillment.models import Marketplace, Product
+from fulfillment.connect.models import Marketplace, Product
 
 
 class ProductFilter(SmallTableFilter):

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
 from fulfillment.connect.display import admin_url
-from fulfillment.models import (
+from fulfillment.connect.models import (
     Hub,
     Marketplace,
     Product,

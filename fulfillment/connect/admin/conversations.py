@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 
 from channelhub.admin import BoundedCountPaginator
 from fulfillment.connect.display import admin_url
-from fulfillment.models import (
+from fulfillment.connect.models import (
     Conversation,
     ConversationMessage,
     FulfillmentRequest,

@@ -7,21 +7,21 @@ from django.template.response import TemplateResponse
 
 from channelhub.admin import BoundedCountPaginator
 from channelhub.services import ServiceError
-from fulfillment import forms as action_forms
-from fulfillment import services
-from fulfillment.choices import AssetStatus, RequestStatus
+from fulfillment.connect import forms as action_forms
+from fulfillment.connect import services
+from fulfillment.connect.choices import AssetStatus, RequestStatus
 from fulfillment.connect.display import (
     admin_url,
     age,
     status_badge_for,
     tier_cards,
 )
-from fulfillment.models import (
+from fulfillment.connect.models import (
     Asset,
     ConversationMessage,
     FulfillmentRequest,
 )
-from fulfillment.transitions import REQUEST_TRANSITIONS
+from fulfillment.connect.transitions import REQUEST_TRANSITIONS
 
 from .base import (
     AssigneeFilter,

@@ -5,21 +5,21 @@ from __future__ import annotations
 from django.contrib import admin
 
 from channelhub.admin import BoundedCountPaginator
-from fulfillment import forms as action_forms
-from fulfillment import services
-from fulfillment.choices import TemplateType, TierConfigRequestStatus
+from fulfillment.connect import forms as action_forms
+from fulfillment.connect import services
+from fulfillment.connect.choices import TemplateType, TierConfigRequestStatus
 from fulfillment.connect.display import (
     admin_url,
     age,
     tier_cards,
 )
-from fulfillment.models import (
+from fulfillment.connect.models import (
     ConversationMessage,
     TierAccount,
     TierConfig,
     TierConfigRequest,
 )
-from fulfillment.transitions import TIER_CONFIG_REQUEST_TRANSITIONS
+from fulfillment.connect.transitions import TIER_CONFIG_REQUEST_TRANSITIONS
 
 from .base import (
     AssigneeFilter,

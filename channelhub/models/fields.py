@@ -1,4 +1,5 @@
-"""Field helpers shared by the fulfillment mirror models."""
+"""Field helpers for mirrored models: relations that never require the target row, upstream
+strings, ids and timestamps."""
 
 from django.db import models
 

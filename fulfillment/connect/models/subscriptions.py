@@ -2,15 +2,15 @@
 
 Every column support staff filter or sort on is typed and indexed; display names sit beside
 ids so a changelist of 100,000 rows needs no join. Items, params and tiers are JSON in the
-shape the admin renders (see `fulfillment.mappers`); the raw payload is kept as well.
+shape the admin renders (see `fulfillment.connect.mappers`); the raw payload is kept as well.
 """
 
 from django.db import models
 
 from channelhub.models import MirroredModel
-from fulfillment.choices import AssetStatus, ConnectionType, RequestStatus, RequestType
+from channelhub.models.fields import mirror_fk, ref, string, when
+from fulfillment.connect.choices import AssetStatus, ConnectionType, RequestStatus, RequestType
 
-from .base import mirror_fk, ref, string, when
 from .catalog import Hub, Marketplace, Product, TierAccount
 
 

@@ -7,9 +7,14 @@ big table), and the targets of the big tables' foreign keys.
 from django.db import models
 
 from channelhub.models import MirroredModel
-from fulfillment.choices import ConnectionType, HubInstanceType, ProductStatus, TemplateScope, TemplateType
-
-from .base import mirror_fk, ref, string, when
+from channelhub.models.fields import mirror_fk, ref, string, when
+from fulfillment.connect.choices import (
+    ConnectionType,
+    HubInstanceType,
+    ProductStatus,
+    TemplateScope,
+    TemplateType,
+)
 
 
 class Product(MirroredModel):
@@ -115,7 +120,7 @@ class TierAccount(MirroredModel):
 
     Requests and assets point at theirs as customer / tier1 / tier2, and keep the name
     beside the id so big lists need no join. Contact info is kept as the admin's address
-    card shape (see `fulfillment.mappers.map_contact_info`).
+    card shape (see `fulfillment.connect.mappers.map_contact_info`).
     """
 
     name = string(db_index=True)

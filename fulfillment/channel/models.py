@@ -13,6 +13,7 @@ and a `gone_reason` instead of being deleted, so history and audit keep their ta
 from django.db import models
 
 from channelhub.models import MirroredModel, ReconciledMirror
+from channelhub.models.fields import mirror_fk, string, when
 from fulfillment.channel.choices import (
     ChangeType,
     CustomerType,
@@ -22,8 +23,6 @@ from fulfillment.channel.choices import (
     PaymentType,
     ProvisioningState,
 )
-
-from .base import mirror_fk, string, when
 
 NAME_LENGTH = 255
 

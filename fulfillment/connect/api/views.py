@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from channelhub.api import select
 from channelhub.api.viewsets import ConnectPayloadViewSet
-from fulfillment import filters
-from fulfillment.models import (
+from fulfillment.connect import filters
+from fulfillment.connect.models import (
     Asset,
     Conversation,
     FulfillmentRequest,

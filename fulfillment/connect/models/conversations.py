@@ -3,9 +3,8 @@
 from django.db import models
 
 from channelhub.models import MirroredModel
-from fulfillment.choices import MessageType
-
-from .base import mirror_fk, ref, string, when
+from channelhub.models.fields import mirror_fk, ref, string, when
+from fulfillment.connect.choices import MessageType
 
 
 class Conversation(MirroredModel):

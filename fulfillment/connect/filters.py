@@ -10,8 +10,8 @@ over the few id-like columns marked `search`.
 
 from __future__ import annotations
 
-from channelhub.api.filters import StrictRQLFilterClass, blank_flag, blank_ref
-from fulfillment.models import (
+from channelhub.api.filters import StrictRQLFilterClass, blank_flag, blank_ref, f
+from fulfillment.connect.models import (
     Asset,
     Conversation,
     FulfillmentRequest,
@@ -23,19 +23,6 @@ from fulfillment.models import (
     TierConfig,
     TierConfigRequest,
 )
-
-
-def f(name: str, source: str | None = None, **options) -> dict:
-    """A filter named `name` on Connect, read from column `source` here.
-
-    A relation is written `product__id`: Django compares the foreign key column itself
-    (no join), and django-rql types the value from the target's primary key.
-    """
-    item = {"filter": name, **options}
-    if source:
-        item["source"] = source
-    return item
-
 
 ID = f("id", ordering=True, search=True)
 

@@ -2,7 +2,7 @@
 and bulk actions).
 
 Thin on purpose: they collect what a person typed and hand it to the services in
-`fulfillment.services`, which decide (permission, transition, template, params) and say why
+`fulfillment.connect.services`, which decide (permission, transition, template, params) and say why
 they refuse. A form validates only what the browser could not be trusted with (shapes, not
 rules), so a refusal always comes back with the service's own message.
 

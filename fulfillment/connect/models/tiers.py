@@ -3,7 +3,8 @@
 from django.db import models
 
 from channelhub.models import MirroredModel
-from fulfillment.choices import (
+from channelhub.models.fields import mirror_fk, ref, string, when
+from fulfillment.connect.choices import (
     ConnectionType,
     TierConfigRequestStatus,
     TierConfigRequestType,
@@ -11,7 +12,6 @@ from fulfillment.choices import (
     TierLevel,
 )
 
-from .base import mirror_fk, ref, string, when
 from .catalog import Hub, Marketplace, Product, TierAccount
 
 

@@ -1,0 +1,56 @@
+"""What Connect's side of the fulfillment app brings to the core (called from
+`FulfillmentConfig.ready()`): its executors, streams, role grants, API mount and queues."""
+
+from channelhub import registry
+from channelhub.actions import registry as executors
+from channelhub.registry import ApiMount, Queue
+
+_REQUESTS = "admin:fulfillment_fulfillmentrequest_changelist"
+_TCRS = "admin:fulfillment_tierconfigrequest_changelist"
+_VIEW_REQUEST = "fulfillment.view_fulfillmentrequest"
+_VIEW_TCR = "fulfillment.view_tierconfigrequest"
+
+# The staff queues on the back office's first page, in this order.
+QUEUES = (
+    Queue("Pending requests (oldest first)", _REQUESTS, "queue=pending", _VIEW_REQUEST),
+    Queue("Inquiring requests", _REQUESTS, "queue=inquiring", _VIEW_REQUEST),
+    Queue(
+        "Requests assigned to me",
+        _REQUESTS,
+        "queue=mine",
+        _VIEW_REQUEST,
+        hint_without_email="set your email to match your Connect user",
+    ),
+    Queue("Migration requests", _REQUESTS, "migration=only&queue=open", _VIEW_REQUEST),
+    Queue("Pending tier config requests (oldest first)", _TCRS, "queue=pending", _VIEW_TCR),
+    Queue("Tier config requests assigned to me", _TCRS, "queue=mine", _VIEW_TCR),
+)
+
+# /api/v1/connect/ root entries: name -> URL name of the list
+API_ROOT = {
+    name: f"connect-{name}-list"
+    for name in (
+        "request",
+        "asset",
+        "tier-config",
+        "tier-config-request",
+        "tier-account",
+        "product",
+        "marketplace",
+        "hub",
+        "conversation",
+    )
+}
+
+
+def register() -> None:
+    """Fill the registry with Connect's pieces."""
+    from .executors import EXECUTORS  # noqa: PLC0415 - executors import models: after app loading
+
+    for executor in EXECUTORS:
+        executors.register(executor)
+    registry.register_streams("fulfillment.connect.streams")
+    registry.grant("support", "fulfillment.act_fulfillmentrequest", "fulfillment.act_tierconfigrequest")
+    registry.register_api(ApiMount("connect", "fulfillment.connect.api.urls", API_ROOT))
+    for queue in QUEUES:
+        registry.register_queue(queue)
