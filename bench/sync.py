@@ -14,7 +14,13 @@ in the same process, interleaved (baseline, ours, baseline, ours, ...), best of 
     maps them with the same mapper and raw-upserts them;
 (c) re-backfill of unchanged data: ours (skips unchanged rows) vs the raw upsert rewriting them.
 
-Goal: (a) and (b) >= 0.8 on both databases. The sandbox (scale = --rows) is seeded once into
+(d) reconcile memory: the tracemalloc peak of a full-listing run of a `ReconcilingStream`
+    (every row listed but 1%, which reconcile marks gone) over 100k rows, divided by the
+    same over 10k rows (`--reconcile-rows`). Stamping keeps it flat: about 1, not 10.
+
+`--part reconcile` measures (d) alone, without a sandbox.
+
+Goal: (a) and (b) >= 0.8 on both databases, (d) about 1. The sandbox (scale = --rows) is seeded once into
 var/bench/ and reused by later runs with the same seed and scale.
 """
 
@@ -44,6 +50,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--part", choices=["all", "throughput", "reconcile"], default="all")
+    parser.add_argument("--reconcile-rows", default="10000,100000", help="small,large")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--sandbox-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -54,25 +62,30 @@ def main() -> int:
     from channelhub.sandbox.server import SandboxServer
 
     VAR.mkdir(parents=True, exist_ok=True)
-    state = VAR / f"sandbox-{args.seed}-{args.rows}.sqlite3"
-    started = time.perf_counter()
-    server = SandboxServer(state_path=state, seed=args.seed, scale=args.rows, port=0).start()
-    print(
-        f"sandbox ready in {time.perf_counter() - started:.1f}s at {server.url} (scale {args.rows})",
-        flush=True,
-    )
+    server = None
+    if args.part != "reconcile":
+        state = VAR / f"sandbox-{args.seed}-{args.rows}.sqlite3"
+        started = time.perf_counter()
+        server = SandboxServer(state_path=state, seed=args.seed, scale=args.rows, port=0).start()
+        print(
+            f"sandbox ready in {time.perf_counter() - started:.1f}s at {server.url} (scale {args.rows})",
+            flush=True,
+        )
     results = {}
     try:
         for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-            cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", server.connect_url]
+            url = server.connect_url if server else ""
+            cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", url, "--part", args.part]
             cmd += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            cmd += ["--reconcile-rows", args.reconcile_rows]
             out = subprocess.run(cmd, capture_output=True, text=True, env=child_env(db))
             sys.stderr.write(out.stderr)
             if out.returncode:
                 raise SystemExit(f"{db}: the benchmark failed (status {out.returncode}); see above")
             results[db] = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
-        server.stop()
+        if server:
+            server.stop()
     report(results)
     return 0
 
@@ -96,6 +109,18 @@ def child_env(db: str) -> dict:
 
 def report(results: dict) -> None:
     print()
+    if any("d_ratio" in r for r in results.values()):
+        print("| database | (d) reconcile peak memory: large / small | small | large |")
+        print("| --- | --- | --- | --- |")
+        for db, r in results.items():
+            small, large = r["d_small"], r["d_large"]
+            print(
+                f"| {db} | {r['d_ratio']:.2f} | {small['rows']} rows: {small['peak'] / 1024:.0f} KiB "
+                f"| {large['rows']} rows: {large['peak'] / 1024:.0f} KiB |"
+            )
+        print()
+    if not any("a_ratio" in r for r in results.values()):
+        return
     print(
         "| database | (a) write: ours / raw upsert | (b) backfill: ours / minimal script "
         "| (c) unchanged re-backfill: ours / raw rewrite | ours rows/s (b) |"
@@ -116,9 +141,89 @@ def child(args) -> int:
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    result = {}
+    if args.part != "throughput":
+        small, large = (int(n) for n in args.reconcile_rows.split(","))
+        result.update(reconcile_memory(small, large))
+    if args.part != "reconcile":
+        result.update(throughput(args))
+    print(json.dumps(result))
+    return 0
+
+
+def reconcile_memory(small: int, large: int) -> dict:
+    """(d): tracemalloc's peak over one full-listing run of `small` and of `large` rows."""
+    # Imported here, like everything of Django's in this file: only the child sets Django up.
+    import tracemalloc
+
+    from django.conf import settings
+
+    from channelhub.sync import registry
+    from channelhub.sync.engine import run_stream
+    from channelhub.sync.reconcile import ReconcilingStream
+    from channelhub.sync.streams import Batch
+    from fulfillment.models import ChannelProduct
+
+    class Listing(ReconcilingStream):
+        """`rows` products listed from memory, the last `vanished` of them left out."""
+
+        name = "bench.reconcile"
+        upstream = "bench"
+        model = ChannelProduct
+        rows = vanished = 0
+
+        def is_configured(self):
+            return True
+
+        def client(self):
+            return None
+
+        def batches(self, ctx):
+            for start in range(0, self.rows - self.vanished, PAGE):
+                keys = range(start, min(start + PAGE, self.rows - self.vanished))
+                rows = [
+                    (f"products/p{i:08}", {"display_name": f"P{i}"}, {"name": f"products/p{i:08}"})
+                    for i in keys
+                ]
+                yield Batch(writes=[(ChannelProduct, rows)], fetched=len(rows))
+
+    stream = Listing()
+    registry.all_streams()[stream.name] = stream
+    settings.DEBUG = False  # Django keeps the last 9000 queries in DEBUG: not what production holds
+    out = {}
+    for key, rows in (("d_small", small), ("d_large", large)):
+        ChannelProduct.objects.all()._raw_delete(ChannelProduct.objects.db)
+        stream.rows, stream.vanished = rows, 0
+        assert run_stream(stream.name).status == "succeeded"  # the mirror holds every row
+        stream.vanished = rows // 100
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        run = run_stream(stream.name)
+        seconds = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert run.status == "succeeded", run.error
+        assert run.updated == rows // 100 and run.unchanged == rows - rows // 100, (
+            run.updated,
+            run.unchanged,
+        )
+        print(
+            f"reconcile of {rows} rows: peak {peak / 1024:.0f} KiB, {seconds:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+        out[key] = {"rows": rows, "peak": peak, "seconds": seconds}
+    out["d_ratio"] = out["d_large"]["peak"] / out["d_small"]["peak"]
+    return out
+
+
+def throughput(args) -> dict:
+    """(a), (b) and (c) against the sandbox."""
     import requests
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection, transaction
 
     from channelhub.sync.engine import run_stream
@@ -126,7 +231,6 @@ def child(args) -> int:
     from fulfillment.connect.mappers import map_request
     from fulfillment.models import FulfillmentRequest
 
-    call_command("migrate", verbosity=0)
     settings.CONNECT_API_URL = args.sandbox_url
     settings.CONNECT_API_KEY = "ApiKey SU-000-000-000:bench"
     vendor = connection.vendor
@@ -284,15 +388,13 @@ def child(args) -> int:
             log(f"round {i + 1}: {key} {seconds:.2f}s ({n / seconds:.0f} rows/s)")
     assert model.objects.count() == n
     rate = {k: n / v for k, v in best.items()}
-    result = {
+    return {
         "rows": n,
         **{k: rate[k] for k in rate},
         "a_ratio": rate["a_ours"] / rate["a_raw"],
         "b_ratio": rate["b_ours"] / rate["b_raw"],
         "c_ratio": rate["c_ours"] / rate["c_raw"],
     }
-    print(json.dumps(result))
-    return 0
 
 
 if __name__ == "__main__":
