@@ -109,8 +109,23 @@ class _Plan:
         return None
 
     def default_for(self, attname):
+        """The model's default for a column the mapper did not set."""
         f = self.defaults[attname]
         return f.get_default()
+
+    def values(self, fields: dict, ours: dict) -> list:
+        """One row's column values, converted: `ours` (key, payload, digest, sync time, stamp),
+        then the mapped `fields`, then the model's defaults."""
+        values = []
+        for attname, convert in zip(self.attnames, self.converters, strict=True):
+            if attname in ours:
+                v = ours[attname]
+            elif attname in fields:
+                v = fields[attname]
+            else:
+                v = self.default_for(attname)
+            values.append(convert(v) if convert is not None and v is not None else v)
+        return values
 
 
 def upsert_rows(
@@ -138,15 +153,7 @@ def upsert_rows(
     plan = _Plan.get(model, connection.vendor)
     if seen_run is not None and not plan.stamped:
         raise TypeError(f"{model._meta.label} has no {STAMP} column: it is not a ReconciledMirror")
-    pks = list(by_pk)
-    existing: dict[str, str] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), CHUNK):
-            chunk = pks[start : start + CHUNK]
-            marks = ",".join(["%s"] * len(chunk))
-            pk, table = plan.pk_column, plan.table
-            cursor.execute(f'SELECT "{pk}", "payload_hash" FROM "{table}" WHERE "{pk}" IN ({marks})', chunk)
-            existing.update(cursor.fetchall())
+    existing = _existing_hashes(connection, plan, list(by_pk))
 
     now = now or timezone.now()
     to_write = []
@@ -163,24 +170,8 @@ def upsert_rows(
         else:
             counts.updated += 1
             counts.updated_ids.append(pk)
-        values = []
-        for attname, convert in zip(plan.attnames, plan.converters, strict=True):
-            if attname == "id":
-                v = pk
-            elif attname == "payload":
-                v = text
-            elif attname == "payload_hash":
-                v = hash_
-            elif attname == "synced_at":
-                v = now
-            elif attname == STAMP:
-                v = seen_run
-            elif attname in fields:
-                v = fields[attname]
-            else:
-                v = plan.default_for(attname)
-            values.append(convert(v) if convert is not None and v is not None else v)
-        to_write.append(values)
+        ours = {"id": pk, "payload": text, "payload_hash": hash_, "synced_at": now, STAMP: seen_run}
+        to_write.append(plan.values(fields, ours))
 
     if to_write:
         updated = plan.updated_columns if seen_run is not None else plan.unstamped_columns
@@ -191,6 +182,19 @@ def upsert_rows(
     if seen_run is not None and unchanged:
         _stamp(connection, plan, unchanged, seen_run)
     return counts
+
+
+def _existing_hashes(connection, plan: _Plan, pks: list[str]) -> dict[str, str]:
+    """{pk: payload_hash} of the rows among `pks` that exist."""
+    existing: dict[str, str] = {}
+    pk, table = plan.pk_column, plan.table
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), CHUNK):
+            chunk = pks[start : start + CHUNK]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(f'SELECT "{pk}", "payload_hash" FROM "{table}" WHERE "{pk}" IN ({marks})', chunk)
+            existing.update(cursor.fetchall())
+    return existing
 
 
 def _stamp(connection, plan: _Plan, pks: list[str], seen_run: int) -> None:
