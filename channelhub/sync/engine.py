@@ -3,12 +3,13 @@
 Each page (a `Batch`) is written in one transaction together with the stream's cursor and
 the run's counters, after renewing the lock lease: its rows (one change-only upsert per
 model), its child-row replacements, and for a reconciling stream the run's stamp on every
-reconciled row it listed (`channelhub.sync.reconcile`). So a crash at any point leaves the mirror
-and the cursor consistent at the last committed page, and the next run resumes from there
-(minus the overlap window); the stored cursor never moves back. Once every page is in,
+reconciled row it listed (`channelhub.sync.reconcile`). So a crash at any point leaves the
+mirror and the cursor consistent at the last committed page, and the next run resumes from
+there (minus the overlap window); the stored cursor never moves back. Once every page is in,
 `stream.complete(ctx)` runs in its own transaction, still under the lock: where full-listing
-streams reconcile (mark what they did not see as gone). Every run leaves a `SyncRun` row, a skipped one too; a run whose worker
-died is closed as failed ("worker lost") by the next run (see `lock`).
+streams reconcile (mark what they did not list as gone). Every run leaves a `SyncRun` row, a
+skipped one too; a run whose worker died is closed as failed ("worker lost") by the next run
+(see `lock`).
 """
 
 from __future__ import annotations

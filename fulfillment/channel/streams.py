@@ -4,8 +4,8 @@ Channel has no update-time filter on its lists, so everything but the history is
 each run (page tokens, through empty pages) and **reconciled** after a complete pass: rows
 no longer listed get `gone_at`/`gone_reason`, rows listed again are revived (DESIGN.md §2,
 `channelhub.sync.reconcile.ReconcilingStream`: each page stamps the run on the rows it
-listed, and completing a scope is one UPDATE). Entitlements can only be listed per customer, so the
-entitlement streams cost one call per customer (N+1, channel-api.md §2). The history
+listed, and completing a scope is one UPDATE). Entitlements can only be listed per customer,
+so the entitlement streams cost one call per customer (N+1, channel-api.md §2). The history
 (`listEntitlementChanges`) is incremental by create time, with the pass's start as cursor.
 """
 
@@ -81,6 +81,7 @@ class ListingStream(ReconcilingStream, ChannelStream):
         yield from self.pages(ctx, self.model, path, self.items_key, self.rows, params=params)
 
     def scopes(self, ctx: RunContext):
+        """The account's part of the table (`scope`)."""
         return [Scope(self.scope(ctx.client.account), self.gone_reason)]
 
 
@@ -108,6 +109,7 @@ class ChannelProductStream(ListingStream):
         yield from self.pages(ctx, Sku, "products/-/skus", "skus", sku_rows, params={"account": account})
 
     def scopes(self, ctx):
+        """The products, then every SKU (one list of them all)."""
         return [*super().scopes(ctx), Scope(Sku.objects.all(), self.gone_reason)]
 
 
@@ -184,6 +186,7 @@ class ChannelPartnerLinkStream(ListingStream):
             listed.add(link)
 
     def scopes(self, ctx):
+        """The links, then the customers of the links whose customers were listed whole."""
         yield from super().scopes(ctx)
         # The links are reconciled by now: customers under a link listed whole, or under a
         # link that is gone altogether.
@@ -276,10 +279,12 @@ class EntitlementStream(ReconcilingStream, ChannelStream):
             yield Batch(writes=[(EntitlementChange, history)], fetched=0, remaining=0)
 
     def scopes(self, ctx: RunContext):
+        """Our customers' entitlements, with the reasons their history confirmed."""
         verdicts = ctx.extra.get("gone_reasons", {})
         return [Scope(self.scope(ctx.client.account), GoneReason.UNKNOWN, verdicts)]
 
     def complete(self, ctx: RunContext) -> int:
+        """Reconcile, then carry renamed customers' names onto their entitlements."""
         changed = super().complete(ctx)
         renamed = self._rename(ctx.extra.get("customer_names", {}))
         if renamed:
