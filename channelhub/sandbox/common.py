@@ -84,8 +84,8 @@ def json_body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(data)
-    except ValueError:
-        raise ApiError(400, "VAL_001", "Request body is not valid JSON.")
+    except ValueError as exc:
+        raise ApiError(400, "VAL_001", "Request body is not valid JSON.") from exc
     if body is None:
         return {}
     if not isinstance(body, dict):

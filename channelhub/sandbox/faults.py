@@ -65,7 +65,7 @@ class Faults:
             config.churn = int(config.churn)
             path_re = re.compile(config.path) if config.path else None
         except (TypeError, ValueError, re.error) as exc:
-            raise ApiError(400, "VAL_001", f"Invalid fault configuration: {exc}")
+            raise ApiError(400, "VAL_001", f"Invalid fault configuration: {exc}") from exc
         if not 0.0 <= config.rate <= 1.0:
             raise ApiError(400, "VAL_001", "rate must be between 0 and 1.")
         with self._lock:

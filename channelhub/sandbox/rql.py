@@ -138,8 +138,8 @@ def parse(raw_query: str) -> Query:
         return query
     try:
         tree = py_rql.parse(text)
-    except RQLFilterError:
-        raise RQLError(f"Invalid RQL query: {text[:200]}")
+    except RQLFilterError as exc:
+        raise RQLError(f"Invalid RQL query: {text[:200]}") from exc
     if not tree.children:
         return query
     ast = _ToAst().transform(tree)
