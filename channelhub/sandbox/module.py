@@ -84,19 +84,25 @@ class BaseModule:
     collections: Sequence[Collection]
 
     def owns(self, path: str) -> bool:
+        """No path: errors take the core's default format (Connect's)."""
         return False
 
     def error_response(self, status: int, message: str, headers: dict | None = None) -> Response:
+        """Connect's error body, as the core answers by default."""
         return ApiError(status, "SYS_001", message, headers).response()
 
     def control(self, method: str, body: dict) -> dict:
+        """No knobs: /_sandbox/<name> is a 404."""
         raise ApiError(404, "NTF_001", f"No control endpoint {method} /_sandbox/{self.name}.")
 
     def on_reset(self) -> None:
+        """Nothing to reset."""
         return None
 
     def on_serve(self, server: ServerInfo) -> None:
+        """Nothing to write."""
         return None
 
     def server_attributes(self, server: ServerInfo) -> dict[str, Any]:
+        """No extra attributes."""
         return {}
