@@ -173,6 +173,8 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ, start_response):
+        """The WSGI entry point: /_sandbox/... to the control endpoints, everything else to the modules'
+        routes (with faults and the request log)."""
         path = environ.get("PATH_INFO", "") or "/"
         if path.startswith("/_sandbox"):
             return self._control(Request(environ))(environ, start_response)

@@ -17,15 +17,19 @@ class ConnectModule(BaseModule):
     collections = collections.ALL
 
     def rules(self):
+        """Connect's read routes and actions under /public/v1."""
         return routes.rules()
 
     def seed(self, session, seed_value: int, scale: int) -> dict:
+        """The seeded Connect world (seed/__init__.py); returns its counts."""
         return seed.seed(session, seed_value, scale)
 
     def tick(self, session, rng) -> dict:
+        """New requests, answered inquiries and touched objects (life.py)."""
         return life.tick(session, rng)
 
     def server_attributes(self, server) -> dict[str, Any]:
+        """`connect_url`: the API root, /public/v1 on the server's URL."""
         return {"connect_url": server.url + self.prefix}
 
 
