@@ -39,6 +39,7 @@ RESELLER = "RESELLER"
 
 
 def entitlement(session: Session, name: str) -> dict:
+    """An entitlement by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.ENTITLEMENTS, name)
     if doc is None:
         raise not_found("Entitlement", name)
@@ -46,6 +47,7 @@ def entitlement(session: Session, name: str) -> dict:
 
 
 def customer(session: Session, name: str) -> dict:
+    """A customer by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.CUSTOMERS, name)
     if doc is None:
         raise not_found("Customer", name)
@@ -53,6 +55,7 @@ def customer(session: Session, name: str) -> dict:
 
 
 def offer(session: Session, name: str) -> dict:
+    """An offer by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.OFFERS, name)
     if doc is None:
         raise not_found("Offer", name)
@@ -60,10 +63,12 @@ def offer(session: Session, name: str) -> dict:
 
 
 def plan_of(offer_doc: dict) -> str:
+    """The offer's payment plan (COMMITMENT, FLEXIBLE, TRIAL, FREE)."""
     return offer_doc["plan"]["paymentPlan"]
 
 
 def product_of(offer_doc: dict) -> str:
+    """The resource name of the offer's product."""
     return offer_doc["sku"]["product"]["name"]
 
 
@@ -76,11 +81,13 @@ def owned_skus(session: Session, customer_name: str, *, besides: str = "") -> di
 
 
 def region_allowed(offer_doc: dict, customer_doc: dict) -> bool:
+    """True if the offer has no region constraint or allows the customer's region."""
     regions = offer_doc.get("constraints", {}).get("customerConstraints", {}).get("allowedRegions") or []
     return not regions or customer_doc.get("orgPostalAddress", {}).get("regionCode") in regions
 
 
 def offers_for_create(session: Session, customer_doc: dict, sku: str) -> list[dict]:
+    """The offers of `sku` a new entitlement of this customer may take (allowed in its region)."""
     return [o for o in data.docs(session, c.OFFERS, "sku = ?", (sku,)) if region_allowed(o, customer_doc)]
 
 
@@ -195,6 +202,7 @@ def _assigned(ent: dict) -> int:
 
 
 def suspend(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Suspend an ACTIVE entitlement (reason RESELLER_INITIATED)."""
     ent = entitlement(session, target)
     if ent["provisioningState"] != "ACTIVE":
         raise precondition("NOT_ACTIVE", f"Entitlement {target} is not active.")
@@ -208,6 +216,7 @@ def suspend(session: Session, target: str, payload: dict, operator: str, commit:
 
 
 def activate(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Lift a reseller-initiated suspension; ACTIVE again once no other reason remains."""
     ent = entitlement(session, target)
     reasons = ent.get("suspensionReasons", [])
     if ent["provisioningState"] != "SUSPENDED":
@@ -231,6 +240,7 @@ def activate(session: Session, target: str, payload: dict, operator: str, commit
 
 
 def cancel(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Remove the entitlement, recording CANCELLED / SERVICE_TERMINATED."""
     ent = entitlement(session, target)
     if commit:
         _record(session, ent, "CANCELLED", now(), operator, ("cancellationReason", "SERVICE_TERMINATED"))
@@ -241,6 +251,7 @@ def cancel(session: Session, target: str, payload: dict, operator: str, commit: 
 def change_renewal_settings(
     session: Session, target: str, payload: dict, operator: str, commit: bool
 ) -> dict:
+    """Merge new renewal settings into a COMMITMENT entitlement's commitment settings."""
     ent = entitlement(session, target)
     if plan_of(offer(session, ent["offer"])) != "COMMITMENT":
         raise precondition("NOT_COMMITMENT_PLAN", f"Entitlement {target} is not on a commitment plan.")
@@ -259,6 +270,8 @@ def change_renewal_settings(
 
 
 def start_paid_service(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """End a trial: a TRIAL-plan entitlement moves to its SKU's FLEXIBLE offer; a TRIAL_ENDED suspension is
+    lifted."""
     ent = entitlement(session, target)
     if not ent.get("trialSettings", {}).get("trial"):
         raise precondition("NOT_IN_TRIAL", f"Entitlement {target} is not in trial.")
@@ -293,6 +306,8 @@ def start_paid_service(session: Session, target: str, payload: dict, operator: s
 
 
 def change_parameters(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Change editable parameters within the offer's definitions (no seat decrease on COMMITMENT), recorded as
+    the change type that fits."""
     ent = entitlement(session, target)
     params = payload.get("parameters")
     if not isinstance(params, list) or not params:
@@ -338,6 +353,8 @@ def change_parameters(session: Session, target: str, payload: dict, operator: st
 
 
 def change_offer(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Move the entitlement to another purchasable offer (offers_for_change), keeping its seats unless new
+    ones are given."""
     ent = entitlement(session, target)
     new_name = payload.get("offer")
     if not new_name:
@@ -449,6 +466,7 @@ def _random() -> random.Random:
 def provision_cloud_identity(
     session: Session, target: str, payload: dict, operator: str, commit: bool
 ) -> dict:
+    """Give a customer a Cloud Identity (unverified), unless it has one; `validateOnly` only checks."""
     cust = customer(session, target)
     if cust.get("cloudIdentityId"):
         raise GoogleError(
