@@ -39,6 +39,10 @@ from .store import Store
 
 log = logging.getLogger("channelhub.sandbox")
 
+# The core's own control endpoints under /_sandbox/ (served by SandboxApp._control), in the
+# order the start-up banner lists them; the modules' knobs follow them.
+CONTROL_ENDPOINTS = ("state", "reset", "faults", "tick", "log")
+
 
 class ConnectionAbort(Exception):  # noqa: N818 - not an error: the `reset` fault
     """Raised after the socket was reset on purpose; the server swallows it."""
@@ -304,6 +308,18 @@ class SandboxApp:
             return exc.response()
         except ValueError as exc:
             return ApiError(400, "VAL_001", str(exc)).response()
+
+    def control_modules(self) -> list[SandboxModule]:
+        """The modules that have knobs at /_sandbox/<name>: those whose `control("GET", {})`
+        answers rather than refusing (a GET only reads)."""
+        out = []
+        for module in self.modules:
+            try:
+                module.control("GET", {})
+            except ApiError:
+                continue
+            out.append(module)
+        return out
 
     def _control_module(self, path: str):
         for module in self.modules:

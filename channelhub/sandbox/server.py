@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .app import SandboxApp
+from .app import CONTROL_ENDPOINTS, SandboxApp
 from .module import SandboxModule
 from .modules import default_modules
 
@@ -152,6 +152,20 @@ class SandboxServer:
         """http://host:port of the server (a wildcard host is reached through 127.0.0.1)."""
         host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
         return f"http://{host}:{self.port}"
+
+    def banner(self) -> str:
+        """What `manage.py sandbox` prints once it listens: its URL, each module's banner lines
+        under its title, then the control endpoints (the modules' knobs included)."""
+        control = [f"{self.url}/_sandbox/{CONTROL_ENDPOINTS[0]}", *(f"/{e}" for e in CONTROL_ENDPOINTS[1:])]
+        control += [f"/{module.name}" for module in self.app.control_modules()]
+        rows = [(f"{module.title}:", module.banner(self)) for module in self.app.modules]
+        rows.append(("control:", [" | ".join(control)]))
+        width = max(len(label) for label, _ in rows)
+        lines = [f"sandbox up: {self.url}"]
+        for label, texts in rows:
+            for i, text in enumerate(texts):
+                lines.append(f"  {(label if i == 0 else '').ljust(width)}  {text}")
+        return "\n".join(lines)
 
     def __getattr__(self, name: str) -> Any:
         """The modules' `server_attributes` (`connect_url`, `channel_url`, ...); only called for

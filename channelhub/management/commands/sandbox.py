@@ -57,14 +57,7 @@ class Command(BaseCommand):
         server.start()
         self.stdout.write(
             self.style.SUCCESS(
-                f"sandbox up: {server.url}\n"
-                f"  Connect:  {server.connect_url}  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
-                " any non-empty key works)\n"
-                f"  Channel:  {server.channel_url}/v1  (account accounts/{server.channel_account_id},"
-                f" impersonate {server.channel_admin_email})\n"
-                f"            service-account key file: {server.channel_credentials_path}"
-                f"  (token_uri {server.url}/token)\n"
-                f"  control:  {server.url}/_sandbox/state | /reset | /faults | /tick | /log | /channel\n"
+                f"{server.banner()}\n"
                 f"  seed={options['seed']} scale={options['scale']} live={options['live']}"
                 f" fault_rate={options['fault_rate']}\nCtrl-C stops."
             )

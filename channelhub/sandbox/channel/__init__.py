@@ -29,6 +29,7 @@ class ChannelModule(BaseModule):
     (`channel_url`, `channel_account_id`, `channel_admin_email`, `channel_credentials_path`)."""
 
     name = "channel"
+    title = "Channel"
     collections = collections.ALL
 
     def __init__(self):
@@ -100,6 +101,13 @@ class ChannelModule(BaseModule):
             "channel_admin_email": ADMIN_EMAIL,
             "channel_credentials_path": credentials_path(server),
         }
+
+    def banner(self, server) -> list[str]:
+        """The /v1 root, the account and the admin to impersonate, and the service-account key file."""
+        return [
+            f"{server.url}/v1  (account {ACCOUNT}, impersonate {ADMIN_EMAIL})",
+            f"service-account key file: {credentials_path(server)}  (token_uri {server.url}/token)",
+        ]
 
     # -- endpoints
     def v1(self, ctx, request: Request, rest: str) -> Response:

@@ -13,6 +13,7 @@ class ConnectModule(BaseModule):
     path; it has no knobs. Adds `connect_url` (the API root, /public/v1) to SandboxServer."""
 
     name = "connect"
+    title = "Connect"
     prefix = routes.PREFIX
     collections = collections.ALL
 
@@ -31,6 +32,13 @@ class ConnectModule(BaseModule):
     def server_attributes(self, server) -> dict[str, Any]:
         """`connect_url`: the API root, /public/v1 on the server's URL."""
         return {"connect_url": server.url + self.prefix}
+
+    def banner(self, server) -> list[str]:
+        """The API root and the header it wants."""
+        return [
+            f"{server.url}{self.prefix}  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+            " any non-empty key works)"
+        ]
 
 
 __all__ = ["ConnectModule"]
