@@ -15,9 +15,12 @@ from channelhub.sandbox.server import SandboxServer
 
 
 class Command(BaseCommand):
+    """`manage.py sandbox`: serve the default sandbox modules on one port until Ctrl-C or SIGTERM."""
+
     help = "Run the sandbox upstreams (fake CloudBlue Connect and Cloud Channel) with their own SQLite state."
 
     def add_arguments(self, parser):
+        """Where to listen, which world to seed (seed, scale, reset, state file), live ticks, faults, logging."""
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8100)
         parser.add_argument("--seed", type=int, default=1, help="seed of the generated world")
@@ -36,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--log-requests", action="store_true", help="print one line per request")
 
     def handle(self, *args, **options):
+        """Start the server, print its banner (SandboxServer.banner) and serve until interrupted."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         server = SandboxServer(
             state_path=options["state"],
