@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from ..store import Session
 from . import collections as c
-from . import data, shapes
+from . import data, parameters, shapes
 from .wire import GoogleError, invalid, not_found, now, parse_time, precondition, rfc3339
 
 RESELLER = "RESELLER"
@@ -135,69 +135,6 @@ def _later(when: str, days: int) -> str:
     return rfc3339(parse_time(when) + timedelta(days=days))
 
 
-def _parameter_value(definition: dict | None, param: dict) -> int | str:
-    """A parameter's value checked against its definition (type, min, max, allowed values)."""
-    value = param.get("value") or {}
-    name = param.get("name")
-    kind = (definition or {}).get("parameterType", "INT64" if "int64Value" in value else "STRING")
-    if kind == "INT64":
-        try:
-            number = int(value.get("int64Value"))
-        except (TypeError, ValueError):
-            raise invalid(f"Parameter {name} needs an int64Value.", "INVALID_VALUE") from None
-        low = (definition or {}).get("minValue", {}).get("int64Value")
-        high = (definition or {}).get("maxValue", {}).get("int64Value")
-        if low is not None and number < int(low) or high is not None and number > int(high):
-            raise invalid(f"Parameter {name}={number} is outside [{low}, {high}].", "INVALID_VALUE")
-        return number
-    if "stringValue" not in value:
-        raise invalid(f"Parameter {name} needs a stringValue.", "INVALID_VALUE")
-    allowed = [v.get("stringValue") for v in (definition or {}).get("allowedValues", [])]
-    if allowed and value["stringValue"] not in allowed:
-        raise invalid(f"Parameter {name} must be one of {allowed}.", "INVALID_VALUE")
-    return value["stringValue"]
-
-
-def _checked_parameters(offer_doc: dict, params: list) -> dict[str, dict]:
-    """Purchase parameters checked against the offer: known names, valid values, required ones
-    present. Returns name -> Value."""
-    if not isinstance(params, list):
-        raise invalid("parameters must be a list.")
-    definitions = {d["name"]: d for d in offer_doc.get("parameterDefinitions", [])}
-    out = {}
-    for param in params:
-        name = param.get("name") if isinstance(param, dict) else None
-        if name not in definitions:
-            raise invalid(f"Parameter {name!r} is not defined by offer {offer_doc['name']}.", "INVALID_VALUE")
-        value = _parameter_value(definitions[name], param)
-        out[name] = shapes.int64(value) if isinstance(value, int) else {"stringValue": value}
-    missing = [n for n, d in definitions.items() if not d.get("optional") and n not in out]
-    if missing:
-        raise invalid(f"Missing required parameters: {', '.join(missing)}.", "INVALID_VALUE")
-    return out
-
-
-def _purchase_order(payload: dict) -> str | None:
-    value = payload.get("purchaseOrderId")
-    if value is not None and len(str(value)) > 80:
-        raise invalid("purchase_order_id must be at most 80 characters.")
-    return value
-
-
-def _seats(ent: dict) -> int:
-    for param in ent.get("parameters", []):
-        if param["name"] in ("num_units", "max_units"):
-            return int(param["value"]["int64Value"])
-    return 1
-
-
-def _assigned(ent: dict) -> int:
-    for param in ent.get("parameters", []):
-        if param["name"] == "assigned_units":
-            return int(param["value"]["int64Value"])
-    return 0
-
-
 # ------------------------------------------------------------------ entitlement actions
 
 
@@ -293,7 +230,7 @@ def start_paid_service(session: Session, target: str, payload: dict, operator: s
     when = now()
     if paid is not None:
         ent["offer"] = paid["name"]
-        ent["parameters"] = shapes.seat_parameters(paid, _seats(ent), _assigned(ent))
+        ent["parameters"] = shapes.seat_parameters(paid, parameters.seats(ent), parameters.assigned(ent))
     ent["trialSettings"] = {"trial": False, "endTime": when}
     remaining = [r for r in ent.get("suspensionReasons", []) if r != "TRIAL_ENDED"]
     if remaining:
@@ -322,13 +259,14 @@ def change_parameters(session: Session, target: str, payload: dict, operator: st
             raise invalid(f"Entitlement {target} has no parameter {name!r}.", "INVALID_VALUE")
         if not existing[name].get("editable"):
             raise invalid(f"Parameter {name} is not editable.", "PARAMETER_NOT_EDITABLE")
-        value = _parameter_value(definitions.get(name), param)
-        if name == "num_units" and plan_of(current_offer) == "COMMITMENT" and value < _seats(ent):
+        value = parameters.checked_value(definitions.get(name), param)
+        if name == "num_units" and plan_of(current_offer) == "COMMITMENT" and value < parameters.seats(ent):
             raise invalid(
-                f"num_units cannot decrease on a commitment plan ({_seats(ent)} -> {value}).", "INVALID_VALUE"
+                f"num_units cannot decrease on a commitment plan ({parameters.seats(ent)} -> {value}).",
+                "INVALID_VALUE",
             )
         new_values[name] = shapes.int64(value) if isinstance(value, int) else {"stringValue": value}
-    purchase_order = _purchase_order(payload)
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return ent
     when = now()
@@ -366,16 +304,16 @@ def change_offer(session: Session, target: str, payload: dict, operator: str, co
             f"Offer {new_name} is not purchasable for entitlement {target}.", "OFFER_NOT_PURCHASABLE"
         )
     given = (
-        _checked_parameters(new_offer, payload.get("parameters") or []) if payload.get("parameters") else {}
+        parameters.checked(new_offer, payload.get("parameters") or []) if payload.get("parameters") else {}
     )
-    purchase_order = _purchase_order(payload)
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return ent
     when = now()
     old_offer = offer(session, ent["offer"])
-    seats = int(next((v["int64Value"] for v in given.values() if "int64Value" in v), _seats(ent)))
+    seats = int(next((v["int64Value"] for v in given.values() if "int64Value" in v), parameters.seats(ent)))
     ent["offer"] = new_name
-    ent["parameters"] = shapes.seat_parameters(new_offer, seats, min(_assigned(ent), seats))
+    ent["parameters"] = shapes.seat_parameters(new_offer, seats, min(parameters.assigned(ent), seats))
     ent["provisionedService"] = {
         **ent.get("provisionedService", {}),
         "skuId": new_offer["sku"]["name"].rsplit("/", 1)[1],
@@ -429,8 +367,8 @@ def create_entitlement(session: Session, target: str, payload: dict, operator: s
         raise invalid(
             f"There is already a customer entitlement for a SKU from the same product family ({family[0]})."
         )
-    given = _checked_parameters(new_offer, payload.get("parameters") or [])
-    purchase_order = _purchase_order(payload)
+    given = parameters.checked(new_offer, payload.get("parameters") or [])
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return {}
     when = now()
