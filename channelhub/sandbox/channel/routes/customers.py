@@ -192,8 +192,8 @@ def list_purchasable_skus(call: Call) -> Response:
 
 
 def check_cloud_identity_accounts_exist(call: Call) -> Response:
-    """accounts.checkCloudIdentityAccountsExist: our customers with that domain (owned) and the foreign test
-    domains (not owned)."""
+    """accounts.checkCloudIdentityAccountsExist: our customers with a Cloud Identity on that domain
+    (owned) and the foreign test domains (not owned)."""
     body = json_body(call.request)
     domain = str(body.get("domain") or "").strip().lower()
     if not domain:
