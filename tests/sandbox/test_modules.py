@@ -4,7 +4,6 @@ upstream plugs in without touching app.py or server.py; the sandbox stays free o
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import requests
 from werkzeug.routing import Rule
@@ -14,8 +13,8 @@ from channelhub.sandbox.module import BaseModule, SandboxModule
 from channelhub.sandbox.modules import default_modules
 from channelhub.sandbox.server import SandboxServer
 from channelhub.sandbox.store import Collection
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 FEED = Collection(name="feed_items", columns={"created": "created", "status": "status"})
 
 
