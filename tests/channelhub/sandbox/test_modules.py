@@ -1,6 +1,7 @@
 """The module protocol: the core serves whatever list of SandboxModules it is given, so a third
 upstream plugs in without touching app.py or server.py; the sandbox stays free of Django."""
 
+import signal
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ from channelhub.sandbox.module import BaseModule, SandboxModule
 from channelhub.sandbox.modules import default_modules
 from channelhub.sandbox.server import SandboxServer
 from channelhub.sandbox.store import Collection
+from tests.paths import ROOT
 
 FEED = Collection(name="feed_items", columns={"created": "created", "status": "status"})
 
@@ -98,6 +100,64 @@ def test_a_third_module_plugs_in_through_the_list(tmp_path):
         assert feed.resets == resets + 1
         assert requests.get(control, timeout=10).json() == {"knob": "default"}
         assert requests.post(f"{server.url}/_sandbox/tick", timeout=10).json()["feed"] == {"touched": 0}
+
+
+def test_the_banner_shows_a_new_module_without_being_edited(tmp_path):
+    with SandboxServer(
+        state_path=tmp_path / "s.sqlite3", seed=2, scale=5, modules=[*default_modules(), FeedModule()]
+    ) as server:
+        url, banner = server.url, server.banner().splitlines()
+    # its title (BaseModule: the name, capitalised) and its `feed_url`; its knobs among the controls
+    assert f"  Feed:     {url}/feed/v1" in banner
+    assert (
+        banner[-1] == f"  control:  {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /feed"
+    )
+
+
+def test_the_default_banner_names_connect_and_channel_from_their_modules(sandbox):
+    url = sandbox.url
+    assert sandbox.banner().splitlines() == [
+        f"sandbox up: {url}",
+        f"  Connect:  {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+        " any non-empty key works)",
+        f"  Channel:  {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
+        f"            service-account key file: {sandbox.channel_credentials_path}  (token_uri {url}/token)",
+        f"  control:  {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel",
+    ]
+
+
+def test_the_sandbox_command_prints_the_banner(tmp_path):
+    state = tmp_path / "cmd.sqlite3"
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "sandbox", "--port", "0", "--scale", "5"]
+        + ["--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Ctrl-C stops."):
+                break
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    output = "\n".join(lines)
+    assert "Ctrl-C stops." in output, output + rest
+    up = next(line for line in lines if line.startswith("sandbox up: "))
+    url = up.removeprefix("sandbox up: ")
+    start = lines.index(up)
+    assert lines[start : start + 6] == [
+        f"sandbox up: {url}",
+        f"  Connect:  {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+        " any non-empty key works)",
+        f"  Channel:  {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
+        f"            service-account key file: {state}.channel-sa.json  (token_uri {url}/token)",
+        f"  control:  {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel",
+        "  seed=1 scale=5 live=False fault_rate=0.0",
+    ]
 
 
 def test_a_module_without_knobs_has_no_control_endpoint(sandbox):
