@@ -13,7 +13,7 @@ DEMO_ENV := CONNECT_API_URL=http://127.0.0.1:8100/public/v1 CONNECT_API_KEY="Api
 	CHANNEL_CREDENTIALS_FILE=$(CURDIR)/var/sandbox.sqlite3.channel-sa.json CHANNEL_ADMIN_EMAIL=admin@reseller.example
 
 ST_VENV := .venv-schemathesis
-ST_REQS := tests/api/schemathesis/requirements.txt
+ST_REQS := tests/channelhub/api/schemathesis/requirements.txt
 ST_STAMP := $(ST_VENV)/.installed-$(shell cksum $(ST_REQS) | cut -d' ' -f1)
 
 .PHONY: run test venv schemathesis chromium lint format bench clean
@@ -28,7 +28,7 @@ $(STAMP): requirements.txt
 	touch $@
 
 # schemathesis has its own venv (its rich>=13 clashes with connect-openapi-client's rich<13);
-# tests/api/test_schemathesis.py runs it against a live server.
+# tests/channelhub/api/test_schemathesis.py runs it against a live server.
 schemathesis: $(ST_STAMP)
 
 $(ST_STAMP): $(ST_REQS)

@@ -28,8 +28,22 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import django
+import orjson
+import psycopg
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.test.utils import CaptureQueriesContext
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from channelhub.roles import READONLY, ensure_roles  # noqa: E402 - from ROOT, put on the path above
+from channelhub.sync.upsert import canonical_json, digest  # noqa: E402
+from fulfillment.connect.mappers import map_request  # noqa: E402
+
 VAR = ROOT / "var" / "bench"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "channelhub_bench_api"
@@ -40,6 +54,7 @@ STATUSES = ["approved"] * 14 + ["failed"] * 2 + ["pending", "inquiring", "revoke
 
 
 def main() -> int:
+    """Run one child process per database (generating its data if needed), print the table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -78,13 +93,12 @@ def main() -> int:
 
 
 def child_env(db: str, rows: int) -> dict:
+    """The child's environment: the kept database for `rows` requests of the kind `db`, no throttle."""
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING", DEBUG="false")
     env["API_THROTTLE_RATE"] = "1000000/min"
     if db == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{VAR / f'api-{rows}.sqlite3'}"
     else:
-        import psycopg
-
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_BENCH_DB]).fetchone():
                 conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
@@ -93,6 +107,7 @@ def child_env(db: str, rows: int) -> dict:
 
 
 def report(results: dict, rows: int) -> None:
+    """Print every query's p50/p95 times, ratio and overhead per database as a Markdown table."""
     print(f"\n{rows:,} fulfillment requests; times in ms, p50 / p95; ratio = API / bare SQL (page + count);")
     print("overhead = API p50 - SQL p50 (ms)\n")
     print(
@@ -123,12 +138,7 @@ def report(results: dict, rows: int) -> None:
 
 def generate(rows: int) -> float:
     """Insert `rows` requests (typed columns + payload, as a sync writes them) unless there."""
-    import orjson
-    from django.db import connection, transaction
-
-    from channelhub.sync.upsert import canonical_json, digest
-    from fulfillment.connect.mappers import map_request
-    from fulfillment.models import FulfillmentRequest
+    from fulfillment.models import FulfillmentRequest  # noqa: PLC0415 - a model: after django.setup()
 
     if FulfillmentRequest.objects.count() == rows:
         return 0.0
@@ -175,6 +185,7 @@ def generate(rows: int) -> float:
 
 
 def queries(rows: int) -> dict[str, str]:
+    """The measured queries by name: the query string of /api/v1/connect/requests."""
     deep_keyset = (START + timedelta(seconds=30 * int(rows * 0.1))).isoformat()
     return {
         "first page (ordering -created)": "limit=100",
@@ -195,20 +206,75 @@ def queries(rows: int) -> dict[str, str]:
     }
 
 
+def own(sql: str) -> bool:
+    """True for the page and count statements of a list call (not auth or permission lookups)."""
+    return "fulfillment_fulfillmentrequest" in sql or "pg_class" in sql or sql.startswith("EXPLAIN")
+
+
+def percentile(values: list[float], q: int) -> float:
+    """p95 (the 19th of 20 quantiles) or, for any other `q`, the median."""
+    return statistics.quantiles(values, n=20)[18] if q == 95 else statistics.median(values)
+
+
+def run_sql(statements: list[str]) -> None:
+    """Re-run the API's own statements on a raw cursor, fetching every row."""
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+
+def floor_ms(client, repeat: int) -> list[float]:
+    """Times of a plain Django view (/healthz: no auth, no query) through the same client."""
+    for _ in range(20):
+        client.get("/healthz")
+    floor = []
+    for _ in range(max(repeat, 50)):
+        t0 = time.perf_counter()
+        client.get("/healthz")
+        floor.append((time.perf_counter() - t0) * 1000)
+    return floor
+
+
+def measure(client, name: str, query: str, repeat: int) -> dict:
+    """One query through the API, interleaved `repeat` times with its bare SQL: p50/p95 and ratios."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/api/v1/connect/requests?{query}")
+    assert response.status_code == 200, (name, response.content[:300])
+    statements = [q["sql"] for q in ctx.captured_queries if own(q["sql"])]
+    for _ in range(3):  # warm-up, untimed: caches of the database, the OS and Python
+        _ = client.get(f"/api/v1/connect/requests?{query}").content
+        run_sql(statements)
+    api_t, sql_t = [], []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = client.get(f"/api/v1/connect/requests?{query}")
+        _ = r.content
+        api_t.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        run_sql(statements)
+        sql_t.append((time.perf_counter() - t0) * 1000)
+    ratios = [a / s for a, s in zip(api_t, sql_t, strict=True)]
+    return {
+        "api_p50": percentile(api_t, 50),
+        "api_p95": percentile(api_t, 95),
+        "sql_p50": percentile(sql_t, 50),
+        "sql_p95": percentile(sql_t, 95),
+        "ratio_p50": statistics.median(ratios),
+        "ratio_p95": percentile(ratios, 95),
+        "content_range": response["Content-Range"],
+        "statements": len(statements),
+    }
+
+
 def child(args) -> int:
-    import django
-
+    """Measure one database (set by the parent's DATABASE_URL); print the results as one JSON line."""
     django.setup()
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
-    from django.test.utils import CaptureQueriesContext
-    from rest_framework.test import APIClient
+    from django.contrib.auth.models import Group  # noqa: PLC0415 - a model: after django.setup()
+    from rest_framework.test import APIClient  # noqa: PLC0415 - reads settings on import: after django.setup()
 
-    from channelhub.models.tokens import ApiToken
-    from channelhub.roles import READONLY, ensure_roles
+    from channelhub.models.tokens import ApiToken  # noqa: PLC0415 - a model: after django.setup()
+    from fulfillment.models import FulfillmentRequest  # noqa: PLC0415 - a model: after django.setup()
 
     applied = MigrationRecorder(connection).applied_migrations()
     call_command("migrate", verbosity=0)
@@ -216,8 +282,6 @@ def child(args) -> int:
         with connection.cursor() as cursor:  # statistics for the indexes a migration added
             cursor.execute("ANALYZE")
     if args.regen:
-        from fulfillment.models import FulfillmentRequest
-
         FulfillmentRequest.objects.all().delete()
     generated = generate(args.rows)
     ensure_roles()
@@ -227,60 +291,12 @@ def child(args) -> int:
     _, plain = ApiToken.issue(user=user, name="bench")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
-
-    def own(sql: str) -> bool:  # the page and count statements, not auth/permission lookups
-        return "fulfillment_fulfillmentrequest" in sql or "pg_class" in sql or sql.startswith("EXPLAIN")
-
-    # The floor: a plain Django view (/healthz, no auth, no query) through the same client.
-    for _ in range(20):
-        client.get("/healthz")
-    floor = []
-    for _ in range(max(args.repeat, 50)):
-        t0 = time.perf_counter()
-        client.get("/healthz")
-        floor.append((time.perf_counter() - t0) * 1000)
-
+    floor = floor_ms(client, args.repeat)
     out = {}
     for name, query in queries(args.rows).items():
         if args.only and not any(part in name for part in args.only):
             continue
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(f"/api/v1/connect/requests?{query}")
-        assert response.status_code == 200, (name, response.content[:300])
-        statements = [q["sql"] for q in ctx.captured_queries if own(q["sql"])]
-        for _ in range(3):  # warm-up, untimed: caches of the database, the OS and Python
-            _ = client.get(f"/api/v1/connect/requests?{query}").content
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-                    cursor.fetchall()
-        api_t, sql_t = [], []
-        for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            r = client.get(f"/api/v1/connect/requests?{query}")
-            _ = r.content
-            api_t.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            with connection.cursor() as cursor:
-                for sql in statements:
-                    cursor.execute(sql)
-                    cursor.fetchall()
-            sql_t.append((time.perf_counter() - t0) * 1000)
-        ratios = [a / s for a, s in zip(api_t, sql_t, strict=True)]
-
-        def p(values, q):
-            return statistics.quantiles(values, n=20)[18] if q == 95 else statistics.median(values)
-
-        out[name] = {
-            "api_p50": p(api_t, 50),
-            "api_p95": p(api_t, 95),
-            "sql_p50": p(sql_t, 50),
-            "sql_p95": p(sql_t, 95),
-            "ratio_p50": statistics.median(ratios),
-            "ratio_p95": p(ratios, 95),
-            "content_range": response["Content-Range"],
-            "statements": len(statements),
-        }
+        out[name] = measure(client, name, query, args.repeat)
         print(f"  {name}: {out[name]}", file=sys.stderr, flush=True)
     worst = max(q["ratio_p50"] for q in out.values())
     result = {

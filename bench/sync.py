@@ -18,7 +18,7 @@ in the same process, interleaved (baseline, ours, baseline, ours, ...), best of 
     (every row listed but 1%, which reconcile marks gone) over 100k rows, divided by the
     same over 10k rows (`--reconcile-rows`). Stamping keeps it flat: about 1, not 10.
 
-`--part reconcile` measures (d) alone, without a sandbox.
+`--part reconcile` measures (d) alone, without a sandbox; `--part throughput` (a) to (c).
 
 Goal: (a) and (b) >= 0.8 on both databases, (d) about 1. The sandbox (scale = --rows) is seeded once into
 var/bench/ and reused by later runs with the same seed and scale.
@@ -32,10 +32,26 @@ import os
 import subprocess
 import sys
 import time
+import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
+
+import django
+import psycopg
+import requests
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from channelhub.sandbox.server import SandboxServer  # noqa: E402 - from ROOT, put on the path above
+from channelhub.sync.streams import Batch  # noqa: E402
+from channelhub.sync.upsert import upsert_rows  # noqa: E402
+from fulfillment.connect.mappers import map_request  # noqa: E402
+
 VAR = ROOT / "var" / "bench"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "channelhub_bench"
@@ -43,6 +59,7 @@ PAGE = 1000
 
 
 def main() -> int:
+    """Seed (or reuse) the sandbox, run one child process per database, print the table."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -59,8 +76,6 @@ def main() -> int:
         return child(args)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
-    from channelhub.sandbox.server import SandboxServer
-
     VAR.mkdir(parents=True, exist_ok=True)
     server = None
     if args.part != "reconcile":
@@ -91,6 +106,7 @@ def main() -> int:
 
 
 def child_env(db: str) -> dict:
+    """The child's environment: a fresh, empty database of the kind `db`."""
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING")
     if db == "sqlite":
         path = VAR / "bench.sqlite3"
@@ -98,8 +114,6 @@ def child_env(db: str) -> dict:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         env["DATABASE_URL"] = f"sqlite:///{path}"
     else:
-        import psycopg
-
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
             conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
@@ -108,6 +122,7 @@ def child_env(db: str) -> dict:
 
 
 def report(results: dict) -> None:
+    """Print the children's rates and ratios as Markdown tables."""
     print()
     if any("d_ratio" in r for r in results.values()):
         print("| database | (d) reconcile peak memory: large / small | small | large |")
@@ -137,35 +152,180 @@ def report(results: dict) -> None:
 # --- the child: one database, everything measured in this one process --------------------
 
 
-def child(args) -> int:
-    import django
+class RawScript:
+    """The minimal script (b) and (c) are measured against: keyset pages straight from
+    `requests`, mapped with our mapper, upserted with the raw driver (no ORM, no bookkeeping)."""
 
-    django.setup()
-    from django.core.management import call_command
+    def __init__(self, sandbox_url: str, api_key: str, model, mapper):
+        self.sandbox_url = sandbox_url
+        self.model = model
+        self.mapper = mapper
+        self.vendor = connection.vendor
+        self.table = model._meta.db_table
+        self.fields = list(model._meta.concrete_fields)
+        self.columns = [f.column for f in self.fields]
+        self.cols = ",".join(f'"{c}"' for c in self.columns)
+        self.updates = ",".join(f'"{c}"=excluded."{c}"' for c in self.columns if c != "id")
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = api_key
 
-    call_command("migrate", verbosity=0)
-    result = {}
-    if args.part != "throughput":
-        small, large = (int(n) for n in args.reconcile_rows.split(","))
-        result.update(reconcile_memory(small, large))
-    if args.part != "reconcile":
-        result.update(throughput(args))
-    print(json.dumps(result))
-    return 0
+    def fetch_pages(self):
+        """Yield the requests in keyset pages of PAGE, ordered by (updated, id)."""
+        last_at = last_id = None
+        while True:
+            q = "ordering(updated,id)"
+            if last_at:
+                at = quote(last_at, safe="")
+                q = f"or(gt(updated,{at}),and(eq(updated,{at}),gt(id,{quote(last_id, safe='')})))&{q}"
+            r = self.session.get(f"{self.sandbox_url}/requests?{q}&limit={PAGE}&offset=0", timeout=60)
+            r.raise_for_status()
+            items = r.json()
+            if not items:
+                return
+            yield items
+            last_at, last_id = items[-1]["updated"], items[-1]["id"]
+            if len(items) < PAGE:
+                return
+
+    def mapped(self, items: list[dict]) -> list[tuple]:
+        """(pk, mapped fields, payload) for each upstream request of a page."""
+        return [(p["id"], self.mapper(p), p) for p in items]
+
+    def raw_values(self, pk, fields_: dict, payload: dict, stamp) -> list:
+        """One row's column values as the raw driver takes them (JSON as text; on SQLite, naive
+        UTC datetimes), synced_at stamped as our writer does (the column is NOT NULL)."""
+        out = []
+        for f in self.fields:
+            a = f.attname
+            if a == "id":
+                v = pk
+            elif a == "payload":
+                v = json.dumps(payload)
+            elif a == "payload_hash":
+                v = ""
+            elif a == "synced_at":
+                out.append(stamp)
+                continue
+            else:
+                v = fields_.get(a, f.get_default())
+            if v is not None:
+                if f.get_internal_type() == "JSONField" and a != "payload":
+                    v = json.dumps(v)
+                elif self.vendor == "sqlite" and f.get_internal_type() == "DateTimeField":
+                    v = str(v.astimezone(UTC).replace(tzinfo=None))
+            out.append(v)
+        return out
+
+    def upsert(self, rows) -> None:
+        """Insert or overwrite `rows` (SQLite: executemany; PostgreSQL: COPY, then INSERT ... SELECT)."""
+        stamp = datetime.now(UTC)
+        stamp = str(stamp.replace(tzinfo=None)) if self.vendor == "sqlite" else stamp
+        vals = [self.raw_values(pk, f_, p, stamp) for pk, f_, p in rows]
+        cols, updates, table = self.cols, self.updates, self.table
+        raw = connection.connection
+        if self.vendor == "sqlite":
+            marks = ",".join("?" * len(self.columns))
+            raw.executemany(
+                f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}',
+                vals,
+            )
+            return
+        with raw.cursor() as cur:
+            cur.execute(f'CREATE TEMP TABLE IF NOT EXISTS "_raw_{table}" (LIKE "{table}" INCLUDING DEFAULTS)')
+            with cur.copy(f'COPY "_raw_{table}" ({cols}) FROM STDIN') as copy:
+                for v in vals:
+                    copy.write_row(v)
+            cur.execute(
+                f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "_raw_{table}" '
+                f"ON CONFLICT (id) DO UPDATE SET {updates}"
+            )
+            cur.execute(f'TRUNCATE "_raw_{table}"')
+
+    def backfill(self) -> float:
+        """(b)'s baseline: fetch, map and raw-upsert every page; seconds spent."""
+        t0 = time.perf_counter()
+        for items in self.fetch_pages():
+            with transaction.atomic():
+                self.upsert(self.mapped(items))
+        return time.perf_counter() - t0
+
+
+class Measures:
+    """The six timed runs of one database, over the same fetched pages."""
+
+    def __init__(self, raw: RawScript, run_stream, log):
+        self.raw = raw
+        self.model = raw.model
+        self.run_stream = run_stream
+        self.log = log
+        # Fetch once for (a) and (c): the same pages for both writers, kept as JSON text (100k
+        # parsed payloads would not fit comfortably in memory); parsing and mapping happen
+        # outside the timed part, so (a) and (c) time the writers alone.
+        t = time.perf_counter()
+        self.pages = [json.dumps(items) for items in raw.fetch_pages()]
+        self.n = sum(len(json.loads(p)) for p in self.pages)
+        log(f"fetched {self.n} requests in {time.perf_counter() - t:.1f}s")
+
+    def empty_table(self) -> None:
+        """Start a fresh-table run: delete every row, and drop the connection's caches."""
+        with transaction.atomic():
+            self.model.objects.all().delete()
+        connection.close()
+
+    def write_each(self, writer) -> float:
+        """Seconds `writer` spends on every fetched page, one transaction a page, mapping untimed."""
+        spent = 0.0
+        for page in self.pages:
+            rows = self.raw.mapped(json.loads(page))
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                writer(rows)
+            spent += time.perf_counter() - t0
+        return spent
+
+    def write_ours(self) -> float:
+        """(a) and (c): our upsert_rows."""
+        return self.write_each(lambda rows: upsert_rows(self.model, rows))
+
+    def write_raw(self) -> float:
+        """(a) and (c)'s baseline: the raw driver's upsert."""
+        return self.write_each(self.raw.upsert)
+
+    def backfill_ours(self) -> float:
+        """(b): `backfill requests` through the engine; checks it created every row."""
+        t0 = time.perf_counter()
+        run = self.run_stream("requests", backfill=True, page_size=PAGE)
+        spent = time.perf_counter() - t0
+        assert run.status == "succeeded", run.error
+        assert run.created == self.n, (run.created, run.updated, run.unchanged, self.n)
+        return spent
+
+    def best_of(self, repeat: int) -> dict[str, float]:
+        """Best seconds of each run over `repeat` interleaved rounds."""
+        best = {k: float("inf") for k in ("a_raw", "a_ours", "b_raw", "b_ours", "c_raw", "c_ours")}
+        for i in range(repeat):
+            for key, fn, fresh in (
+                ("a_raw", self.write_raw, True),
+                ("a_ours", self.write_ours, True),
+                ("b_raw", self.raw.backfill, True),
+                ("b_ours", self.backfill_ours, True),
+                ("c_ours", self.write_ours, False),  # the table holds what b_ours wrote: every row unchanged
+                ("c_raw", self.write_raw, False),  # the raw script rewrites every row regardless
+            ):
+                if fresh:
+                    self.empty_table()
+                seconds = fn()
+                best[key] = min(best[key], seconds)
+                self.log(f"round {i + 1}: {key} {seconds:.2f}s ({self.n / seconds:.0f} rows/s)")
+        return best
 
 
 def reconcile_memory(small: int, large: int) -> dict:
     """(d): tracemalloc's peak over one full-listing run of `small` and of `large` rows."""
-    # Imported here, like everything of Django's in this file: only the child sets Django up.
-    import tracemalloc
-
-    from django.conf import settings
-
-    from channelhub.sync import registry
-    from channelhub.sync.engine import run_stream
-    from channelhub.sync.reconcile import ReconcilingStream
-    from channelhub.sync.streams import Batch
-    from fulfillment.models import ChannelProduct
+    from channelhub.sync import registry  # noqa: PLC0415 - imports models: after django.setup()
+    from channelhub.sync.engine import run_stream  # noqa: PLC0415 - imports models: after django.setup()
+    from channelhub.sync.reconcile import ReconcilingStream  # noqa: PLC0415 - the same
+    from fulfillment.models import ChannelProduct  # noqa: PLC0415 - a model: after django.setup()
 
     class Listing(ReconcilingStream):
         """`rows` products listed from memory, the last `vanished` of them left out."""
@@ -182,13 +342,10 @@ def reconcile_memory(small: int, large: int) -> dict:
             return None
 
         def batches(self, ctx):
-            for start in range(0, self.rows - self.vanished, PAGE):
-                keys = range(start, min(start + PAGE, self.rows - self.vanished))
-                rows = [
-                    (f"products/p{i:08}", {"display_name": f"P{i}"}, {"name": f"products/p{i:08}"})
-                    for i in keys
-                ]
-                yield Batch(writes=[(ChannelProduct, rows)], fetched=len(rows))
+            listed = self.rows - self.vanished
+            for start in range(0, listed, PAGE):
+                keys = [f"products/p{i:08}" for i in range(start, min(start + PAGE, listed))]
+                yield Batch(writes=[(ChannelProduct, [(k, {"display_name": k}, {"name": k}) for k in keys])])
 
     stream = Listing()
     registry.all_streams()[stream.name] = stream
@@ -206,10 +363,7 @@ def reconcile_memory(small: int, large: int) -> dict:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         assert run.status == "succeeded", run.error
-        assert run.updated == rows // 100 and run.unchanged == rows - rows // 100, (
-            run.updated,
-            run.unchanged,
-        )
+        assert (run.updated, run.unchanged) == (rows // 100, rows - rows // 100), (run.updated, run.unchanged)
         print(
             f"reconcile of {rows} rows: peak {peak / 1024:.0f} KiB, {seconds:.1f}s",
             file=sys.stderr,
@@ -220,173 +374,34 @@ def reconcile_memory(small: int, large: int) -> dict:
     return out
 
 
-def throughput(args) -> dict:
-    """(a), (b) and (c) against the sandbox."""
-    import requests
-    from django.conf import settings
-    from django.db import connection, transaction
+def child(args) -> int:
+    """Measure one database (set by the parent's DATABASE_URL); print the figures as one JSON line."""
+    django.setup()
+    call_command("migrate", verbosity=0)
+    result = {}
+    if args.part != "throughput":
+        small, large = (int(n) for n in args.reconcile_rows.split(","))
+        result.update(reconcile_memory(small, large))
+    if args.part != "reconcile":
+        result.update(throughput(args))
+    print(json.dumps(result))
+    return 0
 
-    from channelhub.sync.engine import run_stream
-    from channelhub.sync.upsert import upsert_rows
-    from fulfillment.connect.mappers import map_request
-    from fulfillment.models import FulfillmentRequest
+
+def throughput(args) -> dict:
+    """(a), (b) and (c) against the sandbox: rates and ratios."""
+    from channelhub.sync.engine import run_stream  # noqa: PLC0415 - imports models: after django.setup()
+    from fulfillment.models import FulfillmentRequest  # noqa: PLC0415 - a model: after django.setup()
 
     settings.CONNECT_API_URL = args.sandbox_url
     settings.CONNECT_API_KEY = "ApiKey SU-000-000-000:bench"
     vendor = connection.vendor
-    model = FulfillmentRequest
-    table = model._meta.db_table
-    fields = list(model._meta.concrete_fields)
-    columns = [f.column for f in fields]
     log = lambda *a: print(f"[{vendor}]", *a, file=sys.stderr, flush=True)  # noqa: E731
-
-    session = requests.Session()
-    session.headers["Authorization"] = settings.CONNECT_API_KEY
-
-    def fetch_pages():
-        """The minimal fetcher: keyset pages straight from `requests`."""
-        last_at = last_id = None
-        while True:
-            q = "ordering(updated,id)"
-            if last_at:
-                from urllib.parse import quote
-
-                at = quote(last_at, safe="")
-                q = f"or(gt(updated,{at}),and(eq(updated,{at}),gt(id,{quote(last_id, safe='')})))&{q}"
-            r = session.get(f"{args.sandbox_url}/requests?{q}&limit={PAGE}&offset=0", timeout=60)
-            r.raise_for_status()
-            items = r.json()
-            if not items:
-                return
-            yield items
-            last_at, last_id = items[-1]["updated"], items[-1]["id"]
-            if len(items) < PAGE:
-                return
-
-    def raw_values(pk, fields_, payload):
-        from datetime import UTC
-
-        out = []
-        for f in fields:
-            a = f.attname
-            if a == "id":
-                v = pk
-            elif a == "payload":
-                v = json.dumps(payload)
-            elif a == "payload_hash":
-                v = ""
-            elif a == "synced_at":
-                v = None
-            else:
-                v = fields_.get(a, f.get_default())
-            if v is not None:
-                if f.get_internal_type() == "JSONField" and a != "payload":
-                    v = json.dumps(v)
-                elif vendor == "sqlite" and f.get_internal_type() == "DateTimeField":
-                    v = str(v.astimezone(UTC).replace(tzinfo=None))
-            out.append(v)
-        return out
-
-    def now_or_default(vals):
-        # synced_at is NOT NULL: the raw script stamps it too
-        import datetime as _dt
-
-        idx = [f.attname for f in fields].index("synced_at")
-        stamp = _dt.datetime.now(_dt.UTC)
-        stamp = str(stamp.replace(tzinfo=None)) if vendor == "sqlite" else stamp
-        for v in vals:
-            v[idx] = stamp
-        return vals
-
-    cols = ",".join(f'"{c}"' for c in columns)
-    updates = ",".join(f'"{c}"=excluded."{c}"' for c in columns if c != "id")
-
-    def raw_upsert(rows):
-        vals = now_or_default([raw_values(pk, f_, p) for pk, f_, p in rows])
-        raw = connection.connection
-        if vendor == "sqlite":
-            marks = ",".join("?" * len(columns))
-            raw.executemany(
-                f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}',
-                vals,
-            )
-        else:
-            with raw.cursor() as cur:
-                cur.execute(
-                    f'CREATE TEMP TABLE IF NOT EXISTS "_raw_{table}" (LIKE "{table}" INCLUDING DEFAULTS)'
-                )
-                with cur.copy(f'COPY "_raw_{table}" ({cols}) FROM STDIN') as copy:
-                    for v in vals:
-                        copy.write_row(v)
-                cur.execute(
-                    f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM "_raw_{table}" '
-                    f"ON CONFLICT (id) DO UPDATE SET {updates}"
-                )
-                cur.execute(f'TRUNCATE "_raw_{table}"')
-
-    def empty_table():
-        with transaction.atomic():
-            model.objects.all().delete()
-        connection.close()
-
-    # Fetch once for (a) and (c): the same pages for both writers, kept as JSON text (100k
-    # parsed payloads would not fit comfortably in memory); parsing and mapping happen
-    # outside the timed part, so (a) and (c) time the writers alone.
-    t = time.perf_counter()
-    pages = [json.dumps(items) for items in fetch_pages()]
-    n = sum(len(json.loads(p)) for p in pages)
-    log(f"fetched {n} requests in {time.perf_counter() - t:.1f}s")
-
-    def mapped(page: str):
-        return [(p["id"], map_request(p), p) for p in json.loads(page)]
-
-    def write_each(writer) -> float:
-        spent = 0.0
-        for page in pages:
-            rows = mapped(page)
-            t0 = time.perf_counter()
-            with transaction.atomic():
-                writer(rows)
-            spent += time.perf_counter() - t0
-        return spent
-
-    def write_ours() -> float:
-        return write_each(lambda rows: upsert_rows(model, rows))
-
-    def write_raw() -> float:
-        return write_each(raw_upsert)
-
-    def backfill_ours() -> float:
-        t0 = time.perf_counter()
-        run = run_stream("requests", backfill=True, page_size=PAGE)
-        spent = time.perf_counter() - t0
-        assert run.status == "succeeded", run.error
-        assert run.created == n, (run.created, run.updated, run.unchanged, n)
-        return spent
-
-    def backfill_raw() -> float:
-        t0 = time.perf_counter()
-        for items in fetch_pages():
-            with transaction.atomic():
-                raw_upsert([(p["id"], map_request(p), p) for p in items])
-        return time.perf_counter() - t0
-
-    best = {k: float("inf") for k in ("a_raw", "a_ours", "b_raw", "b_ours", "c_raw", "c_ours")}
-    for i in range(args.repeat):
-        for key, fn, fresh in (
-            ("a_raw", write_raw, True),
-            ("a_ours", write_ours, True),
-            ("b_raw", backfill_raw, True),
-            ("b_ours", backfill_ours, True),
-            ("c_ours", write_ours, False),  # the table holds what b_ours wrote: every row unchanged
-            ("c_raw", write_raw, False),  # the raw script rewrites every row regardless
-        ):
-            if fresh:
-                empty_table()
-            seconds = fn()
-            best[key] = min(best[key], seconds)
-            log(f"round {i + 1}: {key} {seconds:.2f}s ({n / seconds:.0f} rows/s)")
-    assert model.objects.count() == n
+    raw = RawScript(args.sandbox_url, settings.CONNECT_API_KEY, FulfillmentRequest, map_request)
+    measures = Measures(raw, run_stream, log)
+    n = measures.n
+    best = measures.best_of(args.repeat)
+    assert FulfillmentRequest.objects.count() == n
     rate = {k: n / v for k, v in best.items()}
     return {
         "rows": n,

@@ -25,6 +25,8 @@ import requests
 
 from channelhub.sandbox.server import SandboxServer
 
+pytest_plugins = ["tests.plugins.api_clients"]
+
 SANDBOX_SEED = 7
 SANDBOX_SCALE = 40
 

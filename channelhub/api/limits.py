@@ -8,7 +8,7 @@ arguments. So the query text is measured against the caps below before any filte
 or SQL is built (`check_query`, called first thing by every viewset of the API), and a query
 over one is a 400 (`RQL_004`) naming the cap, its value and the setting that changes it.
 The defaults leave room: a query at every cap at once answers 200 on SQLite and PostgreSQL
-(tests/api/test_limits.py).
+(tests/channelhub/api/test_limits.py).
 
 Whatever slips through, on PostgreSQL no statement of an API request runs longer than
 `API_STATEMENT_TIMEOUT_MS` (`statement_timeout`): a cancelled query is a 503

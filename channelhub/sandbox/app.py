@@ -39,6 +39,10 @@ from .store import Store
 
 log = logging.getLogger("channelhub.sandbox")
 
+# The core's own control endpoints under /_sandbox/ (served by SandboxApp._control), in the
+# order the start-up banner lists them; the modules' knobs follow them.
+CONTROL_ENDPOINTS = ("state", "reset", "faults", "tick", "log")
+
 
 class ConnectionAbort(Exception):  # noqa: N818 - not an error: the `reset` fault
     """Raised after the socket was reset on purpose; the server swallows it."""
@@ -53,10 +57,14 @@ class Context:
         self.faults = app.faults
 
     def session(self):
+        """A new store session (its own SQLite connection) for this request."""
         return self.store.session()
 
 
 class SandboxApp:
+    """The WSGI application: the modules' routes and the control endpoints over one store, with fault
+    injection and a request log."""
+
     def __init__(
         self,
         *,
@@ -82,9 +90,12 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ state files
     def pristine_path(self, seed: int, scale: int) -> Path:
+        """Where the seeded state for (seed, scale) is kept beside the live state file."""
         return Path(f"{self.store.path}.pristine-{seed}-{scale}")
 
     def ensure_pristine(self, seed: int, scale: int) -> Path:
+        """The seeded state for (seed, scale), built once by every module's `seed` in list order (under a
+        temporary name, renamed when complete) and reused afterwards."""
         target = self.pristine_path(seed, scale)
         if target.exists():
             return target
@@ -101,6 +112,8 @@ class SandboxApp:
         return target
 
     def reset(self, seed: int | None = None, scale: int | None = None) -> dict:
+        """Install a copy of the pristine state for (seed, scale), clear the log and call each module's
+        `on_reset`; returns what was installed and how long it took."""
         seed = self.seed if seed is None else int(seed)
         scale = self.scale if scale is None else int(scale)
         if scale < 1:
@@ -121,22 +134,27 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ log
     def record(self, entry: dict) -> None:
+        """Append one upstream request to the log, numbered in arrival order."""
         with self._log_lock:
             self._seq += 1
             entry["seq"] = self._seq
             self._log.append(entry)
 
     def clear_log(self) -> None:
+        """Forget every logged request."""
         with self._log_lock:
             self._log.clear()
 
     def log_entries(self, limit: int) -> list[dict]:
+        """The last `limit` logged requests, oldest first (all of them if `limit` is 0)."""
         with self._log_lock:
             entries = list(self._log)
         return entries[-limit:] if limit else entries
 
     # ------------------------------------------------------------------ life
     def tick(self) -> dict:
+        """One step of upstream life: each module's `tick`, in one write transaction, drawing from an RNG
+        seeded by the seed and the tick number (so a replay is identical)."""
         with self._tick_lock, self.store.session() as session:
             with session.write():
                 meta = session.meta("sandbox", {})
@@ -150,6 +168,7 @@ class SandboxApp:
         return result
 
     def state(self) -> dict:
+        """The seed, scale, tick count and each collection's counts by status, read in one snapshot."""
         with self.store.session() as session, session.snapshot():
             meta = session.meta("sandbox", {})
             out = {"seed": meta.get("seed"), "scale": meta.get("scale"), "ticks": meta.get("ticks", 0)}
@@ -158,6 +177,8 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ WSGI
     def __call__(self, environ, start_response):
+        """The WSGI entry point: /_sandbox/... to the control endpoints, everything else to the modules'
+        routes (with faults and the request log)."""
         path = environ.get("PATH_INFO", "") or "/"
         if path.startswith("/_sandbox"):
             return self._control(Request(environ))(environ, start_response)
@@ -223,12 +244,15 @@ class SandboxApp:
         return None
 
     def error_response(self, path: str, status: int, code: str, message: str, headers=None) -> Response:
+        """An error in the format of the module that owns `path`, else Connect's body."""
         module = self.owner(path)
         if module is not None:
             return module.error_response(status, message, headers)
         return ApiError(status, code, message, headers).response()
 
     def dispatch(self, request: Request, path: str) -> Response:
+        """Route the request to its module's handler; unknown paths, wrong methods and crashes answer in the
+        path owner's error format."""
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
         try:
@@ -284,6 +308,18 @@ class SandboxApp:
             return exc.response()
         except ValueError as exc:
             return ApiError(400, "VAL_001", str(exc)).response()
+
+    def control_modules(self) -> list[SandboxModule]:
+        """The modules that have knobs at /_sandbox/<name>: those whose `control("GET", {})`
+        answers rather than refusing (a GET only reads)."""
+        out = []
+        for module in self.modules:
+            try:
+                module.control("GET", {})
+            except ApiError:
+                continue
+            out.append(module)
+        return out
 
     def _control_module(self, path: str):
         for module in self.modules:

@@ -26,14 +26,17 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def response(self) -> Response:
+        """The error as a Connect JSON response with its status and headers."""
         return json_response({"error_code": self.code, "errors": self.messages}, self.status, self.headers)
 
 
 def not_found(what: str, ident: str) -> ApiError:
+    """Connect's 404 NTF_001 for an unknown object, e.g. `Request PR-... not found.`"""
     return ApiError(404, "NTF_001", f"{what} {ident} not found.")
 
 
 def bad_request(message: str, code: str = "VAL_001") -> ApiError:
+    """Connect's 400 (VAL_001 unless another code is given)."""
     return ApiError(400, code, message)
 
 
@@ -41,14 +44,17 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def dumps(obj) -> str:
+    """Compact JSON (no spaces, UTF-8 kept), as the upstreams send it."""
     return _ENCODER.encode(obj)
 
 
 def json_response(obj, status: int = 200, headers: dict | None = None) -> Response:
+    """`obj` as a JSON response."""
     return raw_json_response(dumps(obj), status, headers)
 
 
 def raw_json_response(text: str, status: int = 200, headers: dict | None = None) -> Response:
+    """An already-encoded JSON text as a response (lists are served from stored docs without re-encoding)."""
     response = Response(text.encode(), status=status, content_type=JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -61,6 +67,7 @@ def iso(dt: datetime) -> str:
 
 
 def now_iso() -> str:
+    """The wall clock in Connect's timestamp format (live changes only; the seed uses `at`)."""
     return iso(datetime.now(UTC))
 
 
@@ -70,10 +77,12 @@ def at(seconds: float) -> str:
 
 
 def digits(rng, n: int) -> str:
+    """`n` random decimal digits from `rng`, zero-padded."""
     return f"{rng.randrange(10**n):0{n}d}"
 
 
 def id_groups(rng, *sizes: int) -> str:
+    """Groups of random digits joined by dashes, as in Connect ids (`PR-1234-5678-9012`)."""
     return "-".join(digits(rng, n) for n in sizes)
 
 
@@ -84,8 +93,8 @@ def json_body(request: Request) -> dict:
         return {}
     try:
         body = json.loads(data)
-    except ValueError:
-        raise ApiError(400, "VAL_001", "Request body is not valid JSON.")
+    except ValueError as exc:
+        raise ApiError(400, "VAL_001", "Request body is not valid JSON.") from exc
     if body is None:
         return {}
     if not isinstance(body, dict):

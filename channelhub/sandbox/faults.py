@@ -30,6 +30,8 @@ KINDS = ("500", "502", "503", "429", "timeout", "truncated", "reset")
 
 @dataclass
 class FaultConfig:
+    """The fault configuration POST /_sandbox/faults sets (see the module docstring for each key)."""
+
     rate: float = 0.0
     kinds: list[str] = field(default_factory=lambda: list(KINDS))
     next: list[str] = field(default_factory=list)
@@ -40,6 +42,8 @@ class FaultConfig:
 
 
 class Faults:
+    """The current fault configuration and the choice of a fault per request, thread-safe."""
+
     def __init__(self, rate: float = 0.0):
         self._lock = threading.Lock()
         self._rng = random.Random()
@@ -47,6 +51,8 @@ class Faults:
         self._path_re = None
 
     def configure(self, body: dict) -> dict:
+        """Replace the configuration with `body` (missing keys take their defaults); 400 for unknown keys or
+        kinds and bad values. Returns the new configuration."""
         if not isinstance(body, dict):
             raise ApiError(400, "VAL_001", "Fault configuration must be a JSON object.")
         unknown = set(body) - set(FaultConfig.__dataclass_fields__)
@@ -65,7 +71,7 @@ class Faults:
             config.churn = int(config.churn)
             path_re = re.compile(config.path) if config.path else None
         except (TypeError, ValueError, re.error) as exc:
-            raise ApiError(400, "VAL_001", f"Invalid fault configuration: {exc}")
+            raise ApiError(400, "VAL_001", f"Invalid fault configuration: {exc}") from exc
         if not 0.0 <= config.rate <= 1.0:
             raise ApiError(400, "VAL_001", "rate must be between 0 and 1.")
         with self._lock:
@@ -73,10 +79,12 @@ class Faults:
         return self.describe()
 
     def clear(self) -> None:
+        """Back to no faults at all."""
         with self._lock:
             self.config, self._path_re = FaultConfig(), None
 
     def describe(self) -> dict:
+        """The configuration as JSON."""
         with self._lock:
             return asdict(self.config)
 
@@ -84,6 +92,8 @@ class Faults:
         return self._path_re is None or bool(self._path_re.search(path))
 
     def decide(self, path: str) -> str | None:
+        """The fault for this request on `path`, if any: the next queued kind first, else a random one at
+        `rate`."""
         with self._lock:
             config = self.config
             if not self._matches(path):
@@ -95,6 +105,7 @@ class Faults:
             return None
 
     def churn_for(self, path: str) -> int:
+        """How many objects a list GET on `path` changes before it reads (0: none)."""
         with self._lock:
             if self.config.churn and self._matches(path):
                 return self.config.churn

@@ -10,7 +10,10 @@ default list) and
   format of the module that `owns(path)`, or Connect's `{"error_code", "errors"}` body if none;
 - serves GET/POST/PUT/DELETE /_sandbox/<name> with `control(method, body)` (a module's knobs),
   calls `on_reset()` after every /_sandbox/reset and `on_serve(server)` once the port is known;
-- exposes `server_attributes(server)` as attributes of SandboxServer (`sandbox.connect_url`).
+- exposes `server_attributes(server)` as attributes of SandboxServer (`sandbox.connect_url`);
+- prints, in the start-up banner (`SandboxServer.banner()`), each module's `banner(server)` lines
+  under its `title`, and `/_sandbox/<name>` among the control endpoints if `control("GET", {})`
+  answers (so a GET of a module's knobs must only read).
 
 `BaseModule` gives every hook but the first five a do-nothing default; subclass it.
 """
@@ -74,29 +77,52 @@ class SandboxModule(Protocol):
     def server_attributes(self, server: ServerInfo) -> dict[str, Any]:
         """Extra SandboxServer attributes, e.g. {"connect_url": server.url + "/public/v1"}."""
 
+    @property
+    def title(self) -> str:
+        """How the start-up banner names it ("Connect", "Channel")."""
+
+    def banner(self, server: ServerInfo) -> list[str]:
+        """The start-up banner's lines about it (where it is first, then how to authenticate)."""
+
 
 class BaseModule:
     """Defaults for the optional hooks of `SandboxModule`: owns no path, has no knobs, does
-    nothing on reset or serve, adds no server attributes. Subclasses set `name` and
-    `collections` and implement `rules`, `seed` and `tick`."""
+    nothing on reset or serve, adds no server attributes, is titled by its name and shows its
+    `<name>_url` in the banner. Subclasses set `name` and `collections` and implement `rules`,
+    `seed` and `tick`."""
 
     name: str
     collections: Sequence[Collection]
 
     def owns(self, path: str) -> bool:
+        """No path: errors take the core's default format (Connect's)."""
         return False
 
     def error_response(self, status: int, message: str, headers: dict | None = None) -> Response:
+        """Connect's error body, as the core answers by default."""
         return ApiError(status, "SYS_001", message, headers).response()
 
     def control(self, method: str, body: dict) -> dict:
+        """No knobs: /_sandbox/<name> is a 404."""
         raise ApiError(404, "NTF_001", f"No control endpoint {method} /_sandbox/{self.name}.")
 
     def on_reset(self) -> None:
+        """Nothing to reset."""
         return None
 
     def on_serve(self, server: ServerInfo) -> None:
+        """Nothing to write."""
         return None
 
     def server_attributes(self, server: ServerInfo) -> dict[str, Any]:
+        """No extra attributes."""
         return {}
+
+    @property
+    def title(self) -> str:
+        """Its name, capitalised."""
+        return self.name.capitalize()
+
+    def banner(self, server: ServerInfo) -> list[str]:
+        """Its `<name>_url` server attribute if it has one, else the server's URL."""
+        return [self.server_attributes(server).get(f"{self.name}_url", server.url)]

@@ -49,6 +49,8 @@ _SEGMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class RQLError(ApiError):
+    """An invalid or unsupported RQL query: Connect's 400 RQL_001."""
+
     def __init__(self, message: str):
         super().__init__(400, "RQL_001", message)
 
@@ -63,6 +65,8 @@ NULL = _Null()
 
 @dataclass
 class Query:
+    """A parsed query string: the filter AST plus the lifted ordering, select, limit, offset and search."""
+
     filter: tuple | None = None
     ordering: list[str] = field(default_factory=list)
     select: list[str] = field(default_factory=list)
@@ -72,6 +76,7 @@ class Query:
 
     @property
     def exclusions(self) -> list[str]:
+        """The properties `select(-a.b)` drops from every document of the page."""
         return [s[1:] for s in self.select if s.startswith("-")]
 
 
@@ -138,8 +143,8 @@ def parse(raw_query: str) -> Query:
         return query
     try:
         tree = py_rql.parse(text)
-    except RQLFilterError:
-        raise RQLError(f"Invalid RQL query: {text[:200]}")
+    except RQLFilterError as exc:
+        raise RQLError(f"Invalid RQL query: {text[:200]}") from exc
     if not tree.children:
         return query
     ast = _ToAst().transform(tree)
@@ -233,6 +238,7 @@ def _typed(value):
 
 
 def json_path(parts) -> str:
+    """A SQLite JSON path (`$.a.b`) for property segments; segments that are not identifiers are quoted."""
     out = "$"
     for part in parts:
         out += f".{part}" if _SEGMENT_RE.match(part) else '."' + part.replace('"', "") + '"'
@@ -249,6 +255,8 @@ class Compiler:
 
     # -- properties
     def resolve(self, prop: str) -> str:
+        """The property a filter name stands for in this collection (its `aliases`, e.g. `updated` ->
+        `events.updated.at`)."""
         return self.collection.aliases.get(prop, prop)
 
     def _expr_for(self, prop: str, base: str = "doc") -> tuple[str | None, str]:
@@ -317,6 +325,7 @@ class Compiler:
         return f"({expr} LIKE {self._p(escaped)} ESCAPE '\\')"
 
     def node(self, node) -> str:
+        """SQL for one filter AST node; values become `?` parameters collected in `self.params`."""
         kind = node[0]
         if kind in ("and", "or"):
             parts = [self.node(child) for child in node[1]]
@@ -378,6 +387,8 @@ class Compiler:
         return {}
 
     def where(self, query: Query) -> str:
+        """The WHERE condition for a query: its filter, the index-friendly lower bounds it implies, and
+        `search=` over the collection's search fields."""
         clauses = []
         if query.filter is not None:
             clauses.append(self.node(query.filter))
@@ -392,6 +403,8 @@ class Compiler:
         return " AND ".join(clauses) if clauses else "1"
 
     def order_by(self, query: Query) -> str:
+        """ORDER BY for the query's ordering (or the collection's default), always ending with `id` as the
+        tiebreaker; array properties are ignored."""
         keys = list(query.ordering) or list(self.collection.default_ordering)
         out, seen = [], set()
         for key in keys:

@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .app import SandboxApp
+from .app import CONTROL_ENDPOINTS, SandboxApp
 from .module import SandboxModule
 from .modules import default_modules
 
@@ -28,14 +28,18 @@ log = logging.getLogger("channelhub.sandbox")
 
 
 class _Handler(WSGIRequestHandler):
+    """werkzeug's request handler, quiet unless asked, that closes the connection after a `reset` fault."""
+
     log_requests = False
 
     def run_wsgi(self):
+        """Serve one request; after a `reset` fault the socket is gone, so do not keep it alive."""
         super().run_wsgi()
         if getattr(self, "environ", {}).get("sandbox.aborted"):
             self.close_connection = True
 
     def handle(self):
+        """Serve the connection; the OSError of a socket reset on purpose is expected, not an error."""
         try:
             super().handle()
         except OSError:
@@ -43,26 +47,36 @@ class _Handler(WSGIRequestHandler):
                 raise
 
     def log_request(self, code="-", size="-"):
+        """One access-log line per request, only with `--log-requests`."""
         if self.log_requests:
             super().log_request(code, size)
 
     def log_error(self, *args):
+        """Silent: clients that time out or hang up on purpose are normal here."""
         pass
 
 
 class _Server(ThreadedWSGIServer):
+    """werkzeug's threaded server whose request threads never block exit, and that does not log deliberate
+    resets."""
+
     daemon_threads = True
 
     def log(self, type, message, *args):  # noqa: A002 - werkzeug's signature
+        """werkzeug's log, minus the noise of the `reset` fault's ConnectionAbort."""
         if "ConnectionAbort" in str(message):
             return
         super().log(type, message, *args)
 
     def handle_error(self, request, client_address):
+        """Connection errors (clients that gave up) go to the debug log, not stderr."""
         log.debug("connection error from %s", client_address, exc_info=True)
 
 
 class SandboxServer:
+    """The sandbox app served on a port in a background thread, optionally ticking upstream life; a context
+    manager."""
+
     def __init__(
         self,
         *,
@@ -99,13 +113,17 @@ class SandboxServer:
 
     @property
     def seed(self):
+        """The seed of the world served (and of the next reset without one)."""
         return self.app.seed
 
     @property
     def scale(self):
+        """The scale of the world served (and of the next reset without one)."""
         return self.app.scale
 
     def start(self):
+        """Seed the state if needed, bind the port (0: any free one), let the modules write their files and
+        serve in a daemon thread; returns self."""
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         self.app.open(reset=self.reset_on_start)
         handler = type("Handler", (_Handler,), {"log_requests": self.log_requests})
@@ -131,8 +149,23 @@ class SandboxServer:
 
     @property
     def url(self):
+        """http://host:port of the server (a wildcard host is reached through 127.0.0.1)."""
         host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"  # noqa: S104
         return f"http://{host}:{self.port}"
+
+    def banner(self) -> str:
+        """What `manage.py sandbox` prints once it listens: its URL, each module's banner lines
+        under its title, then the control endpoints (the modules' knobs included)."""
+        control = [f"{self.url}/_sandbox/{CONTROL_ENDPOINTS[0]}", *(f"/{e}" for e in CONTROL_ENDPOINTS[1:])]
+        control += [f"/{module.name}" for module in self.app.control_modules()]
+        rows = [(f"{module.title}:", module.banner(self)) for module in self.app.modules]
+        rows.append(("control:", [" | ".join(control)]))
+        width = max(len(label) for label, _ in rows)
+        lines = [f"sandbox up: {self.url}"]
+        for label, texts in rows:
+            for i, text in enumerate(texts):
+                lines.append(f"  {(label if i == 0 else '').ljust(width)}  {text}")
+        return "\n".join(lines)
 
     def __getattr__(self, name: str) -> Any:
         """The modules' `server_attributes` (`connect_url`, `channel_url`, ...); only called for
@@ -160,6 +193,7 @@ class SandboxServer:
             self.stop()
 
     def stop(self):
+        """Stop serving and ticking and wait for both threads; idempotent."""
         self._stop.set()
         if self._server is not None:
             self._server.shutdown()

@@ -44,13 +44,17 @@ class Collection:
     special: Callable | None = None  # (compiler, op, prop, value) -> SQL or None
 
     def special_filter(self, compiler, op, prop, value):
+        """SQL for a filter the generic compiler cannot express (the collection's `special` hook), or None."""
         return self.special(compiler, op, prop, value) if self.special else None
 
     @property
     def column_names(self) -> list[str]:
+        """The table's columns besides id and doc: extracted ones, then extra ones, without duplicates."""
         return list(dict.fromkeys([*self.columns.values(), *self.extra_columns]))
 
     def extract(self, doc: dict, extra: dict) -> list:
+        """The column values of `doc` (dotted paths; nested objects as JSON text) plus the caller's `extra`,
+        in `column_names` order."""
         values = {}
         for path, column in self.columns.items():
             node = doc
@@ -75,6 +79,7 @@ class RWLock:
 
     @contextmanager
     def shared(self):
+        """Hold the lock shared (requests); waits while a writer holds or waits for it."""
         depth = getattr(self._local, "depth", 0)
         if depth == 0:
             with self._cond:
@@ -93,6 +98,7 @@ class RWLock:
 
     @contextmanager
     def exclusive(self):
+        """Hold the lock alone (reset swapping the file); waits for every shared holder to leave."""
         with self._cond:
             self._waiting += 1
             while self._writer or self._readers:
@@ -123,6 +129,9 @@ def _connect(path: Path, *, fast: bool = False) -> sqlite3.Connection:
 
 
 class Store:
+    """The state file and its collections: sessions for requests, building and installing whole files for
+    resets."""
+
     def __init__(self, path: str | os.PathLike, collections: Iterable[Collection]):
         self.path = Path(path)
         self.collections = {c.name: c for c in collections}
@@ -130,10 +139,12 @@ class Store:
         self.write_lock = threading.RLock()
 
     def exists(self) -> bool:
+        """True once a state file has been installed."""
         return self.path.exists()
 
     @contextmanager
     def session(self):
+        """A Session on its own connection, holding the store's lock shared so a reset waits for it."""
         with self.lock.shared():
             conn = _connect(self.path)
             try:
@@ -143,6 +154,7 @@ class Store:
 
     # -- building and swapping whole files
     def create_schema(self, conn: sqlite3.Connection, *, indexes: bool = True) -> None:
+        """The meta table and one table per collection; indexes too unless a bulk load adds them later."""
         conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         for c in self.collections.values():
             cols = "".join(f", {name}" for name in c.column_names)
@@ -153,6 +165,7 @@ class Store:
             self.create_indexes(conn)
 
     def create_indexes(self, conn: sqlite3.Connection) -> None:
+        """(updated, id) and (created, id) where the collection has those columns, plus its own `indexes`."""
         for c in self.collections.values():
             names = c.column_names
             wanted = [("updated", "id"), ("created", "id"), *c.indexes]
@@ -194,6 +207,8 @@ class Store:
 
 
 class Session:
+    """One connection to the state: reads, writes in serialised transactions, RQL lists and the meta values."""
+
     def __init__(self, store: Store, conn: sqlite3.Connection):
         self.store = store
         self.conn = conn
@@ -204,6 +219,8 @@ class Session:
 
     # -- bulk loading: inserts run in a thread (sqlite releases the GIL) while Python builds more
     def start_background_writer(self) -> None:
+        """While seeding: run inserts in a thread (sqlite releases the GIL) while Python builds the next
+        batch."""
         self._queue = queue.Queue(maxsize=4)
 
         def run():
@@ -223,6 +240,7 @@ class Session:
         self._writer.start()
 
     def stop_background_writer(self) -> None:
+        """Wait for the queued inserts; re-raise the first error the writer thread met."""
         if self._writer is not None:
             self._queue.put(None)
             self._writer.join()
@@ -274,21 +292,27 @@ class Session:
             self.conn.execute("COMMIT")
 
     def coll(self, name: str) -> Collection:
+        """The collection named `name`."""
         return self.store.collections[name]
 
     # -- single objects
     def get_raw(self, name: str, ident: str) -> str | None:
+        """The stored JSON text of one object, or None."""
         row = self.conn.execute(f"SELECT doc FROM {name} WHERE id = ?", (ident,)).fetchone()
         return row[0] if row else None
 
     def get(self, name: str, ident: str) -> dict | None:
+        """One object, parsed, or None."""
         raw = self.get_raw(name, ident)
         return json.loads(raw) if raw is not None else None
 
     def put(self, name: str, doc: dict, **extra) -> None:
+        """Insert or replace one object; `extra` sets the collection's extra columns."""
         self.put_many(name, [(doc, extra)])
 
     def put_many(self, name: str, rows: Iterable[tuple[dict, dict]]) -> None:
+        """Insert or replace objects given as (doc, extra) pairs; extra columns not given keep their stored
+        value."""
         c = self.coll(name)
         cols = c.column_names
         sql = (
@@ -317,6 +341,7 @@ class Session:
         self._executemany(sql, rows)
 
     def delete(self, name: str, ident: str) -> None:
+        """Remove one object (nothing if it is not there)."""
         self.conn.execute(f"DELETE FROM {name} WHERE id = ?", (ident,))
 
     def ids(self, name: str, where: str = "1", params: tuple = (), limit: int | None = None, random=None):
@@ -327,6 +352,7 @@ class Session:
         return rows[:limit] if limit is not None else rows
 
     def scalar(self, sql: str, params: tuple = ()):
+        """The first column of the first row of `sql`, or None."""
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
@@ -354,6 +380,7 @@ class Session:
         return total, [r[0] for r in rows]
 
     def explain(self, name: str, query: Query) -> list[str]:
+        """SQLite's query plan for an RQL query on a collection (to check the indexes are used)."""
         c = self.coll(name)
         compiler = Compiler(c)
         condition = compiler.where(query)
@@ -362,13 +389,16 @@ class Session:
 
     # -- meta
     def meta(self, key: str, default=None):
+        """A JSON value of the meta table (the seed, scale, tick count, ...), or `default`."""
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_meta(self, key: str, value) -> None:
+        """Store a JSON value in the meta table."""
         self._executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [(key, dumps(value))])
 
     def counts(self, name: str, column: str = "status") -> dict:
+        """The collection's total and, if it has the column, its counts by `column` (status by default)."""
         c = self.coll(name)
         total = self.scalar(f"SELECT COUNT(*) FROM {name}")
         out = {"total": total}

@@ -13,7 +13,7 @@ import os
 
 from playwright.sync_api import Page, expect
 
-from tests.factories import (
+from tests.fulfillment.connect.factories import (
     ConversationFactory,
     ConversationMessageFactory,
     FulfillmentRequestFactory,

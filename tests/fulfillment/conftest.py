@@ -6,7 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
-from tests.factories import load_fixture
+from tests.fulfillment.connect.factories import load_fixture
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle(fresh_throttle):
+    """The API tests here start with a full throttling budget (tests/plugins/api_clients.py)."""
 
 
 @pytest.fixture

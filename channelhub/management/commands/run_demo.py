@@ -18,9 +18,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
+    """`manage.py run_demo` (`make run`): the live sandbox, the job cluster and the web server as child
+    processes."""
+
     help = "Run the sandbox (live), the job cluster and the web server together; Ctrl-C stops all."
 
     def add_arguments(self, parser):
+        """The web server's address, the sandbox's port, scale, tick interval and state file."""
         parser.add_argument("--web", default="127.0.0.1:8000", help="address of the web server")
         parser.add_argument("--sandbox-port", type=int, default=8100)
         parser.add_argument("--scale", type=int, default=200, help="sandbox size when first seeded")
@@ -32,6 +36,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, web, sandbox_port, scale, tick_interval, sandbox_state, **options):
+        """Start the sandbox and wait for it, set up the schedules, start the cluster and the web server, and
+        stop them all when one dies or on Ctrl-C."""
         # Ctrl-C, and a SIGTERM from a supervisor, both stop the whole group (a shell that
         # started us in the background may have left SIGINT ignored: take it back).
         signal.signal(signal.SIGINT, _interrupt)

@@ -15,9 +15,12 @@ from channelhub.sandbox.server import SandboxServer
 
 
 class Command(BaseCommand):
+    """`manage.py sandbox`: serve the default sandbox modules on one port until Ctrl-C or SIGTERM."""
+
     help = "Run the sandbox upstreams (fake CloudBlue Connect and Cloud Channel) with their own SQLite state."
 
     def add_arguments(self, parser):
+        """Where to listen, which world to seed (seed, scale, reset, state file), live ticks, faults, logging."""
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8100)
         parser.add_argument("--seed", type=int, default=1, help="seed of the generated world")
@@ -36,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--log-requests", action="store_true", help="print one line per request")
 
     def handle(self, *args, **options):
+        """Start the server, print its banner (SandboxServer.banner) and serve until interrupted."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         server = SandboxServer(
             state_path=options["state"],
@@ -57,14 +61,7 @@ class Command(BaseCommand):
         server.start()
         self.stdout.write(
             self.style.SUCCESS(
-                f"sandbox up: {server.url}\n"
-                f"  Connect:  {server.connect_url}  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
-                " any non-empty key works)\n"
-                f"  Channel:  {server.channel_url}/v1  (account accounts/{server.channel_account_id},"
-                f" impersonate {server.channel_admin_email})\n"
-                f"            service-account key file: {server.channel_credentials_path}"
-                f"  (token_uri {server.url}/token)\n"
-                f"  control:  {server.url}/_sandbox/state | /reset | /faults | /tick | /log | /channel\n"
+                f"{server.banner()}\n"
                 f"  seed={options['seed']} scale={options['scale']} live={options['live']}"
                 f" fault_rate={options['fault_rate']}\nCtrl-C stops."
             )

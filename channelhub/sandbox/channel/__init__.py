@@ -29,6 +29,7 @@ class ChannelModule(BaseModule):
     (`channel_url`, `channel_account_id`, `channel_admin_email`, `channel_credentials_path`)."""
 
     name = "channel"
+    title = "Channel"
     collections = collections.ALL
 
     def __init__(self):
@@ -37,25 +38,33 @@ class ChannelModule(BaseModule):
 
     # -- the module protocol
     def rules(self) -> list[Rule]:
+        """Every /v1 call goes to `v1` (which routes it itself, routes/__init__.py); /token to the OAuth
+        endpoint."""
         return [
             Rule("/v1/<path:rest>", endpoint=self.v1, methods=METHODS),
             Rule("/token", endpoint=self.token, methods=["POST"]),
         ]
 
     def seed(self, session, seed_value: int, scale: int) -> dict:
+        """The seeded Channel world (seed.py); returns its counts."""
         return seed.seed(session, seed_value, scale)
 
     def tick(self, session, rng) -> dict:
+        """Trials ending, seats moving, terms accepted, now and then a new customer or entitlement (life.py)."""
         return life.tick(session, rng)
 
     # -- hooks
     def owns(self, path: str) -> bool:
+        """/v1/... and /token: errors there come in the Google envelope."""
         return path == "/token" or path == "/v1" or path.startswith("/v1/")
 
     def error_response(self, status: int, message: str, headers: dict | None = None) -> Response:
+        """The Google error envelope for a status the core chose (a fault, 404, 405, a crash)."""
         return error_response(status, message, headers)
 
     def control(self, method: str, body: dict) -> dict:
+        """/_sandbox/channel: POST/PUT merges knobs (and `revoke_tokens`), DELETE puts them back to defaults;
+        answers the knobs."""
         if method in ("POST", "PUT"):
             self.knobs.update(body)
             if body.get("revoke_tokens"):
@@ -65,6 +74,7 @@ class ChannelModule(BaseModule):
         return self.describe()
 
     def describe(self) -> dict:
+        """The knobs, the account, the admin to impersonate, the scope and how many tokens are live."""
         return {
             **self.knobs.describe(),
             "account": ACCOUNT,
@@ -74,12 +84,15 @@ class ChannelModule(BaseModule):
         }
 
     def on_reset(self) -> None:
+        """Knobs back to their defaults; issued tokens stay valid."""
         self.knobs.reset()
 
     def on_serve(self, server) -> None:
+        """Write the service-account key file, whose token_uri is this server's /token."""
         write_service_account(credentials_path(server), f"{server.url}/token")
 
     def server_attributes(self, server) -> dict[str, Any]:
+        """`channel_url`, `channel_account_id`, `channel_admin_email` and `channel_credentials_path`."""
         return {
             # Cloud Channel's api_endpoint (client_options={"api_endpoint": ...}): the root URL
             "channel_url": server.url,
@@ -89,8 +102,17 @@ class ChannelModule(BaseModule):
             "channel_credentials_path": credentials_path(server),
         }
 
+    def banner(self, server) -> list[str]:
+        """The /v1 root, the account and the admin to impersonate, and the service-account key file."""
+        return [
+            f"{server.url}/v1  (account {ACCOUNT}, impersonate {ADMIN_EMAIL})",
+            f"service-account key file: {credentials_path(server)}  (token_uri {server.url}/token)",
+        ]
+
     # -- endpoints
     def v1(self, ctx, request: Request, rest: str) -> Response:
+        """A /v1 call: check the bearer token, route by method and path, answer GoogleErrors in their
+        envelope."""
         try:
             grant = authenticate(self.tokens, request)
             handler, values = route(request.method, rest)
@@ -99,6 +121,7 @@ class ChannelModule(BaseModule):
             return exc.response()
 
     def token(self, ctx, request: Request) -> Response:
+        """POST /token: google-auth's jwt-bearer grant (auth.py)."""
         return token_endpoint(self.tokens, request, self.knobs.get().token_ttl_seconds)
 
 

@@ -29,7 +29,7 @@ from datetime import timedelta
 
 from ..store import Session
 from . import collections as c
-from . import data, shapes
+from . import data, parameters, shapes
 from .wire import GoogleError, invalid, not_found, now, parse_time, precondition, rfc3339
 
 RESELLER = "RESELLER"
@@ -39,6 +39,7 @@ RESELLER = "RESELLER"
 
 
 def entitlement(session: Session, name: str) -> dict:
+    """An entitlement by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.ENTITLEMENTS, name)
     if doc is None:
         raise not_found("Entitlement", name)
@@ -46,6 +47,7 @@ def entitlement(session: Session, name: str) -> dict:
 
 
 def customer(session: Session, name: str) -> dict:
+    """A customer by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.CUSTOMERS, name)
     if doc is None:
         raise not_found("Customer", name)
@@ -53,6 +55,7 @@ def customer(session: Session, name: str) -> dict:
 
 
 def offer(session: Session, name: str) -> dict:
+    """An offer by resource name; 404 NOT_FOUND if there is none."""
     doc = data.get(session, c.OFFERS, name)
     if doc is None:
         raise not_found("Offer", name)
@@ -60,10 +63,12 @@ def offer(session: Session, name: str) -> dict:
 
 
 def plan_of(offer_doc: dict) -> str:
+    """The offer's payment plan (COMMITMENT, FLEXIBLE, TRIAL, FREE)."""
     return offer_doc["plan"]["paymentPlan"]
 
 
 def product_of(offer_doc: dict) -> str:
+    """The resource name of the offer's product."""
     return offer_doc["sku"]["product"]["name"]
 
 
@@ -76,11 +81,13 @@ def owned_skus(session: Session, customer_name: str, *, besides: str = "") -> di
 
 
 def region_allowed(offer_doc: dict, customer_doc: dict) -> bool:
+    """True if the offer has no region constraint or allows the customer's region."""
     regions = offer_doc.get("constraints", {}).get("customerConstraints", {}).get("allowedRegions") or []
     return not regions or customer_doc.get("orgPostalAddress", {}).get("regionCode") in regions
 
 
 def offers_for_create(session: Session, customer_doc: dict, sku: str) -> list[dict]:
+    """The offers of `sku` a new entitlement of this customer may take (allowed in its region)."""
     return [o for o in data.docs(session, c.OFFERS, "sku = ?", (sku,)) if region_allowed(o, customer_doc)]
 
 
@@ -128,73 +135,11 @@ def _later(when: str, days: int) -> str:
     return rfc3339(parse_time(when) + timedelta(days=days))
 
 
-def _parameter_value(definition: dict | None, param: dict) -> int | str:
-    """A parameter's value checked against its definition (type, min, max, allowed values)."""
-    value = param.get("value") or {}
-    name = param.get("name")
-    kind = (definition or {}).get("parameterType", "INT64" if "int64Value" in value else "STRING")
-    if kind == "INT64":
-        try:
-            number = int(value.get("int64Value"))
-        except (TypeError, ValueError):
-            raise invalid(f"Parameter {name} needs an int64Value.", "INVALID_VALUE") from None
-        low = (definition or {}).get("minValue", {}).get("int64Value")
-        high = (definition or {}).get("maxValue", {}).get("int64Value")
-        if low is not None and number < int(low) or high is not None and number > int(high):
-            raise invalid(f"Parameter {name}={number} is outside [{low}, {high}].", "INVALID_VALUE")
-        return number
-    if "stringValue" not in value:
-        raise invalid(f"Parameter {name} needs a stringValue.", "INVALID_VALUE")
-    allowed = [v.get("stringValue") for v in (definition or {}).get("allowedValues", [])]
-    if allowed and value["stringValue"] not in allowed:
-        raise invalid(f"Parameter {name} must be one of {allowed}.", "INVALID_VALUE")
-    return value["stringValue"]
-
-
-def _checked_parameters(offer_doc: dict, params: list) -> dict[str, dict]:
-    """Purchase parameters checked against the offer: known names, valid values, required ones
-    present. Returns name -> Value."""
-    if not isinstance(params, list):
-        raise invalid("parameters must be a list.")
-    definitions = {d["name"]: d for d in offer_doc.get("parameterDefinitions", [])}
-    out = {}
-    for param in params:
-        name = param.get("name") if isinstance(param, dict) else None
-        if name not in definitions:
-            raise invalid(f"Parameter {name!r} is not defined by offer {offer_doc['name']}.", "INVALID_VALUE")
-        value = _parameter_value(definitions[name], param)
-        out[name] = shapes.int64(value) if isinstance(value, int) else {"stringValue": value}
-    missing = [n for n, d in definitions.items() if not d.get("optional") and n not in out]
-    if missing:
-        raise invalid(f"Missing required parameters: {', '.join(missing)}.", "INVALID_VALUE")
-    return out
-
-
-def _purchase_order(payload: dict) -> str | None:
-    value = payload.get("purchaseOrderId")
-    if value is not None and len(str(value)) > 80:
-        raise invalid("purchase_order_id must be at most 80 characters.")
-    return value
-
-
-def _seats(ent: dict) -> int:
-    for param in ent.get("parameters", []):
-        if param["name"] in ("num_units", "max_units"):
-            return int(param["value"]["int64Value"])
-    return 1
-
-
-def _assigned(ent: dict) -> int:
-    for param in ent.get("parameters", []):
-        if param["name"] == "assigned_units":
-            return int(param["value"]["int64Value"])
-    return 0
-
-
 # ------------------------------------------------------------------ entitlement actions
 
 
 def suspend(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Suspend an ACTIVE entitlement (reason RESELLER_INITIATED)."""
     ent = entitlement(session, target)
     if ent["provisioningState"] != "ACTIVE":
         raise precondition("NOT_ACTIVE", f"Entitlement {target} is not active.")
@@ -208,6 +153,7 @@ def suspend(session: Session, target: str, payload: dict, operator: str, commit:
 
 
 def activate(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Lift a reseller-initiated suspension; ACTIVE again once no other reason remains."""
     ent = entitlement(session, target)
     reasons = ent.get("suspensionReasons", [])
     if ent["provisioningState"] != "SUSPENDED":
@@ -231,6 +177,7 @@ def activate(session: Session, target: str, payload: dict, operator: str, commit
 
 
 def cancel(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Remove the entitlement, recording CANCELLED / SERVICE_TERMINATED."""
     ent = entitlement(session, target)
     if commit:
         _record(session, ent, "CANCELLED", now(), operator, ("cancellationReason", "SERVICE_TERMINATED"))
@@ -241,6 +188,7 @@ def cancel(session: Session, target: str, payload: dict, operator: str, commit: 
 def change_renewal_settings(
     session: Session, target: str, payload: dict, operator: str, commit: bool
 ) -> dict:
+    """Merge new renewal settings into a COMMITMENT entitlement's commitment settings."""
     ent = entitlement(session, target)
     if plan_of(offer(session, ent["offer"])) != "COMMITMENT":
         raise precondition("NOT_COMMITMENT_PLAN", f"Entitlement {target} is not on a commitment plan.")
@@ -259,6 +207,8 @@ def change_renewal_settings(
 
 
 def start_paid_service(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """End a trial: a TRIAL-plan entitlement moves to its SKU's FLEXIBLE offer; a TRIAL_ENDED suspension is
+    lifted."""
     ent = entitlement(session, target)
     if not ent.get("trialSettings", {}).get("trial"):
         raise precondition("NOT_IN_TRIAL", f"Entitlement {target} is not in trial.")
@@ -280,7 +230,7 @@ def start_paid_service(session: Session, target: str, payload: dict, operator: s
     when = now()
     if paid is not None:
         ent["offer"] = paid["name"]
-        ent["parameters"] = shapes.seat_parameters(paid, _seats(ent), _assigned(ent))
+        ent["parameters"] = shapes.seat_parameters(paid, parameters.seats(ent), parameters.assigned(ent))
     ent["trialSettings"] = {"trial": False, "endTime": when}
     remaining = [r for r in ent.get("suspensionReasons", []) if r != "TRIAL_ENDED"]
     if remaining:
@@ -293,6 +243,8 @@ def start_paid_service(session: Session, target: str, payload: dict, operator: s
 
 
 def change_parameters(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Change editable parameters within the offer's definitions (no seat decrease on COMMITMENT), recorded as
+    the change type that fits."""
     ent = entitlement(session, target)
     params = payload.get("parameters")
     if not isinstance(params, list) or not params:
@@ -307,13 +259,14 @@ def change_parameters(session: Session, target: str, payload: dict, operator: st
             raise invalid(f"Entitlement {target} has no parameter {name!r}.", "INVALID_VALUE")
         if not existing[name].get("editable"):
             raise invalid(f"Parameter {name} is not editable.", "PARAMETER_NOT_EDITABLE")
-        value = _parameter_value(definitions.get(name), param)
-        if name == "num_units" and plan_of(current_offer) == "COMMITMENT" and value < _seats(ent):
+        value = parameters.checked_value(definitions.get(name), param)
+        if name == "num_units" and plan_of(current_offer) == "COMMITMENT" and value < parameters.seats(ent):
             raise invalid(
-                f"num_units cannot decrease on a commitment plan ({_seats(ent)} -> {value}).", "INVALID_VALUE"
+                f"num_units cannot decrease on a commitment plan ({parameters.seats(ent)} -> {value}).",
+                "INVALID_VALUE",
             )
         new_values[name] = shapes.int64(value) if isinstance(value, int) else {"stringValue": value}
-    purchase_order = _purchase_order(payload)
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return ent
     when = now()
@@ -338,6 +291,8 @@ def change_parameters(session: Session, target: str, payload: dict, operator: st
 
 
 def change_offer(session: Session, target: str, payload: dict, operator: str, commit: bool) -> dict:
+    """Move the entitlement to another purchasable offer (offers_for_change), keeping its seats unless new
+    ones are given."""
     ent = entitlement(session, target)
     new_name = payload.get("offer")
     if not new_name:
@@ -349,16 +304,16 @@ def change_offer(session: Session, target: str, payload: dict, operator: str, co
             f"Offer {new_name} is not purchasable for entitlement {target}.", "OFFER_NOT_PURCHASABLE"
         )
     given = (
-        _checked_parameters(new_offer, payload.get("parameters") or []) if payload.get("parameters") else {}
+        parameters.checked(new_offer, payload.get("parameters") or []) if payload.get("parameters") else {}
     )
-    purchase_order = _purchase_order(payload)
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return ent
     when = now()
     old_offer = offer(session, ent["offer"])
-    seats = int(next((v["int64Value"] for v in given.values() if "int64Value" in v), _seats(ent)))
+    seats = int(next((v["int64Value"] for v in given.values() if "int64Value" in v), parameters.seats(ent)))
     ent["offer"] = new_name
-    ent["parameters"] = shapes.seat_parameters(new_offer, seats, min(_assigned(ent), seats))
+    ent["parameters"] = shapes.seat_parameters(new_offer, seats, min(parameters.assigned(ent), seats))
     ent["provisionedService"] = {
         **ent.get("provisionedService", {}),
         "skuId": new_offer["sku"]["name"].rsplit("/", 1)[1],
@@ -412,8 +367,8 @@ def create_entitlement(session: Session, target: str, payload: dict, operator: s
         raise invalid(
             f"There is already a customer entitlement for a SKU from the same product family ({family[0]})."
         )
-    given = _checked_parameters(new_offer, payload.get("parameters") or [])
-    purchase_order = _purchase_order(payload)
+    given = parameters.checked(new_offer, payload.get("parameters") or [])
+    purchase_order = parameters.purchase_order(payload)
     if not commit:
         return {}
     when = now()
@@ -449,6 +404,7 @@ def _random() -> random.Random:
 def provision_cloud_identity(
     session: Session, target: str, payload: dict, operator: str, commit: bool
 ) -> dict:
+    """Give a customer a Cloud Identity (unverified), unless it has one; `validateOnly` only checks."""
     cust = customer(session, target)
     if cust.get("cloudIdentityId"):
         raise GoogleError(

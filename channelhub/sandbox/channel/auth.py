@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
 from ..common import dumps
@@ -45,11 +47,15 @@ class Grant:
 
 
 class Tokens:
+    """The access tokens issued since start, in memory, each with its Grant; thread-safe."""
+
     def __init__(self):
         self._lock = threading.Lock()
         self._grants: dict[str, Grant] = {}
 
     def issue(self, subject: str, scopes: frozenset[str], ttl: int) -> str:
+        """A new access token for `subject` and `scopes`, valid `ttl` seconds (expired ones are dropped on the
+        way)."""
         token = "ya29.sandbox-" + secrets.token_urlsafe(24)
         with self._lock:
             now = time.time()
@@ -58,6 +64,7 @@ class Tokens:
         return token
 
     def lookup(self, token: str) -> Grant | None:
+        """The grant of a live token, or None (unknown, revoked or expired)."""
         with self._lock:
             grant = self._grants.get(token)
         if grant is None or grant.expires <= time.time():
@@ -65,17 +72,20 @@ class Tokens:
         return grant
 
     def revoke_all(self) -> int:
+        """Forget every token (the `revoke_tokens` knob); returns how many there were."""
         with self._lock:
             count = len(self._grants)
             self._grants = {}
         return count
 
     def count(self) -> int:
+        """How many tokens are held (expired ones included until the next issue)."""
         with self._lock:
             return len(self._grants)
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> Response:
+    """An OAuth 2 error reply (`{error, error_description}`), as Google's token endpoint sends."""
     body = {"error": error, "error_description": description}
     return Response(dumps(body).encode(), status=status, content_type=CONTENT_TYPE)
 
@@ -93,6 +103,8 @@ def jwt_claims(assertion: str) -> dict:
 
 
 def token_endpoint(tokens: Tokens, request: Request, ttl: int) -> Response:
+    """Google's token endpoint for a service account: a jwt-bearer assertion (not verified) for an access
+    token."""
     grant_type = request.form.get("grant_type", "")
     if grant_type != JWT_BEARER:
         return oauth_error("unsupported_grant_type", f"Invalid grant_type {grant_type!r}; use {JWT_BEARER}.")
@@ -154,9 +166,6 @@ def _private_key_pem(key_path: Path) -> bytes:
     takes a noticeable fraction of a second; tests and the demo start often)."""
     if key_path.exists():
         return key_path.read_bytes()
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

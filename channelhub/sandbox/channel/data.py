@@ -17,20 +17,24 @@ def row(coll: Collection, ident: str, doc: dict, **extra) -> tuple:
 
 
 def put(session: Session, coll: Collection, ident: str, doc: dict, **extra) -> None:
+    """Insert or replace one row, keyed by `ident` (a resource name or a change key)."""
     names = ["id", *coll.column_names, "doc"]
     sql = f"INSERT OR REPLACE INTO {coll.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     session.conn.execute(sql, row(coll, ident, doc, **extra))
 
 
 def get(session: Session, coll: Collection, ident: str) -> dict | None:
+    """One document by its row id, or None."""
     return session.get(coll.name, ident)
 
 
 def delete(session: Session, coll: Collection, ident: str) -> None:
+    """Remove one row."""
     session.delete(coll.name, ident)
 
 
 def docs(session: Session, coll: Collection, where: str = "1", params: tuple = ()) -> list[dict]:
+    """Every document matching a SQL condition, in row-id order."""
     sql = f"SELECT doc FROM {coll.name} WHERE {where} ORDER BY id"
     return [json.loads(r[0]) for r in session.conn.execute(sql, params)]
 
@@ -45,6 +49,8 @@ def next_seq(session: Session) -> int:
 
 
 def change_key(create_time: str, seq: int) -> str:
+    """The row id of an entitlement change: its create time in microseconds and a sequence number, so ids sort
+    in time order."""
     return f"{micros(create_time):020d}-{seq:09d}"
 
 
@@ -54,11 +60,13 @@ def customer_of(name: str) -> str:
 
 
 def put_entitlement(session: Session, doc: dict) -> None:
+    """Store an entitlement with its customer and SKU columns (the SKU read from its offer)."""
     sku = session.scalar(f"SELECT sku FROM {c.OFFERS.name} WHERE id = ?", (doc["offer"],))
     put(session, c.ENTITLEMENTS, doc["name"], doc, customer=customer_of(doc["name"]), sku=sku)
 
 
 def add_change(session: Session, change: dict) -> str:
+    """Append an EntitlementChange to the history; returns its row id."""
     key = change_key(change["createTime"], next_seq(session))
     put(session, c.CHANGES, key, change, customer=customer_of(change["entitlement"]))
     return key

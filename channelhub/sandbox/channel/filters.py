@@ -29,6 +29,7 @@ KEYWORDS = {"AND", "OR"}
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
+    """The filter as (kind, text) tokens: parentheses, operators, quoted values, words and AND/OR."""
     tokens, pos = [], 0
     text = text.strip()
     while pos < len(text):
@@ -58,12 +59,15 @@ class Parser:
         self.or_allowed = or_allowed
 
     def fail(self, why: str):
+        """Refuse the filter: 400 INVALID_ARGUMENT saying why."""
         raise invalid(f"Invalid filter {self.text!r}: {why}.")
 
     def peek(self) -> tuple[str, str] | None:
+        """The next token, or None at the end."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self) -> tuple[str, str]:
+        """Consume the next token (refused at the end)."""
         token = self.peek()
         if token is None:
             self.fail("unexpected end")
@@ -71,6 +75,7 @@ class Parser:
         return token
 
     def parse(self) -> Predicate:
+        """The whole filter as one predicate (an empty filter matches everything)."""
         if not self.tokens:
             return lambda doc: True
         predicate = self.expression()
@@ -79,6 +84,7 @@ class Parser:
         return predicate
 
     def expression(self) -> Predicate:
+        """Groups joined by AND or by OR (not both without parentheses)."""
         terms = [self.group()]
         joins = set()
         while (token := self.peek()) is not None and token[0] == "kw":
@@ -94,6 +100,7 @@ class Parser:
         return lambda doc: all(term(doc) for term in terms)
 
     def group(self) -> Predicate:
+        """A parenthesised expression or one `field operator value` comparison."""
         kind, _ = self.peek() or ("", "")
         if kind == "lp":
             self.take()
@@ -136,6 +143,7 @@ def _customer_comparison(field: str, op: str, value: str) -> Predicate:
 
 
 def customer_filter(text: str | None) -> Predicate:
+    """The predicate of a customers.list filter (exact or prefix matches, AND / OR)."""
     return Parser(text or "", _customer_comparison, or_allowed=True).parse()
 
 
@@ -160,6 +168,7 @@ def _offer_comparison(field: str, op: str, value: str) -> Predicate:
 
 
 def offer_filter(text: str | None) -> Predicate:
+    """The predicate of an offers.list filter (`=` / `!=`, AND)."""
     return Parser(text or "", _offer_comparison, or_allowed=False).parse()
 
 
@@ -182,4 +191,5 @@ def _change_comparison(field: str, op: str, value: str) -> Predicate:
 
 
 def change_filter(text: str | None) -> Predicate:
+    """The predicate of a listEntitlementChanges filter (create_time bounds, AND)."""
     return Parser(text or "", _change_comparison, or_allowed=False).parse()

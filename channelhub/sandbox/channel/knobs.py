@@ -29,6 +29,8 @@ DEFAULT_EMPTY_PAGE_EVERY = 4
 
 @dataclass
 class Knobs:
+    """The Channel knobs' values (see the module docstring)."""
+
     lro_delay_seconds: float = 0.0
     lro_polls: int = 0
     lro_fail_next: list[dict] = field(default_factory=list)
@@ -48,13 +50,16 @@ class KnobBox:
         self._knobs = Knobs()
 
     def get(self) -> Knobs:
+        """A copy of the knobs, safe to read without the lock."""
         with self._lock:
             return Knobs(**{**asdict(self._knobs), "lro_fail_next": list(self._knobs.lro_fail_next)})
 
     def describe(self) -> dict:
+        """The knobs as JSON."""
         return asdict(self.get())
 
     def reset(self) -> None:
+        """Every knob back to its default."""
         with self._lock:
             self._knobs = Knobs()
 

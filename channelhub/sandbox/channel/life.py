@@ -36,6 +36,7 @@ def _change(
 
 
 def end_trials(session: Session, rng: random.Random, when: str) -> int:
+    """Up to two active trials end: SUSPENDED / TRIAL_ENDED, a SYSTEM change. Returns how many."""
     trials = _sample(
         session,
         "status = 'ACTIVE' AND json_extract(doc, '$.trialSettings.trial') = 1",
@@ -52,6 +53,8 @@ def end_trials(session: Session, rng: random.Random, when: str) -> int:
 
 
 def move_seats(session: Session, rng: random.Random, when: str) -> int:
+    """Assigned seats move on one to three entitlements (only updateTime changes, no EntitlementChange).
+    Returns how many."""
     moved = 0
     for ent in _sample(session, "doc LIKE '%\"assigned_units\"%'", rng.randint(1, 3), rng):
         seats = next(
@@ -72,6 +75,8 @@ def move_seats(session: Session, rng: random.Random, when: str) -> int:
 
 
 def accept_terms(session: Session, rng: random.Random, when: str) -> int:
+    """Half the time, a customer accepts pending terms of service: ACTIVATED, a CUSTOMER change. Returns how
+    many."""
     if rng.random() >= 0.5:
         return 0
     pending = _sample(session, "doc LIKE '%PENDING_TOS_ACCEPTANCE%'", 1, rng)
@@ -91,6 +96,7 @@ def accept_terms(session: Session, rng: random.Random, when: str) -> int:
 
 
 def new_customer(session: Session, rng: random.Random, when: str) -> int:
+    """Now and then (30%) a new provisioned customer appears. Returns how many."""
     if rng.random() >= 0.3:
         return 0
     index = (session.scalar(f"SELECT COUNT(*) FROM {c.CUSTOMERS.name}") or 0) + 1
@@ -106,6 +112,8 @@ def new_customer(session: Session, rng: random.Random, when: str) -> int:
 
 
 def new_entitlement(session: Session, rng: random.Random, when: str) -> int:
+    """Now and then (30%) another operator buys a flexible Workspace entitlement for a provisioned customer
+    that has none. Returns how many."""
     if rng.random() >= 0.3:
         return 0
     customers = session.conn.execute(
@@ -133,6 +141,7 @@ def new_entitlement(session: Session, rng: random.Random, when: str) -> int:
 
 
 def tick(session: Session, rng: random.Random) -> dict:
+    """One step of Channel life; counts by kind of event."""
     when = now()
     return {
         "trials_ended": end_trials(session, rng, when),

@@ -45,6 +45,8 @@ PAGING_PARAMS = frozenset({"pageToken", "pageSize"})
 
 @dataclass(frozen=True)
 class Limits:
+    """A list method's documented default and maximum pageSize."""
+
     default: int
     maximum: int
 
@@ -59,6 +61,8 @@ PURCHASABLE = Limits(100, 1000)
 
 
 def page_size(request: Request, limits: Limits) -> int:
+    """The request's pageSize: the default when absent or 0, coerced to the maximum; negative or not a number
+    is 400."""
     raw = request.args.get("pageSize", "")
     if raw in ("", None):
         return limits.default
@@ -72,6 +76,7 @@ def page_size(request: Request, limits: Limits) -> int:
 
 
 def params_hash(request: Request) -> str:
+    """What a page token is bound to: the path and every parameter but the paging and global ones."""
     items = sorted(
         (k, v)
         for k, values in request.args.lists()
@@ -82,11 +87,14 @@ def params_hash(request: Request) -> str:
 
 
 def encode(key: str, page: int, digest: str) -> str:
+    """A page token for the position after row `key`, page number `page`, bound to `digest`."""
     raw = json.dumps({"k": key, "p": page, "h": digest}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode(token: str, digest: str) -> tuple[str, int]:
+    """(position, page number) of a page token; 400 INVALID_PAGE_TOKEN if it is malformed or was issued for
+    other parameters."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
@@ -104,10 +112,13 @@ def decode(token: str, digest: str) -> tuple[str, int]:
 
 @dataclass
 class Page:
+    """One page of a list: its documents and the token of the next page (None on the last)."""
+
     items: list[dict]
     next_token: str | None
 
     def body(self, items_key: str) -> dict:
+        """The page as a list reply under `items_key`, with nextPageToken when there is a next page."""
         out = {items_key: self.items}
         if self.next_token:
             out["nextPageToken"] = self.next_token

@@ -61,6 +61,7 @@ LINK_STATES = ["ACTIVE", "INVITED", "SUSPENDED", "REVOKED", "ACTIVE", "ACTIVE"]
 
 
 def ts(seconds: float) -> str:
+    """A seeded timestamp (EPOCH plus `seconds`) in RFC 3339."""
     return rfc3339(EPOCH + timedelta(seconds=int(seconds)))
 
 
@@ -77,6 +78,7 @@ class Seeder:
 
     # -- catalog
     def catalog(self) -> int:
+        """Write the products, SKUs and one offer per SKU and plan; returns the number of offers."""
         products, skus, offers = [], [], []
         for spec in shapes.CATALOG:
             products.append(row(c.PRODUCTS, f"products/{spec.id}", shapes.product_doc(spec)))
@@ -98,6 +100,8 @@ class Seeder:
 
     # -- channel partner links
     def links(self) -> list[str]:
+        """Write the channel partner links, cycling through every state; returns the reseller ids of the
+        ACTIVE and SUSPENDED ones (customers may sit under them)."""
         n = max(4, self.scale // 10)
         rows, usable = [], []
         for i in range(n):
@@ -128,6 +132,8 @@ class Seeder:
 
     # -- customers and their entitlements
     def customers(self, partners: list[str]) -> tuple[int, int]:
+        """Write the customers, their entitlements and the whole change history; returns (customers,
+        entitlements)."""
         n = max(10, self.scale)
         customers, entitlements = [], []
         planned = list(KINDS)
@@ -154,6 +160,8 @@ class Seeder:
         return n, len(entitlements)
 
     def entitlements_for(self, customer: dict, created: int, planned: list[str]) -> list[tuple]:
+        """The rows of a provisioned customer's 0..4 entitlements, one product each; the planned kinds come
+        first."""
         count = self.rng.choices([0, 1, 2, 3, 4], weights=[15, 35, 30, 15, 5])[0]
         used: set[str] = set()
         out = []
@@ -173,9 +181,12 @@ class Seeder:
         return out
 
     def weighted_kind(self) -> str:
+        """A kind of entitlement slot drawn by KIND_WEIGHTS."""
         return self.rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()))[0]
 
     def pick_offer(self, kind: str, used: set[str], region: str) -> dict | None:
+        """A random offer of the kind's plan, of a product the customer does not have yet, sold in its region;
+        None if there is none."""
         plan = KINDS[kind][0]
         gcp = f"products/{shapes.GCP_PRODUCT}"
         candidates = [
@@ -247,6 +258,8 @@ class Seeder:
         return doc
 
     def suspend(self, doc: dict, reason: str, start: int, when: int, operator: str) -> int:
+        """Suspend the entitlement for `reason` at the time that reason implies (trial end, renewal date,
+        ...); returns that time."""
         if reason == "TRIAL_ENDED":
             when = max(when, start + shapes.TRIAL_DAYS * DAY)
         elif reason == "RENEWAL_WITH_TYPE_CANCEL":
@@ -262,6 +275,8 @@ class Seeder:
         return when
 
     def record(self, entitlement: dict, change_type: str, when: int, operator: str, reason=None) -> None:
+        """Add an EntitlementChange (capped at HORIZON; SYSTEM when there is no operator) with the
+        entitlement's parameters as they are now."""
         when = min(when, HORIZON)
         change = shapes.change_doc(
             entitlement,
@@ -278,6 +293,7 @@ class Seeder:
 
 
 def seed(session: Session, seed_value: int, scale: int) -> dict:
+    """Fill the Channel collections for (seed, scale), deterministically; returns counts."""
     seeder = Seeder(session, seed_value, scale)
     offers = seeder.catalog()
     partners = seeder.links()

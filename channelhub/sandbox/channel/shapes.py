@@ -22,6 +22,9 @@ class SkuSpec:
 
 @dataclass(frozen=True)
 class ProductSpec:
+    """One product of the catalog: its id, names, SKUs, what it is priced by and the regions it is sold in
+    (none: everywhere)."""
+
     id: str
     display: str
     description: str
@@ -88,10 +91,12 @@ TRIAL_DAYS = 14
 
 
 def alnum(rng: random.Random, n: int) -> str:
+    """`n` random letters and digits from `rng`."""
     return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
 
 
 def int64(value: int) -> dict:
+    """A google.protobuf int64 Value: the number as a string."""
     return {"int64Value": str(int(value))}
 
 
@@ -105,6 +110,7 @@ def money(amount: str) -> dict:
 
 
 def product_doc(spec: ProductSpec) -> dict:
+    """A Product resource."""
     return {
         "name": f"products/{spec.id}",
         "marketingInfo": {
@@ -120,6 +126,7 @@ def product_doc(spec: ProductSpec) -> dict:
 
 
 def sku_doc(product: ProductSpec, sku: SkuSpec) -> dict:
+    """A Sku resource, embedding its Product."""
     return {
         "name": f"products/{product.id}/skus/{sku.id}",
         "marketingInfo": {"displayName": sku.display, "description": f"{sku.display} for one user."},
@@ -128,6 +135,8 @@ def sku_doc(product: ProductSpec, sku: SkuSpec) -> dict:
 
 
 def parameter_definitions(product: ProductSpec, plan: str) -> list[dict]:
+    """The purchase parameters an offer of this plan defines: the seat count (with its bounds) or, for Google
+    Cloud, the display name."""
     if product.id == GCP_PRODUCT:
         return [{"name": "display_name", "parameterType": "STRING", "optional": True}]
     if plan == "COMMITMENT":
@@ -171,6 +180,7 @@ PLAN_LABELS = {
 
 
 def plan_doc(plan: str) -> dict:
+    """An offer's Plan: payment plan, type and cycle (or the trial period)."""
     if plan == "COMMITMENT":
         return {
             "paymentPlan": plan,
@@ -189,6 +199,7 @@ def plan_doc(plan: str) -> dict:
 
 
 def offer_doc(offer_id: str, product: ProductSpec, sku: SkuSpec, plan: str, start: str) -> dict:
+    """An Offer of one SKU and plan, with its price, region constraints and parameter definitions."""
     price = "0" if plan in ("TRIAL", "FREE") else sku.price
     period = {"duration": 1, "periodType": "YEAR" if plan == "COMMITMENT" else "MONTH"}
     return {
@@ -228,12 +239,14 @@ def seat_parameters(offer: dict, seats: int, assigned: int) -> list[dict]:
 
 
 def provisioned_service(rng: random.Random, offer: dict) -> dict:
+    """An entitlement's ProvisionedService for the offer's product and SKU."""
     sku_name = offer["sku"]["name"]
     _, product_id, _, sku_id = sku_name.split("/")
     return {"provisioningId": str(rng.randrange(10**9, 10**10)), "productId": product_id, "skuId": sku_id}
 
 
 def operation_metadata(operation_type: str) -> dict:
+    """The OperationMetadata of a long-running operation of this type."""
     return {"@type": CHANNEL_TYPE + "OperationMetadata", "operationType": operation_type}
 
 
@@ -372,6 +385,7 @@ PLACES = [
 
 
 def customer_doc(rng: random.Random, customer_id: str, index: int, when: str) -> dict:
+    """A Customer resource (without Cloud Identity) with a made-up organisation, domain, address and contact."""
     org = f"{rng.choice(ORG_WORDS)} {rng.choice(ORG_KINDS)}"
     domain = f"{org.lower().replace(' ', '-')}-{index}.example"
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)

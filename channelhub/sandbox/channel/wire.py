@@ -66,6 +66,7 @@ STATUS_NAMES = {
 
 
 def error_info(reason: str, metadata: dict | None = None) -> dict:
+    """A google.rpc.ErrorInfo detail carrying Channel's `reason`."""
     return {
         "@type": TYPE_PREFIX + "google.rpc.ErrorInfo",
         "reason": reason,
@@ -86,6 +87,7 @@ class GoogleError(ApiError):
         self.message = message
 
     def envelope(self) -> dict:
+        """The error as AIP-193's `{"error": {code, message, status, details}}`."""
         error = {"code": self.status, "message": self.message, "status": self.canonical}
         if self.reason:
             error["details"] = [error_info(self.reason)]
@@ -99,6 +101,7 @@ class GoogleError(ApiError):
         return status
 
     def response(self) -> Response:
+        """The envelope as a reply with the error's HTTP status."""
         return reply(self.envelope(), self.status, self.headers)
 
 
@@ -109,18 +112,22 @@ def error_response(status: int, message: str, headers: dict | None = None) -> Re
 
 
 def invalid(message: str, reason: str | None = None) -> GoogleError:
+    """400 INVALID_ARGUMENT (with a reason if given)."""
     return GoogleError("INVALID_ARGUMENT", message, reason)
 
 
 def not_found(what: str, name: str) -> GoogleError:
+    """404 NOT_FOUND for a resource name."""
     return GoogleError("NOT_FOUND", f"{what} {name} not found.", "NOT_FOUND")
 
 
 def precondition(reason: str, message: str) -> GoogleError:
+    """400 FAILED_PRECONDITION whose message starts with the Channel reason (NOT_ACTIVE: ...)."""
     return GoogleError("FAILED_PRECONDITION", f"{reason}: {message}", reason)
 
 
 def reply(obj, status: int = 200, headers: dict | None = None) -> Response:
+    """A JSON reply with Google's `application/json; charset=UTF-8`."""
     response = Response(dumps(obj).encode(), status=status, content_type=CONTENT_TYPE)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -128,6 +135,7 @@ def reply(obj, status: int = 200, headers: dict | None = None) -> Response:
 
 
 def json_body(request: Request) -> dict:
+    """The request's JSON object body ({} if empty); 400 INVALID_ARGUMENT otherwise."""
     data = request.get_data()
     if not data.strip():
         return {}
@@ -185,4 +193,5 @@ def micros(text: str) -> int:
 
 
 def now() -> str:
+    """The wall clock as an RFC 3339 timestamp (live changes; the seed counts from EPOCH)."""
     return rfc3339(datetime.now(UTC))

@@ -101,6 +101,8 @@ def apply_request_to_asset(session, request: dict, when: str) -> dict | None:
 
 
 def request_action(ctx, request, ident, action):
+    """POST /requests/{id}/{action}: a transition (REQUEST_FROM / REQUEST_TO), assign or unassign; the asset
+    follows and the conversation gets a message. Answers the request."""
     if action not in REQUEST_FROM and action not in ("assign", "unassign"):
         raise ApiError(404, "NTF_001", f"Unknown action {action}.")
     body = json_body(request)
@@ -181,6 +183,8 @@ def _approve_request(session, doc, body, pid):
 
 
 def update_request(ctx, request, ident):
+    """PUT /requests/{id}: change existing parameters (value, value_error, structured_value) and the note of
+    an open request; the asset's values follow."""
     body = json_body(request)
     params = ((body.get("asset") or {}) if isinstance(body.get("asset"), dict) else {}).get("params")
     if params is None and "note" not in body:
@@ -228,6 +232,8 @@ def update_request(ctx, request, ident):
 
 
 def tcr_action(ctx, request, ident, action):
+    """POST /tier/config-requests/{id}/{action}: a transition (TCR_FROM / TCR_TO), assign or unassign; the
+    tier config follows. 204, or 200 with the template for approve."""
     if action not in TCR_FROM and action not in ("assign", "unassign"):
         raise ApiError(404, "NTF_001", f"Unknown action {action}.")
     body = json_body(request)
@@ -330,6 +336,8 @@ def _sync_tier_config(session, doc, when):
 
 
 def update_tcr(ctx, request, ident):
+    """PUT /tier/config-requests/{id}: change existing parameters and the notes of an open tier config
+    request."""
     body = json_body(request)
     params = body.get("params")
     if not isinstance(params, list):
@@ -364,6 +372,8 @@ def update_tcr(ctx, request, ident):
 
 
 def post_message(ctx, request, conversation_id):
+    """POST /conversations/{id}/messages: a message, state_change or private note by the API user; 201 with
+    it."""
     body = json_body(request)
     text = body.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -384,6 +394,7 @@ def post_message(ctx, request, conversation_id):
 
 
 def rules(prefix, authenticated) -> list[Rule]:
+    """The action routes under `prefix`, each behind the `authenticated` check."""
     return [
         Rule(prefix + "/requests/<ident>", endpoint=authenticated(update_request), methods=["PUT"]),
         Rule(prefix + "/requests/<ident>/<action>", endpoint=authenticated(request_action), methods=["POST"]),

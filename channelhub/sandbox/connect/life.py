@@ -50,6 +50,7 @@ def _random_docs(session, collection: str, n: int, rng, where: str = "1", params
 
 
 def new_customer(session, world, rng, when) -> dict:
+    """A new customer tier account, under a random tier-1 reseller if there is one."""
     resellers = _random_docs(
         session,
         "tier_accounts",
@@ -77,6 +78,8 @@ def _tiers_for(session, customer: dict) -> dict:
 
 
 def new_purchase(session, rng, when: str, status: str = "pending") -> dict:
+    """A new purchase request on a new asset of a published product, for a new or an existing customer, with
+    its conversation."""
     world = world_of(session)
     products = [p for p in world["products"] if p["status"] == "published"]
     product = rng.choice(products)
@@ -203,6 +206,8 @@ def _new_conversation(session, rng, instance_id, topic, when):
 
 
 def answer_inquiry(session, rng, request: dict, when: str) -> dict:
+    """The customer answers an inquiring request: the flagged and missing ordering parameters get values,
+    errors clear, and it goes back to pending."""
     world = world_of(session)
     product = next((p for p in world["products"] if p["id"] == request["asset"]["product"]["id"]), None)
     customer = request["asset"]["tiers"].get("customer") or {}
@@ -281,6 +286,7 @@ def new_tcr(session, rng, when: str) -> dict | None:
 
 
 def tick(session, rng) -> dict:
+    """One step of Connect life (see the module docstring); returns the ids it created or changed."""
     when = now_iso()
     out = {"new_requests": [], "answered": [], "revoked": [], "touched": [], "new_tier_config_requests": []}
     for _ in range(rng.randint(1, 3)):
@@ -313,6 +319,8 @@ def tick(session, rng) -> dict:
 
 
 def churn(session, collection: str, n: int, rng) -> dict:
+    """The `churn` fault: change `n` random objects of `collection` (and sometimes their status), and add one
+    where the collection can grow."""
     when = now_iso()
     touched = []
     for doc in _random_docs(session, collection, n, rng):

@@ -17,10 +17,12 @@ _rng = random.SystemRandom()
 
 
 def world_of(session) -> dict:
+    """The seeded world (products, marketplaces, users, ...) kept in the meta table."""
     return session.meta("connect.world", {})
 
 
 def product_of(world: dict, pid: str) -> dict:
+    """The world's product `pid`; 400 if there is none."""
     for product in world.get("products", []):
         if product["id"] == pid:
             return product
@@ -28,6 +30,7 @@ def product_of(world: dict, pid: str) -> dict:
 
 
 def find_template(session, pid: str, tid: str) -> dict | None:
+    """Template `tid` of product `pid`, or None."""
     row = session.conn.execute(
         "SELECT doc FROM templates WHERE id = ? AND product_id = ?", (tid, pid)
     ).fetchone()
@@ -37,6 +40,8 @@ def find_template(session, pid: str, tid: str) -> dict | None:
 
 
 def user_for(world: dict, body: dict) -> dict:
+    """The user an assign body names by id or email: a seeded user, else one made up from the email (or the
+    id)."""
     ident, email = body.get("id"), body.get("email")
     if not ident and not email:
         raise bad_request("Either id or email of the user is required.")
@@ -54,6 +59,7 @@ def user_for(world: dict, body: dict) -> dict:
 
 
 def new_unique_id(session, collection: str, prefix: str, sizes: tuple[int, ...], rng=_rng) -> str:
+    """A fresh id with `prefix` that `collection` does not hold yet."""
     while True:
         ident = shapes.new_id(rng, prefix, sizes, ())
         if session.get_raw(collection, ident) is None:
@@ -61,6 +67,7 @@ def new_unique_id(session, collection: str, prefix: str, sizes: tuple[int, ...],
 
 
 def find_conversation(session, ident: str) -> dict | None:
+    """A conversation by its own id (CO-...) or by the id of the object it is about (its oldest one)."""
     doc = session.get("conversations", ident)
     if doc is None:
         row = session.conn.execute(
@@ -80,6 +87,8 @@ def add_message(
     creator: dict | None = None,
     rng=_rng,
 ) -> dict | None:
+    """Append a message to the conversation of `instance_id` and move its update time; None if it has no
+    conversation."""
     conversation = find_conversation(session, instance_id)
     if conversation is None:
         return None

@@ -20,6 +20,8 @@ UNAUTHORIZED = ApiError(401, "AUTH_001", "API request is unauthorized.")
 
 
 def authenticated(handler):
+    """Wrap a handler so that a request without `Authorization: ApiKey <key>` is Connect's 401 AUTH_001."""
+
     @wraps(handler)
     def wrapper(ctx, request, **values):
         header = request.headers.get("Authorization", "")
@@ -32,6 +34,7 @@ def authenticated(handler):
 
 
 def content_range(offset: int, count: int, total: int) -> str:
+    """Connect's `Content-Range: items a-b/total` for a page."""
     if count == 0:
         return f"items {offset}-{offset}/{total}"
     return f"items {offset}-{offset + count - 1}/{total}"
@@ -51,6 +54,7 @@ def _drop(node, parts):
 
 
 def apply_select(raw_docs: list[str], query: rql.Query) -> list[str]:
+    """The page's documents without the properties `select(-...)` excludes (untouched when there are none)."""
     exclusions = [e.split(".") for e in query.exclusions]
     if not exclusions:
         return raw_docs
@@ -64,6 +68,8 @@ def apply_select(raw_docs: list[str], query: rql.Query) -> list[str]:
 
 
 def list_response(ctx, request, collection: str, *, where=None, params=(), transform=None):
+    """A Connect list: the RQL query of the request over `collection` (optionally within a SQL scope), with
+    Content-Range; runs the `churn` fault first."""
     query = rql.parse(request.environ.get("QUERY_STRING", ""))
     churn = ctx.faults.churn_for(request.path)
     with ctx.session() as session:
@@ -79,6 +85,7 @@ def list_response(ctx, request, collection: str, *, where=None, params=(), trans
 
 
 def detail_response(ctx, collection: str, ident: str, what: str):
+    """One stored document of `collection` as it is, or Connect's 404 naming `what`."""
     with ctx.session() as session:
         raw = session.get_raw(collection, ident)
     if raw is None:
@@ -87,6 +94,8 @@ def detail_response(ctx, collection: str, ident: str, what: str):
 
 
 def collection_views(path: str, collection: str, what: str):
+    """The list and detail routes of a plain collection at `path`."""
+
     @authenticated
     def list_view(ctx, request):
         return list_response(ctx, request, collection)
@@ -111,6 +120,7 @@ def _require(session, collection, ident, what):
 
 @authenticated
 def asset_requests(ctx, request, ident):
+    """GET /assets/{id}/requests: the asset's requests as Connect's short references."""
     with ctx.session() as session:
         _require(session, "assets", ident, "Asset")
 
@@ -128,6 +138,8 @@ def asset_requests(ctx, request, ident):
 
 
 def product_children(collection, what):
+    """The list and detail views of a product's templates, items or parameters (404 for an unknown product)."""
+
     @authenticated
     def list_view(ctx, request, pid):
         with ctx.session() as session:
@@ -150,6 +162,7 @@ def product_children(collection, what):
 
 @authenticated
 def conversation_detail(ctx, request, ident):
+    """GET /conversations/{id}: by CO-... id or by the id of the object it is about."""
     with ctx.session() as session:
         doc = find_conversation(session, ident)
     if doc is None:
@@ -159,6 +172,7 @@ def conversation_detail(ctx, request, ident):
 
 @authenticated
 def conversation_messages(ctx, request, ident):
+    """GET lists a conversation's messages, POST adds one."""
     with ctx.session() as session:
         doc = find_conversation(session, ident)
     if doc is None:
@@ -169,6 +183,7 @@ def conversation_messages(ctx, request, ident):
 
 
 def rules() -> list[Rule]:
+    """Every Connect route: collections, details, sub-collections and actions."""
     out = []
     for path, collection, what in [
         ("/requests", "requests", "Request"),

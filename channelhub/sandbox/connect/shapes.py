@@ -52,15 +52,18 @@ OPEN_TCR_STATUSES = ("draft", "tiers_setup", "pending", "inquiring")
 
 
 def company(rng) -> str:
+    """A made-up company name."""
     return f"{rng.choice(COMPANY_A)} {rng.choice(COMPANY_B)} {rng.choice(SUFFIX)}"
 
 
 def uuid(rng) -> str:
+    """A version-4-shaped UUID drawn from `rng` (so it is seeded)."""
     h = f"{rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}"
 
 
 def contact_info(rng, email_domain: str) -> dict:
+    """A tier account's contact_info: address and a contact with an email at `email_domain`."""
     city, state, postal, country = rng.choice(CITIES)
     first, last = rng.choice(FIRST), rng.choice(LAST)
     return {
@@ -98,6 +101,7 @@ def tier_ref(account: dict) -> dict:
 def tier_account(
     rng, ident: str, *, kind: str, scopes: list, parent: dict | None, world: dict, when: str
 ) -> dict:
+    """A tier account document (customer or reseller) under `parent`, with the world's hub and marketplace."""
     name = company(rng)
     domain = name.split()[0].lower() + name.split()[1].lower() + ".example.com"
     hub = world["hubs"][0]
@@ -176,6 +180,7 @@ def param_value(pdef: dict, rng, customer: dict | None) -> dict:
 
 
 def asset_param(pdef: dict, values: dict, value_error: str = "") -> dict:
+    """A parameter as embedded in an asset or request, from its definition and values."""
     out = {
         "id": pdef["id"],
         "name": pdef["name"],
@@ -196,6 +201,7 @@ def asset_param(pdef: dict, values: dict, value_error: str = "") -> dict:
 
 
 def migration_value(rng, customer: dict) -> str:
+    """The JSON `migration_info` value of a migration request (the customer's team on the old platform)."""
     return json.dumps(
         {
             "teamAdminEmail": customer["contact_info"]["contact"]["email"],
@@ -214,6 +220,7 @@ def migration_value(rng, customer: dict) -> str:
 
 
 def asset_items(product: dict, quantities: dict, old: dict | None = None) -> list[dict]:
+    """Every item of the product with its quantity (and old quantity), as strings like Connect's."""
     old = old or {}
     return [
         {
@@ -249,6 +256,7 @@ def asset_doc(
     contract,
     external_name,
 ) -> dict:
+    """An asset document."""
     return {
         "id": ident,
         "status": status,
@@ -268,6 +276,7 @@ def asset_doc(
 
 
 def template_ref(template: dict | None) -> dict:
+    """A template as a request embeds it (id, name, message); {} for none."""
     if not template:
         return {}
     return {"id": template["id"], "name": template["name"], "message": template["message"]}
@@ -290,6 +299,7 @@ def request_doc(
     previous=None,
     activation_key="",
 ) -> dict:
+    """A fulfillment request document, embedding the asset snapshot given."""
     doc = {
         "id": ident,
         "type": kind,
@@ -340,6 +350,7 @@ def tier_config_doc(
     open_request=None,
     by=None,
 ) -> dict:
+    """A tier configuration document for an account, product and tier level."""
     doc = {
         "id": ident,
         "name": f"Configuration of {account['id']}",
@@ -366,6 +377,7 @@ def tier_config_doc(
 
 
 def tier_param(pdef: dict, value: str, value_error: str = "") -> dict:
+    """A parameter as embedded in a tier config or its request."""
     return {
         "id": pdef["id"],
         "title": pdef["title"],
@@ -397,6 +409,7 @@ def tcr_doc(
     previous=None,
     effective_date=None,
 ) -> dict:
+    """A tier config request document."""
     events = {"created": {"at": created}, "updated": {"at": updated}}
     events.update(events_extra or {})
     doc = {
@@ -427,6 +440,7 @@ def tcr_doc(
 
 
 def conversation_doc(*, ident, instance_id, topic, created, world) -> dict:
+    """A conversation about `instance_id` between the provider and the first vendor."""
     provider = world["provider"]
     vendor = world["vendors"][0]
     return {
@@ -446,6 +460,7 @@ def conversation_doc(*, ident, instance_id, topic, created, world) -> dict:
 
 
 def message_doc(*, ident, conversation, text, kind, created, creator=None, account=None, world=None) -> dict:
+    """A message of a conversation (by default from Connect, on the provider's account)."""
     provider = (world or {}).get("provider") or {"id": "PA-000-000", "name": "Provider", "icon": ""}
     return {
         "id": ident,
@@ -460,6 +475,7 @@ def message_doc(*, ident, conversation, text, kind, created, creator=None, accou
 
 
 def new_id(rng, prefix: str, sizes: tuple[int, ...], taken) -> str:
+    """A random id with `prefix` not in `taken` (added to it when it is a set)."""
     while True:
         ident = f"{prefix}-{id_groups(rng, *sizes)}"
         if ident not in taken:

@@ -32,13 +32,16 @@ class Call:
     values: dict[str, str]
 
     def session(self):
+        """A store session for this call."""
         return self.ctx.session()
 
     @property
     def empty_page_every(self) -> int:
+        """The `empty_page_every` knob now."""
         return self.module.knobs.get().empty_page_every
 
     def name(self, kind: str) -> str:
+        """The resource name (customer, entitlement or link) the call's path names, in our account."""
         v = self.values
         names = {
             "customer": f"{ACCOUNT}/customers/{v.get('customer')}",
@@ -48,11 +51,13 @@ class Call:
         return names[kind]
 
     def page(self, session: Session, coll, limits, **kwargs) -> paging.Page:
+        """One page of `coll` for this request (pageSize, pageToken, the empty-page knob)."""
         return paging.paginate(
             session, coll, self.request, limits, empty_page_every=self.empty_page_every, **kwargs
         )
 
     def submit(self, operation_type: str, target: str, payload: dict, body: dict) -> Response:
+        """Accept a long-running operation (requestId checked and deduplicated) and answer the Operation."""
         request_id = check_request_id(body.get("requestId"))
         with self.session() as session:
             operation = operations.submit(
@@ -70,6 +75,7 @@ class Call:
 
 
 def page_reply(page: paging.Page, key: str, transform: Callable[[dict], dict] | None = None) -> Response:
+    """A list reply: the items under `key` (omitted when empty, as proto3 JSON does) and nextPageToken."""
     items = [transform(doc) for doc in page.items] if transform else page.items
     out = {key: items} if items else {}
     if page.next_token:

@@ -17,6 +17,7 @@ FOREIGN_DOMAINS = frozenset({"taken.example", "google-customer.example"})
 
 
 def list_customers(call: Call) -> Response:
+    """accounts.customers.list, with the customer `filter`."""
     accept = filters.customer_filter(call.request.args.get("filter"))
     with call.session() as session, session.snapshot():
         page = call.page(session, c.CUSTOMERS, paging.CUSTOMERS, accept=accept)
@@ -24,6 +25,7 @@ def list_customers(call: Call) -> Response:
 
 
 def get_customer(call: Call) -> Response:
+    """accounts.customers.get."""
     with call.session() as session:
         return reply(actions.customer(session, call.name("customer")))
 
@@ -63,6 +65,7 @@ def _contact_display_name(doc: dict) -> None:
 
 
 def create_customer(call: Call) -> Response:
+    """accounts.customers.create: a bare Customer (no Cloud Identity yet) from the writable fields."""
     body = json_body(call.request)
     when = now()
     doc = {k: v for k, v in body.items() if k in WRITABLE_CUSTOMER_FIELDS}
@@ -80,6 +83,8 @@ def create_customer(call: Call) -> Response:
 
 
 def patch_customer(call: Call) -> Response:
+    """accounts.customers.patch: the `updateMask` paths (camelCase or snake_case; all writable fields given
+    when absent) copied from the body."""
     body = json_body(call.request)
     mask = call.request.args.get("updateMask")
     paths = (
@@ -115,6 +120,7 @@ def _copy_path(source: dict, target: dict, parts: list[str]) -> None:
 
 
 def delete_customer(call: Call) -> Response:
+    """accounts.customers.delete; 400 FAILED_PRECONDITION while the customer has entitlements."""
     name = call.name("customer")
     with call.session() as session, session.write():
         actions.customer(session, name)
@@ -127,11 +133,14 @@ def delete_customer(call: Call) -> Response:
 
 
 def provision_cloud_identity(call: Call) -> Response:
+    """accounts.customers.provisionCloudIdentity: an LRO that ends with the Customer."""
     body = json_body(call.request)
     return call.submit("PROVISION_CLOUD_IDENTITY", call.name("customer"), body, body)
 
 
 def list_purchasable_offers(call: Call) -> Response:
+    """accounts.customers.listPurchasableOffers, for a new entitlement of a SKU or a change of offer of an
+    entitlement."""
     args = call.request.args
     with call.session() as session, session.snapshot():
         cust = actions.customer(session, call.name("customer"))
@@ -153,6 +162,8 @@ SKU_TIER = {f"products/{p.id}/skus/{s.id}": i for p in shapes.CATALOG for i, s i
 
 
 def list_purchasable_skus(call: Call) -> Response:
+    """accounts.customers.listPurchasableSkus: a product's SKUs for a new entitlement, or the SKUs one tier up
+    or down for a change."""
     args = call.request.args
     with call.session() as session, session.snapshot():
         cust = actions.customer(session, call.name("customer"))
@@ -181,6 +192,8 @@ def list_purchasable_skus(call: Call) -> Response:
 
 
 def check_cloud_identity_accounts_exist(call: Call) -> Response:
+    """accounts.checkCloudIdentityAccountsExist: our customers with a Cloud Identity on that domain
+    (owned) and the foreign test domains (not owned)."""
     body = json_body(call.request)
     domain = str(body.get("domain") or "").strip().lower()
     if not domain:

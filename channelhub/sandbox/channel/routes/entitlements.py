@@ -25,6 +25,7 @@ VERBS = {
 
 
 def list_entitlements(call: Call) -> Response:
+    """accounts.customers.entitlements.list (404 for an unknown customer)."""
     name = call.name("customer")
     with call.session() as session, session.snapshot():
         actions.customer(session, name)
@@ -33,11 +34,14 @@ def list_entitlements(call: Call) -> Response:
 
 
 def get_entitlement(call: Call) -> Response:
+    """accounts.customers.entitlements.get."""
     with call.session() as session:
         return reply(actions.entitlement(session, call.name("entitlement")))
 
 
 def create_entitlement(call: Call) -> Response:
+    """accounts.customers.entitlements.create: the CreateEntitlementRequest body `{entitlement, requestId}` as
+    an LRO."""
     body = json_body(call.request)
     if "entitlement" not in body:
         raise invalid(
@@ -47,18 +51,22 @@ def create_entitlement(call: Call) -> Response:
 
 
 def entitlement_verb(call: Call) -> Response:
+    """An entitlement verb (`:suspend`, `:changeOffer`, ... see VERBS) as an LRO."""
     body = json_body(call.request)
     payload = {k: v for k, v in body.items() if k != "requestId"}
     return call.submit(VERBS[call.values["verb"]], call.name("entitlement"), payload, body)
 
 
 def lookup_offer(call: Call) -> Response:
+    """accounts.customers.entitlements.lookupOffer: the entitlement's offer."""
     with call.session() as session:
         ent = actions.entitlement(session, call.name("entitlement"))
         return reply(actions.offer(session, ent["offer"]))
 
 
 def list_entitlement_changes(call: Call) -> Response:
+    """listEntitlementChanges of one entitlement (even a cancelled one) or of all the customer's
+    (`entitlements/-`), with the create_time `filter`."""
     accept = filters.change_filter(call.request.args.get("filter"))
     customer = call.name("customer")
     with call.session() as session, session.snapshot():
@@ -81,6 +89,7 @@ def list_entitlement_changes(call: Call) -> Response:
 
 
 def list_offers(call: Call) -> Response:
+    """accounts.offers.list, with the offer `filter`."""
     accept = filters.offer_filter(call.request.args.get("filter"))
     with call.session() as session, session.snapshot():
         page = call.page(session, c.OFFERS, paging.OFFERS, accept=accept)
@@ -94,6 +103,7 @@ def _check_account_param(call: Call) -> None:
 
 
 def list_products(call: Call) -> Response:
+    """products.list (only for our own `account`)."""
     _check_account_param(call)
     with call.session() as session, session.snapshot():
         page = call.page(session, c.PRODUCTS, paging.CATALOG)
@@ -101,6 +111,7 @@ def list_products(call: Call) -> Response:
 
 
 def list_skus(call: Call) -> Response:
+    """products.skus.list of one product, or of all (`products/-`)."""
     _check_account_param(call)
     product = call.values["product"]
     with call.session() as session, session.snapshot():
@@ -118,5 +129,6 @@ def list_skus(call: Call) -> Response:
 
 
 def get_operation(call: Call) -> Response:
+    """operations.get: the operation, completed first if its time (or poll count) has come."""
     with call.session() as session:
         return reply(operations.poll(session, actions.ACTIONS, "operations/" + call.values["operation"]))

@@ -35,6 +35,7 @@ def _link_view(call: Call) -> Callable[[dict], dict]:
 
 
 def list_links(call: Call) -> Response:
+    """accounts.channelPartnerLinks.list (`view=BASIC` leaves out the Cloud Identity info)."""
     view = _link_view(call)
     with call.session() as session, session.snapshot():
         page = call.page(session, c.LINKS, paging.LINKS)
@@ -49,12 +50,14 @@ def _link(session: Session, name: str) -> dict:
 
 
 def get_link(call: Call) -> Response:
+    """accounts.channelPartnerLinks.get, in the requested view."""
     view = _link_view(call)
     with call.session() as session:
         return reply(view(_link(session, call.name("link"))))
 
 
 def create_link(call: Call) -> Response:
+    """accounts.channelPartnerLinks.create: an INVITED link to a reseller's Cloud Identity; 409 if it exists."""
     body = json_body(call.request)
     reseller = str(body.get("resellerCloudIdentityId") or "")
     if not re.fullmatch(r"[A-Za-z0-9]+", reseller):
@@ -82,6 +85,7 @@ def create_link(call: Call) -> Response:
 
 
 def patch_link(call: Call) -> Response:
+    """accounts.channelPartnerLinks.patch: only `link_state`, within LINK_TRANSITIONS."""
     body = json_body(call.request)
     mask = body.get("updateMask")
     paths = mask.split(",") if isinstance(mask, str) else mask if isinstance(mask, list) else []
@@ -112,6 +116,7 @@ def _as_link_customer(link: str) -> Callable[[dict], dict]:
 
 
 def list_link_customers(call: Call) -> Response:
+    """The customers of a partner link, named under the link, with the customer `filter`."""
     link = call.name("link")
     accept = filters.customer_filter(call.request.args.get("filter"))
     with call.session() as session, session.snapshot():
@@ -128,6 +133,7 @@ def list_link_customers(call: Call) -> Response:
 
 
 def get_link_customer(call: Call) -> Response:
+    """One customer of a partner link (404 if it is not under that link)."""
     link = call.name("link")
     with call.session() as session:
         _link(session, link)

@@ -22,6 +22,8 @@ class Accounts:
         self.parents = {a["id"]: a for a in self.tier2 + self.tier1}
 
     def tiers_of(self, customer: dict) -> dict:
+        """The `tiers` object of a customer's assets and requests: the customer, its tier-1 and (if any)
+        tier-2 reseller."""
         t1 = self.parents[customer["parent"]["id"]]
         t2 = self.parents.get((t1.get("parent") or {}).get("id", ""))
         return {

@@ -35,10 +35,12 @@ class Seeding:
 
     @property
     def products(self) -> list[dict]:
+        """The world's products."""
         return self.world["products"]
 
     @property
     def users(self) -> list[dict]:
+        """The world's users (assignees, message authors)."""
         return self.world["users"]
 
     def flush(self) -> None:

@@ -274,4 +274,5 @@ def _pdef(ident, title, kind, phase, required, *, scope="asset", choices=None, h
 
 
 def product_templates(product: dict, scope: str, kind: str) -> list[dict]:
+    """The product's templates of one scope (asset, tier1, tier2) and type (fulfillment, inquire, pending)."""
     return [t for t in product["templates"] if t["scope"] == scope and t["type"] == kind]

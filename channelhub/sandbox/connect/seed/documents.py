@@ -8,6 +8,8 @@ from ...store import Session
 
 
 def put_reference_docs(session: Session, world: dict) -> None:
+    """Write the world's products (with templates, items, parameters), marketplaces, hubs, vendor and provider
+    accounts."""
     products = world["products"]
     put = session.put_many
     put("products", [(_product_doc(p, world), {}) for p in products])

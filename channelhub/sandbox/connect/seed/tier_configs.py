@@ -16,6 +16,8 @@ from .conversations import conversation
 
 
 def seed_tier_configs(s: Seeding, accounts: Accounts) -> None:
+    """Tier configs for every reseller and product it sells, and ~N/10 tier config requests (tier-1 only) with
+    their conversations."""
     rng = s.rng
     n_tcr = max(6, s.scale // 10)
     configs = _configs(s, accounts)
