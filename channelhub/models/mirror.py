@@ -54,8 +54,10 @@ class ReconciledMirror(MirroredModel):
         null=True, blank=True, db_index=True, help_text="When a complete listing upstream stopped showing it"
     )
     gone_reason = models.CharField(max_length=16, blank=True, default="", choices=GoneReason.choices)
+    # Not indexed: completing a scope scans it anyway (`<>` uses no index; revive goes by the
+    # gone_at index), and an unindexed stamp lets PostgreSQL update a row in place (HOT).
     seen_run = models.BigIntegerField(
-        null=True, blank=True, db_index=True, editable=False, help_text="The last sync run that listed it"
+        null=True, blank=True, editable=False, help_text="The last sync run that listed it"
     )
 
     class Meta:

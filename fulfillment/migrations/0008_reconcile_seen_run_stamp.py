@@ -15,7 +15,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
@@ -26,7 +25,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
@@ -37,7 +35,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
@@ -48,7 +45,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
@@ -59,7 +55,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
@@ -70,7 +65,6 @@ class Migration(migrations.Migration):
             name="seen_run",
             field=models.BigIntegerField(
                 blank=True,
-                db_index=True,
                 editable=False,
                 help_text="The last sync run that listed it",
                 null=True,
