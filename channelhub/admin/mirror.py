@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
@@ -48,7 +50,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     changelist_defer: tuple[str, ...] = ("payload",)
     # Exact-match search: {lookup: transform}. Ids are upper-case upstream; staff paste
     # them in any case. Subclasses list indexed columns only.
-    exact_search: dict[str, str] = {}
+    exact_search: ClassVar[dict[str, str]] = {}
     prefix_search: tuple[str, ...] = ("id",)
     # Substring search, for the small tables only (products, templates, marketplaces...).
     contains_search: tuple[str, ...] = ()

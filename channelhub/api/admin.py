@@ -22,7 +22,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "created_at", "last_used_at", "revoked_at")
     fields = ("user", "name", "expires_at", "key_prefix", "created_at", "last_used_at", "revoked_at")
     autocomplete_fields = ()
-    actions = ["revoke_selected"]
+    actions = ("revoke_selected",)
 
     @admin.display(description="State")
     def state(self, obj):

@@ -9,7 +9,10 @@ within the timeout).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_save
@@ -44,7 +47,7 @@ class ModelViewPermission(DjangoModelPermissions):
     engine's state, so a token of a readonly user reads everything the API serves.
     """
 
-    perms_map = {
+    perms_map: ClassVar[dict[str, list[str]]] = {
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
@@ -83,8 +86,6 @@ def _on_save(**kwargs):
 
 
 def _connect_m2m():
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(forget_permissions, sender=through, dispatch_uid=f"api-perms-{through.__name__}")

@@ -10,17 +10,17 @@ from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 class ActorSerializer(RQLMixin, serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
-        fields = ["id", "username"]
+        fields = ("id", "username")
 
 
 class SyncRunSerializer(RQLMixin, serializers.ModelSerializer):
     class Meta:
         model = SyncRun
-        fields = [
+        fields = (
             "id", "stream", "trigger", "status", "started_at", "finished_at", "window_since",
             "window_until", "pages", "fetched", "created", "updated", "unchanged",
             "total_estimate", "progress", "error", "error_detail",
-        ]  # fmt: skip
+        )  # fmt: skip
 
 
 class UpstreamActionSerializer(RQLMixin, serializers.ModelSerializer):
@@ -28,12 +28,12 @@ class UpstreamActionSerializer(RQLMixin, serializers.ModelSerializer):
 
     class Meta:
         model = UpstreamAction
-        fields = [
+        fields = (
             "id", "kind", "target_type", "target_id", "status", "actor", "idempotency_key",
             "correlation_id", "attempts", "maybe_applied", "next_attempt_at", "sending_since",
             "last_error", "error_code", "created_at", "updated_at", "finished_at",
             "payload", "response", "error_detail",
-        ]  # fmt: skip
+        )  # fmt: skip
 
 
 class AuditEventSerializer(RQLMixin, serializers.ModelSerializer):
@@ -42,7 +42,7 @@ class AuditEventSerializer(RQLMixin, serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
+        fields = (
             "id", "created_at", "actor", "actor_name", "action", "target_type", "target_id",
             "upstream_action_id", "correlation_id", "message", "before", "after",
-        ]  # fmt: skip
+        )  # fmt: skip

@@ -1,5 +1,7 @@
 """The sync engine's state: one `StreamState` per stream (cursor, lock) and a `SyncRun` per run."""
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 
@@ -75,14 +77,16 @@ class SyncRun(models.Model):
     model_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-started_at"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started"),
             # "what failed lately" / "what the scheduler ran": the API and admin filters.
             models.Index(fields=["status", "-started_at"], name="syncrun_status_started"),
             models.Index(fields=["trigger", "-started_at"], name="syncrun_trigger_started"),
         ]
-        permissions = [("run_sync", "Can start a sync run from the back office")]
+        permissions: ClassVar[list[tuple[str, str]]] = [
+            ("run_sync", "Can start a sync run from the back office")
+        ]
 
     def __str__(self):
         return f"{self.stream} #{self.pk} ({self.status})"
