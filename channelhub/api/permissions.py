@@ -34,6 +34,7 @@ def user_permissions(user) -> frozenset[str]:
 
 
 def forget_permissions(**kwargs) -> None:
+    """Invalidate every cached permission set (a signal handler: groups, permissions, memberships)."""
     try:
         cache.incr(_VERSION_KEY)
     except ValueError:
@@ -54,6 +55,7 @@ class ModelViewPermission(DjangoModelPermissions):
     }
 
     def has_permission(self, request, view):
+        """Each method needs the model's view_* (cached); superusers pass if active, inactive users never."""
         user = request.user
         if not user or not user.is_authenticated:
             return False
@@ -73,6 +75,7 @@ class CanReadSomething(ModelViewPermission):
     """
 
     def has_permission(self, request, view):
+        """Any view_* permission will do, since these pages describe every collection, not one model."""
         user = request.user
         if not user or not user.is_authenticated or not user.is_active:
             return False

@@ -8,12 +8,16 @@ from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 
 class ActorSerializer(RQLMixin, serializers.ModelSerializer):
+    """The user who acted: id and username only."""
+
     class Meta:
         model = get_user_model()
         fields = ("id", "username")
 
 
 class SyncRunSerializer(RQLMixin, serializers.ModelSerializer):
+    """One run of one stream: what started it, how it ended, how far it got, what it wrote."""
+
     class Meta:
         model = SyncRun
         fields = (
@@ -24,6 +28,8 @@ class SyncRunSerializer(RQLMixin, serializers.ModelSerializer):
 
 
 class UpstreamActionSerializer(RQLMixin, serializers.ModelSerializer):
+    """An outbox action: a staff intent towards an upstream, its attempts and the upstream's answer."""
+
     actor = ActorSerializer(read_only=True)
 
     class Meta:
@@ -37,6 +43,8 @@ class UpstreamActionSerializer(RQLMixin, serializers.ModelSerializer):
 
 
 class AuditEventSerializer(RQLMixin, serializers.ModelSerializer):
+    """An audit event: who did what to which object, with the state before and after."""
+
     actor = ActorSerializer(read_only=True)
     upstream_action_id = serializers.IntegerField(read_only=True)
 

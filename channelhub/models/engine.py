@@ -7,6 +7,8 @@ from django.utils import timezone
 
 
 class SyncTrigger(models.TextChoices):
+    """What started a sync run: a schedule, `manage.py sync`, a backfill, or staff in the admin."""
+
     SCHEDULE = "schedule", "Schedule"
     COMMAND = "command", "Command"
     BACKFILL = "backfill", "Backfill"
@@ -14,6 +16,8 @@ class SyncTrigger(models.TextChoices):
 
 
 class SyncRunStatus(models.TextChoices):
+    """Where a sync run stands; a `skipped` one never started (no upstream configured, or already running)."""
+
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
@@ -22,6 +26,7 @@ class SyncRunStatus(models.TextChoices):
     # Named groups (house style): what counts as finished.
     @classmethod
     def finished(cls):
+        """The statuses of a run that has ended (every status but `running`)."""
         return (cls.SUCCEEDED, cls.FAILED, cls.SKIPPED)
 
 
@@ -93,6 +98,7 @@ class SyncRun(models.Model):
 
     @property
     def duration(self):
+        """How long the run took; None while it is still running."""
         if self.finished_at:
             return self.finished_at - self.started_at
         return None

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 
 class ActionStatus(models.TextChoices):
+    """Where an outbox action stands; OPEN_STATES still hold the target, FINISHED_STATES do not."""
+
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SUCCEEDED = "succeeded", "Done"
@@ -90,6 +92,7 @@ class UpstreamAction(models.Model):
 
     @property
     def is_open(self) -> bool:
+        """Whether the action is queued or sending, so it still holds its target."""
         return self.status in ActionStatus.OPEN_STATES
 
     @property

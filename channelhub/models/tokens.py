@@ -25,6 +25,8 @@ def hash_token(plain: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet):
+    """The queries of API tokens: `usable()` is what authentication accepts."""
+
     def usable(self):
         """Tokens that authenticate now: not revoked, not expired, of an active user."""
         now = timezone.now()
@@ -70,21 +72,26 @@ class ApiToken(models.Model):
 
     @staticmethod
     def new_secret() -> str:
+        """A fresh plain token: the `chb_` prefix and 256 random bits, URL-safe."""
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     def set_secret(self, plain: str) -> None:
+        """Store the digest and the recognisable first characters of `plain`, never `plain` itself."""
         self.key_hash = hash_token(plain)
         self.key_prefix = plain[:12]
 
     @property
     def is_expired(self) -> bool:
+        """Whether the token's expiry time has passed."""
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
     def is_active(self) -> bool:
+        """Whether the token is neither revoked nor expired (its user's state is not looked at)."""
         return self.revoked_at is None and not self.is_expired
 
     def revoke(self) -> None:
+        """Mark the token revoked now; revoking a revoked token keeps its first revocation time."""
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
