@@ -1,3 +1,5 @@
+"""The WSGI entry point: the Django application, on `channelhub.settings` unless DJANGO_SETTINGS_MODULE names others."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

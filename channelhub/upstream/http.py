@@ -44,7 +44,7 @@ class RetryPolicy:
     max_backoff: float = 30.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds before retry number `attempt` (from 0): Retry-After (capped) if given, else jittered backoff."""
+        """Seconds before retry `attempt` (from 0): Retry-After (capped) if given, else jittered backoff."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
         cap = min(self.max_backoff, self.backoff * (2**attempt))
