@@ -1,4 +1,4 @@
-"""The ASGI entry point: the Django application, on `channelhub.settings` unless DJANGO_SETTINGS_MODULE names others."""
+"""The ASGI entry point: Django's application, on channelhub.settings unless DJANGO_SETTINGS_MODULE is set."""
 
 import os
 

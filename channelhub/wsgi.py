@@ -1,4 +1,4 @@
-"""The WSGI entry point: the Django application, on `channelhub.settings` unless DJANGO_SETTINGS_MODULE names others."""
+"""The WSGI entry point: Django's application, on channelhub.settings unless DJANGO_SETTINGS_MODULE is set."""
 
 import os
 
