@@ -153,6 +153,7 @@ class Customer(ChannelMirror):
 
     @property
     def has_cloud_identity(self) -> bool:
+        """Whether the customer has a Cloud Identity yet (`cloudIdentityId` is set once it is provisioned)."""
         return bool(self.cloud_identity_id)
 
 

@@ -164,4 +164,5 @@ class FulfillmentRequest(MirroredModel):
 
     @property
     def is_open(self) -> bool:
+        """Whether the request is still open (`RequestStatus.OPEN_STATES`)."""
         return self.status in RequestStatus.OPEN_STATES

@@ -123,4 +123,5 @@ class TierConfigRequest(MirroredModel):
 
     @property
     def is_open(self) -> bool:
+        """Whether the request is still open (`TierConfigRequestStatus.OPEN_STATES`)."""
         return self.status in TierConfigRequestStatus.OPEN_STATES
