@@ -22,7 +22,7 @@ class ChannelhubConfig(AppConfig):
         """Register the core's upstreams, its checks and signal handlers, and the task guard."""
         _register_upstreams()
         # The read API caches permissions; its signal handlers keep that cache right.
-        from channelhub.api import permissions  # noqa: F401, PLC0415 - models: after app loading
+        from channelhub.api import permissions  # noqa: F401, PLC0415 - needs the auth models loaded
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
         # Only channelhub's own tasks are stored as schedules or sent to the worker.

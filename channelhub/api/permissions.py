@@ -55,7 +55,7 @@ class ModelViewPermission(DjangoModelPermissions):
     }
 
     def has_permission(self, request, view):
-        """Each method needs the model's view_* (cached); superusers pass if active, inactive users never."""
+        """Reading needs the model's view_* (cached); active superusers and opted-out views pass."""
         user = request.user
         if not user or not user.is_authenticated:
             return False

@@ -192,7 +192,7 @@ class PlanCache:
         setting_changed.connect(self._on_setting_changed, weak=False)
 
     def get_or_build(self, key: Hashable, build: Callable[[], Any]):
-        """The plan under `key`, built (outside the lock) and kept if missing; the least recent goes first."""
+        """The plan under `key`; if missing, built outside the lock and kept (evicting the oldest used)."""
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:

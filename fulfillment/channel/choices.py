@@ -10,7 +10,7 @@ from django.db import models
 
 
 class ProvisioningState(models.TextChoices):
-    """An entitlement's provisioning state: active, or suspended (see its suspension reasons)."""
+    """An entitlement's provisioning state: active or suspended (why: a `SuspensionReason`)."""
 
     UNSPECIFIED = "PROVISIONING_STATE_UNSPECIFIED", "Unspecified"
     ACTIVE = "ACTIVE", "Active"

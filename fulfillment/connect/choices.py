@@ -154,7 +154,7 @@ class TemplateType(models.TextChoices):
 
 
 class HubInstanceType(models.TextChoices):
-    """The kind of system a hub connects: CloudBlue Commerce (OA) or any API client."""
+    """The kind of hub: a CloudBlue Commerce (OA) instance, or an API hub."""
 
     OA = "oa", "CloudBlue Commerce (OA)"
     API = "api", "API"

@@ -45,7 +45,7 @@ def map_contact_info(contact_info) -> dict:
 
 
 def display_value(param_type: str, value, structured) -> str:
-    """What staff may see of a parameter's value: masked if secret, checked boxes listed, else its text."""
+    """What staff may see of a parameter's value: masked if secret, else its text or structured values."""
     if param_type in _SECRET_TYPES:
         return SECRET_MASK if value else ""
     if value not in (None, ""):
