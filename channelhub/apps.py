@@ -22,6 +22,9 @@ class ChannelhubConfig(AppConfig):
         from channelhub.sync.registry import check_streams
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
+        from channelhub.actions.checks import check_actions
+
+        checks.register(check_actions)  # so does a staff action declared wrong (not at send time)
         # Only channelhub's own tasks are stored as schedules or sent to the worker.
         taskguard.connect()
         # Keep the roles' permissions current as apps add models (see channelhub/roles.py).
