@@ -22,7 +22,7 @@ class ChannelhubConfig(AppConfig):
         from channelhub.sync.registry import check_streams
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
-        from channelhub.actions.checks import check_actions
+        from channelhub.actions.checks import check_actions  # noqa: PLC0415 - reads models' meta
 
         checks.register(check_actions)  # so does a staff action declared wrong (not at send time)
         # Only channelhub's own tasks are stored as schedules or sent to the worker.

@@ -145,6 +145,7 @@ class StaffActionsMixin:
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The detail page, with its action forms, progress and audit trail."""
         if obj is not None:
             context.update(self.action_context(request, obj, context.get("bound_forms") or {}))
         return super().render_change_form(
@@ -154,6 +155,7 @@ class StaffActionsMixin:
     # -- the views --
 
     def get_urls(self):
+        """The act and progress views beside the admin's own."""
         info = self.opts.app_label, self.opts.model_name
         return [
             path(

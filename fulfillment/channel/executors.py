@@ -45,6 +45,8 @@ from channelhub.upstream.channel import (
 from channelhub.upstream.channel_words import plain_words
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamRetryable
 
+from . import mappers
+from . import models as channel_models
 from .choices import ProvisioningState, SuspensionReason
 
 logger = logging.getLogger(__name__)
@@ -118,8 +120,7 @@ class ChannelExecutor(Executor):
     # -- mirror
 
     def write_mirror(self, obj: dict) -> None:
-        from . import mappers
-
+        """The wrapper's object into the mirror (or its row marked gone)."""
         if obj.get("entitlement"):
             doc = obj["entitlement"]
             fields = mappers.map_entitlement(
@@ -141,6 +142,7 @@ class ChannelExecutor(Executor):
             )
 
     def snapshot(self, obj: dict) -> dict:
+        """The few fields of the object an audit event keeps as 'after'."""
         if obj.get("entitlement"):
             doc = obj["entitlement"]
             return {
@@ -168,11 +170,9 @@ class ChannelExecutor(Executor):
 
 def _customer_name(entitlement: dict) -> str:
     """The customer's orgDisplayName the entitlement row carries (from the mirror)."""
-    from .mappers import customer_of
-
     name = (
         _model("Customer")
-        .objects.filter(pk=customer_of(entitlement.get("name") or ""))
+        .objects.filter(pk=mappers.customer_of(entitlement.get("name") or ""))
         .values_list("org_display_name", flat=True)
     ).first()
     return name or ""
@@ -187,9 +187,7 @@ def _offer_payload(entitlement: dict) -> dict | None:
 
 
 def _model(name: str):
-    from fulfillment.channel import models
-
-    return getattr(models, name)
+    return getattr(channel_models, name)
 
 
 def _value(parameter: dict):
@@ -259,7 +257,7 @@ class EntitlementExecutor(ChannelExecutor):
         reason = GoneReason.CANCELLED if self.verb == "cancel" else GoneReason.UNKNOWN
         return _read_entitlement(client, action.target_id, gone_reason=reason)
 
-    def is_applied(self, action, obj) -> bool:  # noqa: C901 - one plain test per verb
+    def is_applied(self, action, obj) -> bool:
         """Whether the entitlement upstream already shows this verb done."""
         if self.verb == "cancel":
             return bool(obj.get("gone"))
