@@ -25,6 +25,9 @@ class ChannelhubConfig(AppConfig):
         from channelhub.api import permissions  # noqa: F401, PLC0415 - needs the auth models loaded
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
+        from channelhub.actions.checks import check_actions  # noqa: PLC0415 - reads models' meta
+
+        checks.register(check_actions)  # so does a staff action declared wrong (not at send time)
         # Only channelhub's own tasks are stored as schedules or sent to the worker.
         taskguard.connect()
         # Keep the roles' permissions current as apps add models (see channelhub/roles.py).
