@@ -11,13 +11,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from channelhub.roles import SYSTEM
+
 SYSTEM_USERNAME = "channelhub-system"
 
 
 def system_actor():
     """The system user, created on first use, with a fresh permission cache."""
-    from channelhub.roles import SYSTEM
-
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=SYSTEM_USERNAME, defaults={"is_active": True, "is_staff": False}

@@ -1,4 +1,14 @@
+"""The core app's configuration: what channelhub wires up once the apps are loaded."""
+
 from django.apps import AppConfig
+from django.core import checks
+from django.db.models.signals import post_migrate
+
+from channelhub import registry, taskguard
+from channelhub.roles import ensure_roles
+from channelhub.sync.registry import check_streams
+from channelhub.upstream.channel import ChannelClient
+from channelhub.upstream.connect import ConnectClient
 
 
 class ChannelhubConfig(AppConfig):
@@ -9,19 +19,15 @@ class ChannelhubConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
-        from channelhub import taskguard
-        from channelhub.roles import ensure_roles
-
+        """Register the core's upstreams, its checks and signal handlers, and the task guard."""
         _register_upstreams()
         # The read API caches permissions; its signal handlers keep that cache right.
-        from django.core import checks
-
-        from channelhub.api import permissions  # noqa: F401
-        from channelhub.sync.registry import check_streams
+        from channelhub.api import permissions  # noqa: F401, PLC0415 - needs the auth models loaded
 
         checks.register(check_streams)  # a stream declared wrong fails at start-up, not at run time
+        from channelhub.actions.checks import check_actions  # noqa: PLC0415 - reads models' meta
+
+        checks.register(check_actions)  # so does a staff action declared wrong (not at send time)
         # Only channelhub's own tasks are stored as schedules or sent to the worker.
         taskguard.connect()
         # Keep the roles' permissions current as apps add models (see channelhub/roles.py).
@@ -31,10 +37,6 @@ class ChannelhubConfig(AppConfig):
 
 def _register_upstreams() -> None:
     """The upstream clients of the core (channelhub.upstream), by the name streams give."""
-    from channelhub import registry
-    from channelhub.upstream.channel import ChannelClient
-    from channelhub.upstream.connect import ConnectClient
-
     registry.register_upstream(
         registry.Upstream(
             "connect",
@@ -55,6 +57,4 @@ def _register_upstreams() -> None:
 
 
 def _ensure_roles_once(sender, apps=None, using="default", **kwargs):
-    from channelhub.roles import ensure_roles
-
     ensure_roles()

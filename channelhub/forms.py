@@ -6,8 +6,9 @@ from django import forms
 
 
 class ActionForm(forms.Form):
-    """Base of every staff action form: it knows its action name (the URL segment and the
-    service verb) and its object, and turns its data into the service's keyword arguments.
+    """Base of every staff action form: it knows its action (from the `ActionSpec` it is built
+    with: its name is the URL segment and the field prefix, its label the button's) and its
+    object, and turns its data into the service's keyword arguments.
 
     Thin on purpose: a form collects what a person typed; the service decides (permission,
     transition, input) and says why it refuses.
@@ -16,8 +17,11 @@ class ActionForm(forms.Form):
     action = ""
     label = ""
 
-    def __init__(self, *args, obj=None, **kwargs):
+    def __init__(self, *args, obj=None, spec=None, **kwargs):
         self.obj = obj
+        self.spec = spec
+        if spec is not None:
+            self.action, self.label = spec.action, spec.label
         kwargs.setdefault("prefix", self.action)
         super().__init__(*args, **kwargs)
 

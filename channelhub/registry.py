@@ -12,8 +12,8 @@ declares itself in its `ready()`:
     registry.register_api(ApiMount("usage", "usage.api.urls", {"files": "usage-file-list"}))
     registry.register_queue(Queue("Usage files to accept", "admin:usage_usagefile_changelist", ...))
     registry.register_upstream(Upstream("nflex", NflexClient.from_settings, ...))  # a stream's `upstream`
+    registry.register_action(ActionSpec(kind="usage.file.accept", ...))  # a staff action
 
-Executors have their own store (`channelhub.actions.registry`), filled the same way.
 A store is frozen the first time it is read: registering after that (after start-up, when
 the registry has been used) raises, because whoever read it already acted on a list that
 would then be wrong.
@@ -106,6 +106,26 @@ STORES = {
         "upstreams",  # Upstream
     )
 }
+
+
+# --- staff actions: one ActionSpec per kind (channelhub.actions.specs) ------------------------
+
+STORES["actions"] = Store("actions")
+
+
+def register_action(spec) -> None:
+    """Declare one staff action (an `ActionSpec`); its executor is built from it."""
+    if any(known.kind == spec.kind for known in STORES["actions"]._items):
+        raise ValueError(f"action kind {spec.kind!r} is registered twice")
+    STORES["actions"].add(spec)
+
+
+def action_specs() -> tuple:
+    """Every registered ActionSpec, in registration order."""
+    return STORES["actions"].items()
+
+
+# --- end of staff actions ----------------------------------------------------------------------
 
 
 def register_streams(module: str) -> None:

@@ -64,10 +64,13 @@ def mask_secrets(text: str) -> str:
 
 
 class SecretMaskingReporterFilter(SafeExceptionReporterFilter):
+    """Django's reporter filter, hiding our secret names (`HIDDEN_NAMES`) and secrets inside any string."""
+
     cleansed_substitute = MASK
     hidden_settings = HIDDEN_NAMES
 
     def cleanse_setting(self, key, value):
+        """Django's cleansing, then URL passwords, secret query values and known secrets masked in strings."""
         cleansed = super().cleanse_setting(key, value)
         if isinstance(cleansed, str):  # lazy strings too: a setting may be one
             plain = str(cleansed)
@@ -82,6 +85,7 @@ class SecretMaskingExceptionReporter(ExceptionReporter):
     object's repr, an exception in a tuple, is caught too)."""
 
     def get_traceback_data(self):
+        """Django's report data with messages, the URL, frame variables and GET items masked."""
         data = super().get_traceback_data()
         hidden = self.filter.hidden_settings
         for name in ("exception_value", "exception_notes", "request_insecure_uri"):

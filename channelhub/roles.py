@@ -19,6 +19,9 @@ the UI only hides what a role cannot do.
 
 from __future__ import annotations
 
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+
 from channelhub import registry
 
 # What the core grants of its own; each domain app adds its view_* and its actions from its
@@ -45,11 +48,7 @@ READONLY, SUPPORT, SUPERVISOR, SYSTEM = "readonly", "support", "supervisor", "sy
 def ensure_roles(apps=None, **kwargs) -> None:
     """Create the groups and set their permissions (idempotent; also a post_migrate hook)."""
     if apps is None:
-        from django.apps import apps as global_apps
-
         apps = global_apps
-    from django.contrib.auth.management import create_permissions
-
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for app_config in apps.get_app_configs():

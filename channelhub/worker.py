@@ -73,11 +73,13 @@ class Sentinel(q_cluster.Sentinel):
     with SIGKILL (they ignore the SIGTERM django-q sends them)."""
 
     def start(self):
+        """Start with SIGTERM ignored again: only the cluster's main process coordinates a stop."""
         # Sentinel.__init__ has just put SIGTERM back to its default action: ignore it again.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         super().start()
 
     def reincarnate(self, process):
+        """SIGKILL a worker that timed out (it ignores SIGTERM), then replace it as django-q does."""
         if process in self.pool and process.timer.value == 0:
             process.kill()
         super().reincarnate(process)
@@ -92,10 +94,12 @@ class Cluster(q_cluster.Cluster):
         super().__init__()  # installs self.sig_handler for SIGTERM and SIGINT
 
     def sig_handler(self, signum, frame):
+        """Note the signal for `run()` and nothing more."""
         # Only a flag: a signal handler that takes locks can deadlock the code it interrupted.
         self.stop_signal = signum
 
     def start(self) -> int:
+        """Start django-q's cluster with our Sentinel and our after-fork hook in every child process."""
         multiprocessing.util.register_after_fork(_child_hook, _in_every_child)
         q_cluster.Sentinel = Sentinel  # Cluster.start() spawns the module's Sentinel
         return super().start()
@@ -108,6 +112,7 @@ class Cluster(q_cluster.Cluster):
         self.stop_within(self.grace)
 
     def stop_within(self, seconds: float) -> None:
+        """Stop the cluster; if it has not stopped within `seconds`, kill it (its children die with it)."""
         if not self.sentinel.is_alive():
             logger.error("Q Cluster %s: the Sentinel exited with %s", self.name, self.sentinel.exitcode)
             return

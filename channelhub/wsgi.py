@@ -1,3 +1,5 @@
+"""The WSGI entry point: Django's application, on channelhub.settings unless DJANGO_SETTINGS_MODULE is set."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -1,3 +1,5 @@
+"""The fulfillment app's configuration: one app (label `fulfillment`) for Connect and Cloud Channel."""
+
 from django.apps import AppConfig
 
 from channelhub import registry
@@ -11,6 +13,7 @@ class FulfillmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        """Declare the app to the core: view grants for every model, then each side's registration."""
         from .channel import registration as channel  # noqa: PLC0415 - needs loaded models
         from .connect import registration as connect  # noqa: PLC0415 - needs loaded models
 

@@ -1,7 +1,7 @@
 """An executor turns one kind of `UpstreamAction` into upstream calls.
 
 The sender (sender.py) owns claiming, retries, the "maybe applied" check and bookkeeping;
-an executor only knows its upstream call, how to read the target's current state, when
+an executor only knows its upstream call (a typed method of the upstream's client), how to read the target's current state, when
 that state means "done", and how to write the upstream's answer into the mirror.
 """
 
@@ -11,10 +11,24 @@ from channelhub.models import UpstreamAction
 
 
 class Executor:
+    """Base of every executor; built with the `ActionSpec` of its kind (`spec.make_executor()`)."""
+
     kind: str = ""
     description: str = ""
 
+    def __init__(self, spec=None):
+        self.spec = spec
+        if spec is not None:
+            self.kind = spec.kind
+            self.verb = spec.kind.rsplit(".", 1)[-1]
+
+    @property
+    def target_state(self) -> str | None:
+        """The state the action leads to (its spec's), or None when it changes no state."""
+        return self.spec.to_state if self.spec is not None else None
+
     def client(self):
+        """The upstream client this executor calls."""
         raise NotImplementedError
 
     def send(self, action: UpstreamAction, client) -> dict:

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, J
 from django.urls import path, reverse
 
 from channelhub.actions.services import open_action_for
+from channelhub.actions.specs import specs_of, target_type_of
 from channelhub.admin.kit import pretty_json, status_badge
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
@@ -24,26 +25,34 @@ class StaffActionsMixin:
 
     Each form POSTs to `<object>/act/<action>/` (an admin view: staff login and CSRF), which
     calls the service and redirects back with a message, or re-renders the page with the
-    service's refusal and the user's input. Which forms show comes from the transition table
-    and the user's permission; the services check both again.
+    service's refusal and the user's input. Which actions there are, their forms, services
+    and templates come from the model's registered `ActionSpec`s; which forms show, from the
+    specs' states and checks and the user's permission; the services check both again.
 
     Hooks for an upstream's own rules: `can_act_on(obj)` (e.g. never on a migration request),
-    `shows_form(action, form)`, `upstream_name` in the "queued" message, and `offered_actions`.
+    `form_kwargs(spec, obj)` (what a form needs beyond its object: templates, offers),
+    `shows_form(action, form)`, `upstream_name` and `queued_message`.
     """
 
     upstream_name = "the upstream"
-
-    act_perm = ""  # the role permission the services require (channelhub.roles)
-    target_type = ""  # "app_label.model", as the outbox records it
-    transitions: dict = {}
     object_kwarg = ""  # the service's keyword for the object
-    service_by_action: dict = {}  # action -> service function
-    action_templates: dict = {}  # action -> form template, when not actions/_<action>.html
+
+    # -- the specs
+
+    def action_specs(self) -> dict:
+        """{action: spec} of the actions on this model's rows (not those that create one)."""
+        return {spec.action: spec for spec in specs_of(self.model) if not spec.creates}
+
+    @property
+    def target_type(self) -> str:
+        """ "app_label.model", as the outbox records it."""
+        return target_type_of(self.model)
 
     # -- what the page offers --
 
     def has_act_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm(self.act_perm)
+        """Whether the user may do any action on this model."""
+        return any(request.user.has_perm(spec.perm) for spec in self.action_specs().values())
 
     def can_act_on(self, obj) -> bool:
         """Whether staff may act on this object at all (whatever its status)."""
@@ -54,25 +63,32 @@ class StaffActionsMixin:
         return True
 
     def offered_actions(self, request, obj) -> list[str]:
-        """Actions to offer: allowed by the status and the role, in the transition table's order."""
+        """Actions to offer: allowed by the object's state and the role, in the specs' order."""
         if not self.has_act_permission(request, obj) or not self.can_act_on(obj):
             return []
         return [
             action
-            for action, (sources, _) in self.transitions.items()
-            if obj.status in sources and action in self.service_by_action
+            for action, spec in self.action_specs().items()
+            if request.user.has_perm(spec.perm) and spec.refusal_of(obj) is None
         ]
+
+    def form_kwargs(self, spec, obj) -> dict:
+        """What the form of `spec` needs beyond its object and data (none by default)."""
+        return {}
 
     def build_form(self, action: str, obj, data=None):
         """The form of one action for this object, bound to `data` when given."""
-        raise NotImplementedError
+        spec = self.action_specs()[action]
+        return spec.form(data, obj=obj, spec=spec, **self.form_kwargs(spec, obj))
 
     def act_url(self, obj, action: str) -> str:
+        """Where the form of `action` on `obj` POSTs to."""
         return reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_act", args=[quote(obj.pk), action]
         )
 
     def action_context(self, request, obj, bound_forms: dict) -> dict:
+        """The forms, the open action, recent actions and the audit trail of `obj`'s page."""
         open_action = open_action_for(self.target_type, obj.pk)
         offered = [] if open_action is not None else self.offered_actions(request, obj)
         if self.has_act_permission(request, obj) and self.can_act_on(obj):
@@ -89,9 +105,7 @@ class StaffActionsMixin:
                     "action": action,
                     "form": form,
                     "url": self.act_url(obj, action),
-                    "template": self.action_templates.get(
-                        action, f"admin/{self.opts.app_label}/actions/_{action}.html"
-                    ),
+                    "template": self.action_specs()[action].template,
                 }
             )
         recent = list(
@@ -131,6 +145,7 @@ class StaffActionsMixin:
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The detail page, with its action forms, progress and audit trail."""
         if obj is not None:
             context.update(self.action_context(request, obj, context.get("bound_forms") or {}))
         return super().render_change_form(
@@ -140,6 +155,7 @@ class StaffActionsMixin:
     # -- the views --
 
     def get_urls(self):
+        """The act and progress views beside the admin's own."""
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
@@ -168,15 +184,17 @@ class StaffActionsMixin:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._get_viewable(request, object_id)
-        if action not in self.service_by_action:
+        spec = self.action_specs().get(action)
+        if spec is None:
             raise Http404(f"No action '{action}' on a {self.opts.verbose_name}.")
         form = self.build_form(action, obj, data=request.POST)
         if not form.is_valid():
             messages.error(request, "Please correct the errors below.")
             return self._rerender(request, object_id, {action: form})
-        service = self.service_by_action[action]
         try:
-            upstream_action = service(**{self.object_kwarg: obj}, actor=request.user, **form.service_kwargs())
+            upstream_action = spec.service(
+                **{self.object_kwarg: obj}, actor=request.user, **form.service_kwargs()
+            )
         except ServiceError as error:
             messages.error(request, error.message)
             return self._rerender(request, object_id, {action: form})
@@ -184,12 +202,14 @@ class StaffActionsMixin:
         return HttpResponseRedirect(self.act_redirect_url(obj))
 
     def queued_message(self, obj, form, upstream_action) -> str:
+        """The message after a form queued its action."""
         return (
             f"{upstream_action.verb.capitalize()} queued for {obj.pk}: it is being sent to {self.upstream_name}; "
             "its progress shows below."
         )
 
     def act_redirect_url(self, obj) -> str:
+        """Back to the detail page's progress, after an action was queued."""
         return (
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)])
             + "#ch-progress"

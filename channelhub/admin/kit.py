@@ -37,6 +37,7 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
+        """The planner's estimate for a big unfiltered table (PostgreSQL), else a count capped at cap + 1."""
         object_list = self.object_list
         if not isinstance(object_list, QuerySet):
             return len(object_list)
@@ -57,12 +58,15 @@ class ReadOnlyAdminMixin:
     """View-only admin: no add, change or delete for anyone, superusers included."""
 
     def has_add_permission(self, request, obj=None):
+        """Never, superusers included: these rows are written by syncs and services only."""
         return False
 
     def has_change_permission(self, request, obj=None):
+        """Never, superusers included: staff act through services and their forms, not by editing a row."""
         return False
 
     def has_delete_permission(self, request, obj=None):
+        """Never, superusers included: rows leave only through the code that writes them."""
         return False
 
 
@@ -114,15 +118,19 @@ class HiddenByDefaultFilter(admin.SimpleListFilter):
     only_label = ""
 
     def flagged(self) -> Q:
+        """The rows hidden by default; a subclass defines it."""
         raise NotImplementedError
 
     def unflagged(self) -> Q:
+        """The rows shown by default: the opposite of `flagged`, written so an index serves it."""
         raise NotImplementedError
 
     def lookups(self, request, model_admin):
+        """The two choices besides the default: include the hidden rows, or show only them."""
         return [("include", self.include_label), ("only", self.only_label)]
 
     def queryset(self, request, queryset):
+        """All rows for "include", only the hidden ones for "only", else the unflagged ones."""
         if self.value() == "include":
             return queryset
         if self.value() == "only":
@@ -130,6 +138,7 @@ class HiddenByDefaultFilter(admin.SimpleListFilter):
         return queryset.filter(self.unflagged())
 
     def choices(self, changelist):
+        """The default first, labelled `default_label` (Django's own first choice would say "All")."""
         yield {
             "selected": self.value() is None,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
@@ -18,10 +20,12 @@ class SmallTableFilter(admin.SimpleListFilter):
     limit = 500
 
     def lookups(self, request, model_admin):
+        """The source table's rows as choices, by name, at most `limit` of them."""
         rows = self.source_model.objects.order_by("name", "id").values_list("id", "name")[: self.limit]
         return [(pk, f"{name} ({pk})" if name else pk) for pk, name in rows]
 
     def queryset(self, request, queryset):
+        """Rows whose `<field>_id` is the chosen id; all rows when nothing is chosen."""
         if self.value():
             return queryset.filter(**{f"{self.field}_id": self.value()})
         return queryset
@@ -31,6 +35,7 @@ class LeanChangeList(ChangeList):
     """Changelist that never loads the heavy JSON columns it does not show."""
 
     def get_queryset(self, request, exclude_parameters=None):
+        """The changelist's rows with the admin's `changelist_defer` columns deferred."""
         queryset = super().get_queryset(request, exclude_parameters)
         return queryset.defer(*self.model_admin.changelist_defer)
 
@@ -48,7 +53,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     changelist_defer: tuple[str, ...] = ("payload",)
     # Exact-match search: {lookup: transform}. Ids are upper-case upstream; staff paste
     # them in any case. Subclasses list indexed columns only.
-    exact_search: dict[str, str] = {}
+    exact_search: ClassVar[dict[str, str]] = {}
     prefix_search: tuple[str, ...] = ("id",)
     # Substring search, for the small tables only (products, templates, marketplaces...).
     contains_search: tuple[str, ...] = ()
@@ -59,6 +64,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return payload
 
     def get_changelist(self, request, **kwargs):
+        """`LeanChangeList`, so changelists never load the raw payloads."""
         return LeanChangeList
 
     def get_search_results(self, request, queryset, search_term):
@@ -77,11 +83,13 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_pill(self, obj):
+        """The status as a coloured badge with its display label."""
         label = obj.get_status_display() if hasattr(obj, "get_status_display") else obj.status
         return status_badge(obj.status, label)
 
     @admin.display(description="Raw payload")
     def raw_payload(self, obj):
+        """The upstream JSON (redacted), folded away in a details element."""
         return format_html(
             '<details class="ch-raw"><summary>Show upstream JSON</summary><pre>{}</pre></details>',
             pretty_json(self.redact_payload(obj.payload)),
@@ -92,6 +100,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return {}
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """Add `detail_context`, the object, its badge and its redacted payload for the detail template."""
         if obj is not None:
             context.update(self.detail_context(request, obj))
             context["obj"] = obj

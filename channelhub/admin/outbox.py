@@ -40,6 +40,7 @@ class TargetSearchMixin:
     search_help_text = "Target id (PR-…, TCR-…) or correlation id, exactly"
 
     def get_search_results(self, request, queryset, search_term):
+        """Exact target id (as typed or upper-cased) among the acted-on target types, or correlation id."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -59,9 +60,11 @@ class ActionKindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
+        """Every registered action kind."""
         return [(kind, kind) for kind in action_registry.kinds()]
 
     def queryset(self, request, queryset):
+        """The actions of the chosen kind; all when none is chosen."""
         return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
@@ -105,6 +108,7 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
     )
 
     def get_queryset(self, request):
+        """The changelist defers the JSON columns it does not show; the detail page reads them."""
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("payload", "response", "error_detail")
@@ -112,14 +116,17 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.display(description="Target", ordering="target_id")
     def target(self, obj):
+        """The target as a link to its admin page (plain text if it has none)."""
         return target_link(obj.target_type, obj.target_id)
 
     @admin.display(description="Status", ordering="status")
     def status_pill(self, obj):
+        """The status as a coloured badge."""
         return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Last error")
     def error_excerpt(self, obj):
+        """The last error, cut to 80 characters, with its code."""
         if not obj.last_error:
             return ""
         text = Truncator(obj.last_error).chars(80)
@@ -127,24 +134,29 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.display(description="Error detail")
     def error_detail_display(self, obj):
+        """The upstream's error detail as indented JSON."""
         return format_html(
             '<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.error_detail)
         )
 
     @admin.display(description="Response")
     def response_display(self, obj):
+        """The upstream's answer as indented JSON."""
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.response))
 
     @admin.display(description="Payload")
     def payload_display(self, obj):
+        """What was sent, as indented JSON."""
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.payload))
 
     # -- supervisors: retry / cancel --
 
     def has_retry_permission(self, request, obj=None):
+        """Whether the user may retry failed actions (`channelhub.retry_upstreamaction`)."""
         return request.user.has_perm("channelhub.retry_upstreamaction")
 
     def has_cancel_permission(self, request, obj=None):
+        """Whether the user may cancel actions (`channelhub.cancel_upstreamaction`)."""
         return request.user.has_perm("channelhub.cancel_upstreamaction")
 
     def _each(self, request, queryset, verb, call):
@@ -163,10 +175,12 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
 
     @admin.action(description="Retry selected failed actions", permissions=["retry"])
     def retry_selected(self, request, queryset):
+        """Queue the selected actions again through `action_retry` (at most 100), reporting each refusal."""
         self._each(request, queryset, "Queued again", lambda a: action_retry(action=a, actor=request.user))
 
     @admin.action(description="Cancel selected queued or failed actions", permissions=["cancel"])
     def cancel_selected(self, request, queryset):
+        """Cancel the selected actions through `action_cancel` (at most 100), reporting each refusal."""
         self._each(
             request,
             queryset,
@@ -175,6 +189,7 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         )
 
     def get_urls(self):
+        """The admin's URLs plus `<id>/retry/` and `<id>/cancel/`, where an action page's buttons POST."""
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
@@ -214,11 +229,13 @@ class UpstreamActionAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmi
         return HttpResponseRedirect(next_url + "#ch-progress" if "#" not in next_url else next_url)
 
     def retry_view(self, request, object_id):
+        """POST: retry one action through `action_retry`, then back to `next` (or the action's page)."""
         return self._post_one(
             request, object_id, "queued again", lambda a: action_retry(action=a, actor=request.user)
         )
 
     def cancel_view(self, request, object_id):
+        """POST: cancel one action through `action_cancel`, with the reason given, then back to `next`."""
         reason = (request.POST.get("reason") or "").strip()[:500]
         return self._post_one(
             request,
@@ -251,6 +268,7 @@ class AuditEventAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     )
 
     def get_queryset(self, request):
+        """The changelist defers the before/after JSON; the detail page reads it."""
         queryset = super().get_queryset(request)
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("before", "after")
@@ -258,20 +276,25 @@ class AuditEventAdmin(TargetSearchMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Actor", ordering="actor_name")
     def actor_display(self, obj):
+        """The actor's name as recorded, or "system" when none was."""
         return obj.actor_name or "system"
 
     @admin.display(description="Target", ordering="target_id")
     def target(self, obj):
+        """The target as a link to its admin page (plain text if it has none)."""
         return target_link(obj.target_type, obj.target_id)
 
     @admin.display(description="Message")
     def message_excerpt(self, obj):
+        """The message, cut to 100 characters."""
         return Truncator(obj.message).chars(100)
 
     @admin.display(description="Before")
     def before_display(self, obj):
+        """The state before, as indented JSON."""
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.before))
 
     @admin.display(description="After")
     def after_display(self, obj):
+        """The state after, as indented JSON."""
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', pretty_json(obj.after))

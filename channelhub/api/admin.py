@@ -15,6 +15,8 @@ from .tokens import token_change, token_issue, token_revoke
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens: issued, changed and revoked only through the audited services; never deleted."""
+
     list_display = ("name", "user", "key_prefix", "created_at", "expires_at", "last_used_at", "state")
     list_filter = ("revoked_at",)
     search_fields = ("name", "user__username", "key_prefix")
@@ -22,19 +24,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("key_prefix", "created_at", "last_used_at", "revoked_at")
     fields = ("user", "name", "expires_at", "key_prefix", "created_at", "last_used_at", "revoked_at")
     autocomplete_fields = ()
-    actions = ["revoke_selected"]
+    actions = ("revoke_selected",)
 
     @admin.display(description="State")
     def state(self, obj):
+        """Revoked, expired or active, for the changelist."""
         if obj.revoked_at:
             return "revoked"
         return "expired" if obj.is_expired else "active"
 
     def get_readonly_fields(self, request, obj=None):
-        # A token's owner is fixed once issued: reassigning would hand a secret to someone else.
+        """The owner is fixed once issued: reassigning a token would hand its secret to someone else."""
         return self.readonly_fields + (("user",) if obj else ())
 
     def get_form(self, request, obj=None, **kwargs):
+        """The admin's form, refusing an inactive user (whose tokens would not authenticate)."""
         form = super().get_form(request, obj, **kwargs)
 
         class TokenForm(form):
@@ -47,6 +51,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return TokenForm
 
     def save_model(self, request, obj, form, change):
+        """Issue (showing the secret once) or change through the audited services, never a raw save."""
         if change:
             token_change(actor=request.user, token=obj, name=obj.name, expires_at=obj.expires_at)
             return
@@ -61,11 +66,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
 
     def has_delete_permission(self, request, obj=None):
-        # Tokens are revoked, not deleted: the audit trail keeps naming them.
+        """Never: tokens are revoked, not deleted, so the audit trail keeps naming them."""
         return False
 
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke_selected(self, request, queryset):
+        """Revoke each selected live token through `token_revoke` (audited), reporting each refusal."""
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
             try:

@@ -34,6 +34,7 @@ class BearerTokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        """(user, token), None without a Bearer header; 401 for a wrong, revoked or expired token."""
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
@@ -59,6 +60,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         return token.user, token
 
     def authenticate_header(self, request):
+        """`Bearer`, so DRF answers 401 with WWW-Authenticate rather than 403 when unauthenticated."""
         # Makes DRF answer 401 (with WWW-Authenticate) rather than 403 when unauthenticated.
         return self.keyword
 
@@ -67,6 +69,7 @@ class StaffSessionAuthentication(SessionAuthentication):
     """The admin's session, for staff browsing the API in a browser (CSRF-checked as usual)."""
 
     def authenticate(self, request):
+        """The session's user only if staff; anyone else is left to the other authenticators (None)."""
         result = super().authenticate(request)
         if result is None or not result[0].is_staff:
             return None

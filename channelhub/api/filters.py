@@ -69,6 +69,7 @@ class StrictRQLFilterClass(RQLFilterClass):
         return limits.ORDERING_KEYS.value
 
     def build_q_for_filter(self, data):
+        """Refuse an unknown filter name with a 400 listing the filters there are, instead of matching all."""
         name = data.filter_name
         if name not in self.filters and name not in RESERVED_FILTER_NAMES:
             raise RQLFilterLookupError(
@@ -90,6 +91,7 @@ class StrictRQLFilterClass(RQLFilterClass):
             raise ValueError(value) from None
 
     def build_q_for_custom_filter(self, data):
+        """`blank_ref` and `blank_flag` filters compare with ""; other custom filters as django-rql does."""
         item = self.get_filter_base_item(data.filter_name)
         source = item.get("blank_source")
         if source is None:
@@ -112,6 +114,8 @@ class StrictRQLFilterClass(RQLFilterClass):
 
 
 class SyncRunFilters(StrictRQLFilterClass):
+    """The RQL filters of the engine's runs (`sync-runs`): stream, status, trigger, start time."""
+
     MODEL = SyncRun
     SELECT = True
     FILTERS = (
@@ -125,6 +129,8 @@ class SyncRunFilters(StrictRQLFilterClass):
 
 
 class UpstreamActionFilters(StrictRQLFilterClass):
+    """The RQL filters of the outbox's actions: kind, status, target, correlation id and actor."""
+
     MODEL = UpstreamAction
     SELECT = True
     FILTERS = (
@@ -143,6 +149,8 @@ class UpstreamActionFilters(StrictRQLFilterClass):
 
 
 class AuditEventFilters(StrictRQLFilterClass):
+    """The RQL filters of the audit trail: action, target, correlation id, upstream action and actor."""
+
     MODEL = AuditEvent
     SELECT = True
     FILTERS = (

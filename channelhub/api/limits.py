@@ -39,9 +39,11 @@ class Cap:
 
     @property
     def value(self) -> int:
+        """The cap in force: the Django setting if set, else the default."""
         return getattr(settings, self.setting, self.default)
 
     def check(self, got: int) -> None:
+        """Raise a 400 (`RQL_004`) naming the cap, its value and its setting when `got` is over it."""
         if got > self.value:
             raise BadQuery(
                 f"The query has {got} {self.counts}; at most {self.value} are allowed ({self.setting}).",

@@ -38,10 +38,12 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
 
     @property
     def default_limit(self):
+        """`API_DEFAULT_LIMIT`, read per request so settings overrides apply."""
         return settings.API_DEFAULT_LIMIT
 
     @property
     def max_limit(self):
+        """`API_MAX_LIMIT`, read per request so settings overrides apply."""
         return settings.API_MAX_LIMIT
 
     def _parse(self, request) -> None:
@@ -76,11 +78,13 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         return value
 
     def get_limit(self, request=None):
+        """The RQL `limit`, or the default; outside 0..`API_MAX_LIMIT` a 400 (django-rql would clamp)."""
         if self._rql_limit is None:
             return self.default_limit
         return self._int("limit", self._rql_limit, self.max_limit)
 
     def get_offset(self, request=None):
+        """The RQL `offset`, or 0; beyond `API_MAX_OFFSET` a 400 that points to keyset paging."""
         if self._rql_offset is None:
             return 0
         hint = " Deeper pages: filter past the last row seen (keyset), see docs/api.md."
@@ -109,6 +113,7 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         return rows
 
     def paginate_queryset(self, queryset, request, view=None):
+        """Validate limit and offset, then count (capped) and fetch the page by slicing the queryset."""
         limit, offset = self.parse(request)
         return self.paginate_rows(
             CountPlan.of(queryset, settings.API_COUNT_CAP),
@@ -118,6 +123,7 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         )
 
     def get_paginated_response(self, data):
+        """The page, with `Content-Range` (and `X-Total-Count-Estimated: true` when the total is a guess)."""
         last = self.offset + len(data) - 1 if len(data) else self.offset
         headers = {"Content-Range": f"items {self.offset}-{last}/{self.count}"}
         if self.estimated:
@@ -125,9 +131,11 @@ class ConnectPagination(RQLContentRangeLimitOffsetPagination):
         return Response(data, headers=headers)
 
     def get_paginated_response_schema(self, schema):
+        """The list schema unchanged: the page is a bare list, the paging is in headers."""
         return schema
 
     def get_schema_operation_parameters(self, view):
+        """`limit` and `offset` for the OpenAPI schema, with the bounds in force."""
         return [
             {
                 "name": "limit",

@@ -9,7 +9,10 @@ within the timeout).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_save
@@ -31,6 +34,7 @@ def user_permissions(user) -> frozenset[str]:
 
 
 def forget_permissions(**kwargs) -> None:
+    """Invalidate every cached permission set (a signal handler: groups, permissions, memberships)."""
     try:
         cache.incr(_VERSION_KEY)
     except ValueError:
@@ -44,13 +48,14 @@ class ModelViewPermission(DjangoModelPermissions):
     engine's state, so a token of a readonly user reads everything the API serves.
     """
 
-    perms_map = {
+    perms_map: ClassVar[dict[str, list[str]]] = {
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
         "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
     }
 
     def has_permission(self, request, view):
+        """Reading needs the model's view_* (cached); active superusers and opted-out views pass."""
         user = request.user
         if not user or not user.is_authenticated:
             return False
@@ -70,6 +75,7 @@ class CanReadSomething(ModelViewPermission):
     """
 
     def has_permission(self, request, view):
+        """Any view_* permission will do, since these pages describe every collection, not one model."""
         user = request.user
         if not user or not user.is_authenticated or not user.is_active:
             return False
@@ -83,8 +89,6 @@ def _on_save(**kwargs):
 
 
 def _connect_m2m():
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(forget_permissions, sender=through, dispatch_uid=f"api-perms-{through.__name__}")

@@ -23,6 +23,7 @@ class PassThroughJSONRenderer(JSONRenderer):
     """
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
+        """Raw JSON as it is (re-encoded only when an indent is asked for); anything else as DRF does."""
         if isinstance(data, RawJSONList | RawJSON):
             body = data.encode() if isinstance(data, RawJSON) else ("[" + ",".join(data) + "]").encode()
             if self.get_indent(accepted_media_type, renderer_context or {}):

@@ -13,6 +13,7 @@ class RQLAutoSchema(AutoSchema):
     """
 
     def get_description(self):
+        """The view's description plus, for a list, its RQL: filters, orderings, search and paging."""
         description = super().get_description() or ""
         view = self.view
         filter_class = RQLFilterBackend.get_filter_class(view)
@@ -42,10 +43,13 @@ def _hidden(item):
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Documents `BearerTokenAuthentication` in the schema as HTTP bearer auth."""
+
     target_class = "channelhub.api.authentication.BearerTokenAuthentication"
     name = "bearer"
 
     def get_security_definition(self, auto_schema):
+        """The OpenAPI security scheme: HTTP bearer with an API token."""
         return {
             "type": "http",
             "scheme": "bearer",
@@ -54,10 +58,13 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
 
 
 class StaffSessionScheme(OpenApiAuthenticationExtension):
+    """Documents `StaffSessionAuthentication` in the schema as the admin's session cookie."""
+
     target_class = "channelhub.api.authentication.StaffSessionAuthentication"
     name = "staffSession"
 
     def get_security_definition(self, auto_schema):
+        """The OpenAPI security scheme: the `sessionid` cookie of a staff admin session."""
         return {
             "type": "apiKey",
             "in": "cookie",

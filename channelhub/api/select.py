@@ -92,12 +92,15 @@ class CrossesArray(Func):
         return "(" + " OR ".join(terms) + ")", out
 
     def as_sql(self, compiler, connection, **extra):
+        """Refuse other databases: the JSON path test exists for SQLite and PostgreSQL only."""
         raise NotSupportedError("select(-...) needs SQLite or PostgreSQL")
 
     def as_sqlite(self, compiler, connection, **extra):
+        """SQLite: `json_type(...) = 'array'` at each prefix of the paths."""
         return self._sql(compiler, connection, "json_type({sql}, %s) = 'array'", _sqlite_path)
 
     def as_postgresql(self, compiler, connection, **extra):
+        """PostgreSQL: `jsonb_typeof(... #> prefix) = 'array'` at each prefix of the paths."""
         return self._sql(compiler, connection, "jsonb_typeof({sql} #> %s::text[]) = 'array'", list)
 
 
@@ -113,14 +116,17 @@ class Without(Func):
         self.paths = paths
 
     def as_sql(self, compiler, connection, **extra):
+        """Refuse other databases: removing JSON paths exists for SQLite and PostgreSQL only."""
         raise NotSupportedError("select(-...) needs SQLite or PostgreSQL")
 
     def as_sqlite(self, compiler, connection, **extra):
+        """SQLite: `json_remove` of every path (one through an array removes nothing; Python prunes those)."""
         sql, params = compiler.compile(self.source_expressions[0])
         holes = ", ".join(["%s"] * len(self.paths))
         return f"json_remove({sql}, {holes})", [*params, *map(_sqlite_path, self.paths)]
 
     def as_postgresql(self, compiler, connection, **extra):
+        """PostgreSQL: `#-` of every path, except in rows the flag marks (a path through an array)."""
         sql, params = compiler.compile(self.source_expressions[0])
         flag_sql, flag_params = compiler.compile(self.source_expressions[1])
         removed = f"{sql}" + " #- %s::text[]" * len(self.paths)

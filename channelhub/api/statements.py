@@ -45,6 +45,7 @@ class Statement:
 
     @classmethod
     def of(cls, queryset: QuerySet) -> Statement:
+        """The statement a queryset compiles to (see `compiled` for the compiler too)."""
         return cls.compiled(queryset)[0]
 
     @classmethod
@@ -60,6 +61,7 @@ class Statement:
         return cls(sql, tuple(params), queryset.db, converters), compiler
 
     def rows(self, params: tuple | None = None) -> list[tuple]:
+        """Run it (with other `params` if given) and convert each column as the ORM would."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, self.params if params is None else params)
@@ -78,6 +80,7 @@ class Statement:
         return out
 
     def scalar(self):
+        """The first column of the first row, or None when there is no row."""
         rows = self.rows()
         return rows[0][0] if rows else None
 
@@ -110,6 +113,7 @@ class PreparedModelQuery:
         return compiled
 
     def get(self, value, using: str = "default") -> Model | None:
+        """The first instance for `value`, or None, with its select_related objects attached."""
         statement, position, (model, init_list, start, end), populators = self._compiled.get(
             using
         ) or self._compile(using)
@@ -141,6 +145,7 @@ class CountPlan:
 
     @classmethod
     def of(cls, queryset: QuerySet, cap: int) -> CountPlan:
+        """The plan for `queryset`: the capped exact count, and PostgreSQL's estimate where there is one."""
         filtered = bool(queryset.query.where)
         inner = Statement.of(queryset.order_by().values("pk")[: cap + 1])
         exact = Statement(f"SELECT COUNT(*) FROM ({inner.sql}) bounded", inner.params, inner.using)
@@ -154,6 +159,7 @@ class CountPlan:
         return cls(exact, estimate, filtered)
 
     def estimated_rows(self) -> int | None:
+        """PostgreSQL's estimated row count (the plan's for a filtered query), or None."""
         value = self.estimate.scalar() if self.estimate else None
         if value is None:
             return None
@@ -186,6 +192,7 @@ class PlanCache:
         setting_changed.connect(self._on_setting_changed, weak=False)
 
     def get_or_build(self, key: Hashable, build: Callable[[], Any]):
+        """The plan under `key`; if missing, built outside the lock and kept (evicting the oldest used)."""
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:
@@ -199,6 +206,7 @@ class PlanCache:
         return plan
 
     def clear(self) -> None:
+        """Forget every plan."""
         with self._lock:
             self._plans.clear()
 

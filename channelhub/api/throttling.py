@@ -23,6 +23,7 @@ class TokenRateThrottle(UserRateThrottle):
     scope = "token"
 
     def get_cache_key(self, request, view):
+        """The token's key when a token authenticated, else the user's, else the client address."""
         if isinstance(request.auth, ApiToken):
             ident = f"token-{request.auth.pk}"
         elif request.user and request.user.is_authenticated:
@@ -32,6 +33,7 @@ class TokenRateThrottle(UserRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request, view):
+        """Allow unless this period's count plus the overlapping share of the last one reach the rate."""
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
@@ -54,6 +56,7 @@ class TokenRateThrottle(UserRateThrottle):
         return self.throttle_success()
 
     def throttle_success(self):
+        """Allowed, without DRF's timestamp-list write (`allow_request` has counted already)."""
         return True
 
     def wait(self):

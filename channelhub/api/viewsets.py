@@ -40,6 +40,7 @@ class RQLBackend(RQLFilterBackend):
 
     @classmethod
     def get_query(cls, filter_instance, request, view):
+        """django-rql's query text, refused with a 400 when it holds a NUL character."""
         query = super().get_query(filter_instance, request, view)
         if "\x00" in query:
             raise RQLFilterParsingError(details={"error": "NUL characters are not allowed in a query."})
@@ -60,6 +61,7 @@ class BoundedRequestMixin:
     _own_transaction = False  # whether the request runs in a transaction of its own
 
     def initial(self, request, *args, **kwargs):
+        """401 before anything else, then the caps on the query (400), then DRF's own `initial()`."""
         self.perform_authentication(request)
         if not (request.user and request.user.is_authenticated):
             self.permission_denied(request)  # 401 (NotAuthenticated), as DRF would answer later
@@ -67,10 +69,12 @@ class BoundedRequestMixin:
         super().initial(request, *args, **kwargs)
 
     def dispatch(self, request, *args, **kwargs):
+        """The whole request under `limits.statement_timeout()` (a no-op but on PostgreSQL)."""
         with limits.statement_timeout() as self._own_transaction:
             return super().dispatch(request, *args, **kwargs)
 
     def handle_exception(self, exc):
+        """Roll back a transaction a database error aborted, then answer as DRF does."""
         if self._own_transaction and isinstance(exc, DatabaseError):
             # The statement failed (a timeout, a value PostgreSQL refuses): the transaction
             # is aborted, so it is rolled back, not committed, when dispatch returns.
@@ -103,12 +107,14 @@ class RQLReadOnlyViewSet(BoundedRequestMixin, viewsets.ReadOnlyModelViewSet):
     heavy_fields: tuple[str, ...] = ()
 
     def get_queryset(self):
+        """The model's rows with the heavy columns deferred unless `select()` asks for them."""
         queryset = super().get_queryset()
         selected = {p.lstrip("+") for p in get_select_props(self.request)}
         deferred = [f for f in self.heavy_fields if f not in selected]
         return queryset.defer(*deferred) if deferred else queryset
 
-    def list(self, request, *args, **kwargs):
+    # No docstring: drf-spectacular would make it the OpenAPI description of every endpoint.
+    def list(self, request, *args, **kwargs):  # noqa: D102
         queryset = with_stable_order(self.filter_queryset(self.get_queryset()), self.default_ordering)
         page = self.paginator.paginate_queryset(queryset, request, self)
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -203,8 +209,9 @@ class ConnectPayloadViewSet(BoundedRequestMixin, viewsets.GenericViewSet):
             paths=paths,
         )
 
+    # No docstring: drf-spectacular would make it the OpenAPI description of every endpoint.
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["list"]})
-    def list(self, request, *args, **kwargs):
+    def list(self, request, *args, **kwargs):  # noqa: D102
         key = (type(self), tuple(sorted(kwargs.items())), request.META.get("QUERY_STRING", ""))
         if self.cache_plans:
             plan = _LIST_PLANS.get_or_build(key, lambda: self.list_plan(request))
@@ -219,11 +226,13 @@ class ConnectPayloadViewSet(BoundedRequestMixin, viewsets.GenericViewSet):
         return self.paginator.get_paginated_response(RawJSONList(rows))
 
     def get_object_payload(self) -> str:
+        """The JSON of the object the URL names (a 404 if there is none), `select(-...)` applied."""
         paths = select.exclusions(self.request)
         queryset = self.raw_payloads(self.get_queryset(), paths)
         row = get_object_or_404(queryset, pk=self.kwargs[self.lookup_url_kwarg or self.lookup_field])
         return self.text(row, paths)
 
+    # No docstring: drf-spectacular would make it the OpenAPI description of every endpoint.
     @extend_schema(responses={200: _PAYLOAD_RESPONSES["retrieve"]})
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request, *args, **kwargs):  # noqa: D102
         return Response(RawJSON(self.get_object_payload()))

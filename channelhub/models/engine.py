@@ -1,10 +1,14 @@
 """The sync engine's state: one `StreamState` per stream (cursor, lock) and a `SyncRun` per run."""
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils import timezone
 
 
 class SyncTrigger(models.TextChoices):
+    """What started a sync run: a schedule, `manage.py sync`, a backfill, or staff in the admin."""
+
     SCHEDULE = "schedule", "Schedule"
     COMMAND = "command", "Command"
     BACKFILL = "backfill", "Backfill"
@@ -12,6 +16,8 @@ class SyncTrigger(models.TextChoices):
 
 
 class SyncRunStatus(models.TextChoices):
+    """Where a sync run stands; a `skipped` one never started (no upstream configured, or already running)."""
+
     RUNNING = "running", "Running"
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"
@@ -20,6 +26,7 @@ class SyncRunStatus(models.TextChoices):
     # Named groups (house style): what counts as finished.
     @classmethod
     def finished(cls):
+        """The statuses of a run that has ended (every status but `running`)."""
         return (cls.SUCCEEDED, cls.FAILED, cls.SKIPPED)
 
 
@@ -75,20 +82,23 @@ class SyncRun(models.Model):
     model_counts = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-started_at"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["stream", "-started_at"], name="syncrun_stream_started"),
             # "what failed lately" / "what the scheduler ran": the API and admin filters.
             models.Index(fields=["status", "-started_at"], name="syncrun_status_started"),
             models.Index(fields=["trigger", "-started_at"], name="syncrun_trigger_started"),
         ]
-        permissions = [("run_sync", "Can start a sync run from the back office")]
+        permissions: ClassVar[list[tuple[str, str]]] = [
+            ("run_sync", "Can start a sync run from the back office")
+        ]
 
     def __str__(self):
         return f"{self.stream} #{self.pk} ({self.status})"
 
     @property
     def duration(self):
+        """How long the run took; None while it is still running."""
         if self.finished_at:
             return self.finished_at - self.started_at
         return None

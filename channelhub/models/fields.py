@@ -34,4 +34,5 @@ def ref(**kwargs) -> models.CharField:
 
 
 def when(**kwargs) -> models.DateTimeField:
+    """An upstream timestamp; upstream omits many of them, so it may be empty."""
     return models.DateTimeField(null=True, blank=True, **kwargs)

@@ -65,4 +65,5 @@ class ReconciledMirror(MirroredModel):
 
     @property
     def is_gone(self) -> bool:
+        """Whether reconcile found the object missing from a complete upstream listing."""
         return self.gone_at is not None

@@ -8,6 +8,7 @@ upstream's answer. `AuditEvent`: who did what to which object, before and after.
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 
 class ActionStatus(models.TextChoices):
+    """Where an outbox action stands; OPEN_STATES still hold the target, FINISHED_STATES do not."""
+
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SUCCEEDED = "succeeded", "Done"
@@ -66,8 +69,8 @@ class UpstreamAction(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
-        constraints = [
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(
                 fields=["target_type", "target_id"],
                 condition=Q(status__in=["queued", "sending"]),
@@ -75,11 +78,11 @@ class UpstreamAction(models.Model):
                 violation_error_message="Another action on this object is still being sent.",
             ),
         ]
-        indexes = [
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "next_attempt_at"], name="action_due"),
             models.Index(fields=["target_type", "target_id", "-created_at"], name="action_target"),
         ]
-        permissions = [
+        permissions: ClassVar[list[tuple[str, str]]] = [
             ("retry_upstreamaction", "Can retry a failed upstream action"),
             ("cancel_upstreamaction", "Can cancel a queued or failed upstream action"),
         ]
@@ -89,6 +92,7 @@ class UpstreamAction(models.Model):
 
     @property
     def is_open(self) -> bool:
+        """Whether the action is queued or sending, so it still holds its target."""
         return self.status in ActionStatus.OPEN_STATES
 
     @property
@@ -125,8 +129,8 @@ class AuditEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["target_type", "target_id", "-created_at"], name="audit_target"),
             models.Index(fields=["action", "-created_at"], name="audit_action_created"),
         ]

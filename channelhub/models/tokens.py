@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -24,6 +25,8 @@ def hash_token(plain: str) -> str:
 
 
 class ApiTokenQuerySet(models.QuerySet):
+    """The queries of API tokens: `usable()` is what authentication accepts."""
+
     def usable(self):
         """Tokens that authenticate now: not revoked, not expired, of an active user."""
         now = timezone.now()
@@ -49,7 +52,7 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering: ClassVar[list[str]] = ["-created_at"]
         verbose_name = "API token"
 
     def __str__(self):
@@ -69,21 +72,26 @@ class ApiToken(models.Model):
 
     @staticmethod
     def new_secret() -> str:
+        """A fresh plain token: the `chb_` prefix and 256 random bits, URL-safe."""
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     def set_secret(self, plain: str) -> None:
+        """Store the digest and the recognisable first characters of `plain`, never `plain` itself."""
         self.key_hash = hash_token(plain)
         self.key_prefix = plain[:12]
 
     @property
     def is_expired(self) -> bool:
+        """Whether the token's expiry time has passed."""
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
     def is_active(self) -> bool:
+        """Whether the token is neither revoked nor expired (its user's state is not looked at)."""
         return self.revoked_at is None and not self.is_expired
 
     def revoke(self) -> None:
+        """Mark the token revoked now; revoking a revoked token keeps its first revocation time."""
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])

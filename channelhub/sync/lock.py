@@ -37,6 +37,7 @@ class LockLost(Exception):
 
 
 def this_host() -> str:
+    """This host's name as owner strings carry it (at most 30 characters)."""
     return socket.gethostname()[:30]
 
 
@@ -75,12 +76,15 @@ def new_owner(pid: int | None = None) -> str:
 
 @dataclass(frozen=True)
 class Owner:
+    """A parsed owner string (`host:pid:start:uuid`): enough to tell whether a local holder died."""
+
     host: str
     pid: int
     start: str  # "" when unknown (an owner string of an older version: host:pid:uuid)
 
     @classmethod
     def parse(cls, owner: str) -> Owner | None:
+        """The owner in `owner`, or None for a string that is not one of ours."""
         parts = owner.split(":")
         if len(parts) not in (3, 4) or not parts[1].isdigit():
             return None  # not one of ours: only its lease can tell it is gone
@@ -103,11 +107,13 @@ def is_dead_local(owner: str) -> bool:
 
 
 def describe(owner: str) -> str:
+    """The owner for people (`pid 123 on host (host:123:...)`), or the raw string if not ours."""
     parsed = Owner.parse(owner)
     return f"{parsed} ({owner})" if parsed else owner
 
 
 def ensure_state(stream: str) -> None:
+    """Create the stream's `StreamState` row if it is missing (safe under concurrent runs)."""
     if not StreamState.objects.filter(stream=stream).exists():
         try:
             with transaction.atomic():
@@ -146,11 +152,13 @@ def renew(stream: str, owner: str, *, seconds: int | None = None) -> None:
 
 
 def release(stream: str, owner: str) -> None:
+    """Free the stream's lock if `owner` still holds it (a no-op otherwise)."""
     with transaction.atomic():
         StreamState.objects.filter(stream=stream, locked_by=owner).update(locked_by="", locked_until=None)
 
 
 def holder(stream: str) -> tuple[str, datetime] | None:
+    """(owner, lease end) of the stream's live lock, or None when it is free or expired."""
     state = StreamState.objects.filter(stream=stream).values_list("locked_by", "locked_until").first()
     if state and state[0] and state[1] and state[1] > timezone.now():
         return state

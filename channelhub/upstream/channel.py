@@ -40,6 +40,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from .channel_words import TOKEN_ENDPOINT_DOWN, plain_words
+from .channel_writes import ChannelWrites
 from .errors import (
     UpstreamBadResponse,
     UpstreamNotConfigured,
@@ -269,8 +270,10 @@ def clear_credentials_cache() -> None:
         _credentials_cache.clear()
 
 
-class ChannelClient:
-    """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account."""
+class ChannelClient(ChannelWrites):
+    """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account.
+
+    Its writes (entitlement operations, customers, partner links) are in `ChannelWrites`."""
 
     upstream = "channel"
 
@@ -419,24 +422,7 @@ class ChannelClient:
                 )
             seen.add(token)
 
-    # --- writes (the outbox is the only caller) --------------------------------------------
-
-    def post(self, path: str, body: dict | None = None, params: dict | None = None) -> dict:
-        """POST /v1/{path}, e.g. `accounts/A/customers/C/entitlements/E:suspend`.
-
-        A body with a `requestId` is idempotent upstream (a repeat is ignored), so it is
-        retried like a read; other POSTs only when they surely did not arrive (or 429/503).
-        """
-        body = body if body is not None else {}
-        return self._call("POST", path, params=params, body=body, idempotent=bool(body.get("requestId")))
-
-    def patch(self, name: str, body: dict, *, update_mask: str | None = None) -> dict:
-        """PATCH /v1/{name}?updateMask=...; setting the listed fields twice is the same as once."""
-        params = {"updateMask": update_mask} if update_mask else None
-        return self._call("PATCH", name, params=params, body=body, idempotent=True)
-
-    def delete(self, name: str) -> None:
-        self._call("DELETE", name)
+    # --- writes: channel_writes.ChannelWrites (one method per upstream write) --------------
 
     # --- long-running operations -----------------------------------------------------------
 

@@ -143,12 +143,37 @@ class ConnectClient:
     def get(self, path: str) -> dict:
         return self.http.request("GET", path).data
 
-    # --- writes (the outbox is the only caller) --------------------------------------------
+    # --- writes (the outbox's executors are the only callers) ------------------------------
+    # One method per upstream write; executors call these, never a path.
+
+    def request_action(self, request_id: str, verb: str, body: dict | None = None) -> dict:
+        """POST /requests/{id}/{verb} (approve, inquire, fail, pend, assign, unassign): the request."""
+        return self.post(f"/requests/{request_id}/{verb}", body if body is not None else {})
+
+    def request_update(self, request_id: str, body: dict) -> dict:
+        """PUT /requests/{id}, e.g. {"asset": {"params": [...]}}: the request as it is now."""
+        return self.put(f"/requests/{request_id}", body)
+
+    def tier_config_request_action(self, tcr_id: str, verb: str, body: dict | None = None) -> None:
+        """POST /tier/config-requests/{id}/{verb}; Connect answers 204 (approve: the template)."""
+        self.post(f"/tier/config-requests/{tcr_id}/{verb}", body or None)
+
+    def tier_config_request_update(self, tcr_id: str, body: dict) -> None:
+        """PUT /tier/config-requests/{id}, e.g. {"params": [...]}."""
+        self.put(f"/tier/config-requests/{tcr_id}", body)
+
+    def conversation_message_create(self, conversation_id: str, text: str) -> dict:
+        """POST /conversations/{id}/messages: the new message (not idempotent upstream)."""
+        return self.post(f"/conversations/{conversation_id}/messages", {"text": text})
+
+    # plumbing of the writes above
 
     def post(self, path: str, body: dict | None = None) -> dict | None:
+        """POST a JSON body; never retried once it may have arrived (Connect has no idempotency keys)."""
         response = self.http.request("POST", path, json=body if body is not None else {}, idempotent=False)
         return response.data
 
     def put(self, path: str, body: dict) -> dict | None:
+        """PUT a JSON body (setting the same values twice is the same as once)."""
         response = self.http.request("PUT", path, json=body)
         return response.data

@@ -44,6 +44,7 @@ class RetryPolicy:
     max_backoff: float = 30.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds before retry `attempt` (from 0): Retry-After (capped) if given, else jittered backoff."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
         cap = min(self.max_backoff, self.backoff * (2**attempt))
@@ -102,6 +103,7 @@ class UpstreamSession:
             self.session.headers.update(headers)
 
     def url(self, path: str, query: str = "") -> str:
+        """The full URL of `path` under the base URL, with `query` if any."""
         url = f"{self.base_url}/{path.lstrip('/')}"
         return f"{url}?{query}" if query else url
 

@@ -32,34 +32,42 @@ def value(v) -> str:
 
 
 def eq(prop: str, v) -> str:
+    """`eq(prop,value)`: equal."""
     return f"eq({prop},{value(v)})"
 
 
 def ne(prop: str, v) -> str:
+    """`ne(prop,value)`: not equal."""
     return f"ne({prop},{value(v)})"
 
 
 def gt(prop: str, v) -> str:
+    """`gt(prop,value)`: greater than."""
     return f"gt({prop},{value(v)})"
 
 
 def ge(prop: str, v) -> str:
+    """`ge(prop,value)`: greater than or equal."""
     return f"ge({prop},{value(v)})"
 
 
 def lt(prop: str, v) -> str:
+    """`lt(prop,value)`: less than."""
     return f"lt({prop},{value(v)})"
 
 
 def le(prop: str, v) -> str:
+    """`le(prop,value)`: less than or equal."""
     return f"le({prop},{value(v)})"
 
 
 def in_(prop: str, values: Iterable) -> str:
+    """`in(prop,(v1,v2,...))`: one of the values."""
     return f"in({prop},({','.join(value(v) for v in values)}))"
 
 
 def and_(*terms: str) -> str:
+    """`and(...)` of the non-empty terms; one term as it is, none as "" (no filter)."""
     terms = tuple(t for t in terms if t)
     if not terms:
         return ""
@@ -67,11 +75,13 @@ def and_(*terms: str) -> str:
 
 
 def or_(*terms: str) -> str:
+    """`or(...)` of the non-empty terms; one term as it is (at least one is needed)."""
     terms = tuple(t for t in terms if t)
     return terms[0] if len(terms) == 1 else f"or({','.join(terms)})"
 
 
 def ordering(*props: str) -> str:
+    """`ordering(a,-b)`: sort by these properties (`-` for descending)."""
     return f"ordering({','.join(props)})"
 
 

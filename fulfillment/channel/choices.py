@@ -10,12 +10,16 @@ from django.db import models
 
 
 class ProvisioningState(models.TextChoices):
+    """An entitlement's provisioning state: active or suspended (why: a `SuspensionReason`)."""
+
     UNSPECIFIED = "PROVISIONING_STATE_UNSPECIFIED", "Unspecified"
     ACTIVE = "ACTIVE", "Active"
     SUSPENDED = "SUSPENDED", "Suspended"
 
 
 class SuspensionReason(models.TextChoices):
+    """Why an entitlement is suspended; only REVOCABLE ones can be lifted with `activate`."""
+
     UNSPECIFIED = "SUSPENSION_REASON_UNSPECIFIED", "Unspecified"
     RESELLER_INITIATED = "RESELLER_INITIATED", "Suspended by us (the reseller)"
     TRIAL_ENDED = "TRIAL_ENDED", "The trial ended"
@@ -32,6 +36,8 @@ SuspensionReason.REVOCABLE = (SuspensionReason.RESELLER_INITIATED,)
 
 
 class PaymentPlan(models.TextChoices):
+    """How an offer or entitlement is paid: commitment, flexible, free, trial or offline."""
+
     UNSPECIFIED = "PAYMENT_PLAN_UNSPECIFIED", "Unspecified"
     COMMITMENT = "COMMITMENT", "Commitment"
     FLEXIBLE = "FLEXIBLE", "Flexible"
@@ -41,12 +47,16 @@ class PaymentPlan(models.TextChoices):
 
 
 class PaymentType(models.TextChoices):
+    """Whether an offer is prepaid or postpaid."""
+
     UNSPECIFIED = "PAYMENT_TYPE_UNSPECIFIED", "Unspecified"
     PREPAY = "PREPAY", "Prepay"
     POSTPAY = "POSTPAY", "Postpay"
 
 
 class PeriodType(models.TextChoices):
+    """The unit of a Period (a payment cycle, a trial, a price phase): day, month or year."""
+
     UNSPECIFIED = "PERIOD_TYPE_UNSPECIFIED", "Unspecified"
     DAY = "DAY", "Day"
     MONTH = "MONTH", "Month"
@@ -54,12 +64,16 @@ class PeriodType(models.TextChoices):
 
 
 class CustomerType(models.TextChoices):
+    """A customer's Cloud Identity type (`cloudIdentityInfo.customerType`): domain or team."""
+
     UNSPECIFIED = "CUSTOMER_TYPE_UNSPECIFIED", "Unspecified"
     DOMAIN = "DOMAIN", "Domain"
     TEAM = "TEAM", "Team"
 
 
 class LinkState(models.TextChoices):
+    """A channel partner link's state: invited, active, suspended or revoked."""
+
     UNSPECIFIED = "CHANNEL_PARTNER_LINK_STATE_UNSPECIFIED", "Unspecified"
     INVITED = "INVITED", "Invited"
     ACTIVE = "ACTIVE", "Active"
@@ -68,6 +82,8 @@ class LinkState(models.TextChoices):
 
 
 class ChangeType(models.TextChoices):
+    """What an entitlement change (its history) changed."""
+
     UNSPECIFIED = "CHANGE_TYPE_UNSPECIFIED", "Unspecified"
     CREATED = "CREATED", "Created"
     PRICE_PLAN_SWITCHED = "PRICE_PLAN_SWITCHED", "Price plan switched"
@@ -86,6 +102,8 @@ class ChangeType(models.TextChoices):
 
 
 class OperatorType(models.TextChoices):
+    """Who made an entitlement change: Google support, the system, the customer or a reseller."""
+
     UNSPECIFIED = "OPERATOR_TYPE_UNSPECIFIED", "Unspecified"
     CUSTOMER_SERVICE_REPRESENTATIVE = "CUSTOMER_SERVICE_REPRESENTATIVE", "Google support"
     SYSTEM = "SYSTEM", "System"

@@ -36,8 +36,17 @@ from django.utils import timezone
 from channelhub.actions.executors import Executor
 from channelhub.models import GoneReason, UpstreamAction
 from channelhub.sync.upsert import upsert_rows
+from channelhub.upstream.channel import (
+    ChannelClient,
+    ChannelOperationFailed,
+    ChannelOperationRetryable,
+    operation_result,
+)
+from channelhub.upstream.channel_words import plain_words
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamRetryable
 
+from . import mappers
+from . import models as channel_models
 from .choices import ProvisioningState, SuspensionReason
 
 logger = logging.getLogger(__name__)
@@ -64,27 +73,15 @@ def _remember(action: UpstreamAction, state: dict) -> None:
 class ChannelExecutor(Executor):
     """Base: the client, the mirror writes, and following long-running operations."""
 
-    prefix = ""
-
-    def __init__(self, verb: str):
-        self.verb = verb
-        self.kind = f"{self.prefix}.{verb}"
-
     def client(self):
-        from channelhub.upstream.channel import ChannelClient
-
+        """A Cloud Channel client from settings."""
         return ChannelClient.from_settings()
 
     # -- long-running operations
 
-    def run_operation(self, action: UpstreamAction, client, path: str, body: dict) -> tuple[str, dict]:
-        """POST (or resume) the operation and wait for it: (operation name, its result)."""
-        from channelhub.upstream.channel import (
-            ChannelOperationFailed,
-            ChannelOperationRetryable,
-            operation_result,
-        )
-
+    def run_operation(self, action: UpstreamAction, client, start) -> tuple[str, dict]:
+        """Start (`start(request_id)`, a write of the client) or resume the operation and wait
+        for it: (operation name, its result)."""
         state = dict(action.response or {})
         operation = None
         if state.get("operation"):
@@ -97,7 +94,7 @@ class ChannelExecutor(Executor):
                 )
                 operation = None
         if operation is None:
-            operation = client.post(path, {**body, "requestId": request_id(action)})
+            operation = start(request_id(action))
             state["operation"] = operation.get("name") or ""
             _remember(action, state)
             logger.info("action %s %s: operation %s started", action.pk, action.kind, state["operation"])
@@ -123,8 +120,7 @@ class ChannelExecutor(Executor):
     # -- mirror
 
     def write_mirror(self, obj: dict) -> None:
-        from . import mappers
-
+        """The wrapper's object into the mirror (or its row marked gone)."""
         if obj.get("entitlement"):
             doc = obj["entitlement"]
             fields = mappers.map_entitlement(
@@ -146,6 +142,7 @@ class ChannelExecutor(Executor):
             )
 
     def snapshot(self, obj: dict) -> dict:
+        """The few fields of the object an audit event keeps as 'after'."""
         if obj.get("entitlement"):
             doc = obj["entitlement"]
             return {
@@ -173,11 +170,9 @@ class ChannelExecutor(Executor):
 
 def _customer_name(entitlement: dict) -> str:
     """The customer's orgDisplayName the entitlement row carries (from the mirror)."""
-    from .mappers import customer_of
-
     name = (
         _model("Customer")
-        .objects.filter(pk=customer_of(entitlement.get("name") or ""))
+        .objects.filter(pk=mappers.customer_of(entitlement.get("name") or ""))
         .values_list("org_display_name", flat=True)
     ).first()
     return name or ""
@@ -192,9 +187,7 @@ def _offer_payload(entitlement: dict) -> dict | None:
 
 
 def _model(name: str):
-    from fulfillment.channel import models
-
-    return getattr(models, name)
+    return getattr(channel_models, name)
 
 
 def _value(parameter: dict):
@@ -215,6 +208,7 @@ def _read_entitlement(client, name: str, *, gone_reason: str = GoneReason.UNKNOW
 # --- entitlements ----------------------------------------------------------------------------
 
 
+# Our verb -> the entitlement method upstream.
 ENTITLEMENT_METHODS = {
     "suspend": "suspend",
     "activate": "activate",
@@ -229,12 +223,16 @@ ENTITLEMENT_METHODS = {
 class EntitlementExecutor(ChannelExecutor):
     """One entitlement method (`…/entitlements/E:<method>`), a long-running operation."""
 
-    prefix = "channel.entitlement"
-
     def send(self, action, client) -> dict:
+        """Run the method's operation; then the entitlement as it is now (or gone, for cancel)."""
         name = action.target_id
+        body = dict(action.payload or {})
         operation, result = self.run_operation(
-            action, client, f"{name}:{ENTITLEMENT_METHODS[self.verb]}", dict(action.payload or {})
+            action,
+            client,
+            lambda rid: client.entitlement_operation(
+                name, ENTITLEMENT_METHODS[self.verb], body, request_id=rid
+            ),
         )
         if self.verb == "cancel":
             return {
@@ -255,10 +253,12 @@ class EntitlementExecutor(ChannelExecutor):
         return {**current, "operation": operation}
 
     def current(self, action, client) -> dict:
+        """The entitlement upstream (or gone)."""
         reason = GoneReason.CANCELLED if self.verb == "cancel" else GoneReason.UNKNOWN
         return _read_entitlement(client, action.target_id, gone_reason=reason)
 
     def is_applied(self, action, obj) -> bool:
+        """Whether the entitlement upstream already shows this verb done."""
         if self.verb == "cancel":
             return bool(obj.get("gone"))
         doc = obj.get("entitlement")
@@ -288,12 +288,13 @@ class EntitlementExecutor(ChannelExecutor):
 class EntitlementCreateExecutor(ChannelExecutor):
     """`…/customers/C/entitlements` with {entitlement, requestId}; the target is the customer."""
 
-    prefix = "channel.entitlement"
-
     def send(self, action, client) -> dict:
+        """Create it (an operation); then the new entitlement as it is now."""
         customer = action.target_id
         operation, result = self.run_operation(
-            action, client, f"{customer}/entitlements", {"entitlement": action.payload["entitlement"]}
+            action,
+            client,
+            lambda rid: client.create_entitlement(customer, action.payload["entitlement"], request_id=rid),
         )
         if not result.get("name"):
             return {"operation": operation}
@@ -306,6 +307,7 @@ class EntitlementCreateExecutor(ChannelExecutor):
         return {**current, "operation": operation}
 
     def current(self, action, client) -> dict:
+        """The customer's entitlement of the offer bought, if there is one already."""
         offer = action.payload["entitlement"].get("offer")
         for doc in client.iter_all(f"{action.target_id}/entitlements", "entitlements"):
             if doc.get("offer") == offer:
@@ -313,6 +315,7 @@ class EntitlementCreateExecutor(ChannelExecutor):
         return {}
 
     def is_applied(self, action, obj) -> bool:
+        """Bought already when the customer has an entitlement of that offer."""
         return bool(obj.get("entitlement"))
 
 
@@ -324,9 +327,10 @@ def _domain_of_create(action) -> str:
 
 
 class CustomerExecutor(ChannelExecutor):
-    prefix = "channel.customer"
+    """Customer create, update, delete and Cloud Identity provisioning."""
 
     def current(self, action, client) -> dict:
+        """The customer upstream (a creation: looked up by its domain), or gone."""
         if self.verb == "create":
             domain = _domain_of_create(action)
             found = client.iter_all(
@@ -342,6 +346,7 @@ class CustomerExecutor(ChannelExecutor):
             return {"gone": action.target_id, "model": "Customer", "reason": GoneReason.DELETED}
 
     def is_applied(self, action, obj) -> bool:
+        """Whether the customer upstream already shows this verb done."""
         payload = action.payload or {}
         if self.verb == "delete":
             return bool(obj.get("gone"))
@@ -358,22 +363,29 @@ class CustomerExecutor(ChannelExecutor):
         return False
 
     def send(self, action, client) -> dict:
+        """The verb's write; returns the customer as it is now (or gone)."""
         payload = action.payload or {}
+        name = action.target_id
         if self.verb == "create":
             self._check_domain(action, client)
-            return {"customer": client.post(f"{client.account}/customers", payload["customer"])}
+            return {"customer": client.create_customer(payload["customer"])}
         if self.verb == "update":
-            body = {**payload["customer"], "name": action.target_id}
-            return {"customer": client.patch(action.target_id, body, update_mask=payload["updateMask"])}
+            return {
+                "customer": client.update_customer(
+                    name, payload["customer"], update_mask=payload["updateMask"]
+                )
+            }
         if self.verb == "delete":
             try:
-                client.delete(action.target_id)
+                client.delete_customer(name)
             except UpstreamNotFound:
                 pass  # already gone: what was asked
-            return {"gone": action.target_id, "model": "Customer", "reason": GoneReason.DELETED}
+            return {"gone": name, "model": "Customer", "reason": GoneReason.DELETED}
         if self.verb == "provision_cloud_identity":
             operation, result = self.run_operation(
-                action, client, f"{action.target_id}:provisionCloudIdentity", dict(payload)
+                action,
+                client,
+                lambda rid: client.provision_cloud_identity(name, dict(payload), request_id=rid),
             )
             if result.get("name"):
                 with transaction.atomic():
@@ -388,8 +400,6 @@ class CustomerExecutor(ChannelExecutor):
     def _check_domain(self, action, client) -> None:
         """The codelab's first step: a domain that already has a Cloud Identity is transferred,
         not created (checked again here: time passed since the action was queued)."""
-        from channelhub.upstream.channel_words import plain_words
-
         domain = _domain_of_create(action)
         answer = client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain})
         for account in answer.get("cloudIdentityAccounts") or []:
@@ -408,6 +418,7 @@ class CustomerExecutor(ChannelExecutor):
                 )
 
     def write_mirror(self, obj: dict) -> None:
+        """The customer into the mirror; a deleted one takes its entitlements with it."""
         super().write_mirror(obj)
         if self.verb == "delete" and obj.get("gone"):
             # Its entitlements went with it (deletion needs none, but the mirror may lag).
@@ -419,30 +430,19 @@ class CustomerExecutor(ChannelExecutor):
 # --- channel partner links ----------------------------------------------------------------------
 
 
-LINK_UPDATE_MASK = "channel_partner_link.link_state"
-
-
 class PartnerLinkExecutor(ChannelExecutor):
-    prefix = "channel.partner_link"
+    """A partner link's new state (a PATCH that answers at once)."""
 
     def send(self, action, client) -> dict:
-        body = {
-            "channelPartnerLink": {"linkState": action.payload["linkState"]},
-            "updateMask": LINK_UPDATE_MASK,
+        """Set the link state; the link as it is now."""
+        return {
+            "link": client.update_channel_partner_link_state(action.target_id, action.payload["linkState"])
         }
-        return {"link": client.patch(action.target_id, body)}
 
     def current(self, action, client) -> dict:
+        """The link upstream."""
         return {"link": client.get(action.target_id)}
 
     def is_applied(self, action, obj) -> bool:
+        """Done when the link upstream has the state asked for."""
         return (obj.get("link") or {}).get("linkState") == action.payload.get("linkState")
-
-
-# Registered by the app's ready() (fulfillment.apps).
-EXECUTORS = (
-    *(EntitlementExecutor(verb) for verb in ENTITLEMENT_METHODS),
-    EntitlementCreateExecutor("create"),
-    *(CustomerExecutor(verb) for verb in ("create", "update", "delete", "provision_cloud_identity")),
-    PartnerLinkExecutor("change_state"),
-)

@@ -69,6 +69,7 @@ class ChannelFilters(StrictRQLFilterClass):
     """Base of the Channel filter classes: the strict base, plus what `gone_flag` filters need."""
 
     def build_q_for_custom_filter(self, data):
+        """A `gone_flag` filter tests whether its column is null; other custom filters as the base does."""
         item = self.get_filter_base_item(data.filter_name)
         source = item.get("isnull_source")
         if source is None:
@@ -79,6 +80,8 @@ class ChannelFilters(StrictRQLFilterClass):
 
 
 class CustomerFilters(ChannelFilters):
+    """The RQL filters of Channel customers, by Channel's field names."""
+
     MODEL = Customer
     FILTERS = (
         name(search=True),
@@ -96,6 +99,8 @@ class CustomerFilters(ChannelFilters):
 
 
 class EntitlementFilters(ChannelFilters):
+    """The RQL filters of Channel entitlements: customer, offer, state, SKU, product, dates, seats."""
+
     MODEL = Entitlement
     FILTERS = (
         name(search=True),
@@ -144,6 +149,8 @@ class EntitlementChangeFilters(ChannelFilters):
 
 
 class OfferFilters(ChannelFilters):
+    """The RQL filters of Channel offers: SKU, product, display name, payment plan."""
+
     MODEL = Offer
     FILTERS = (
         name(search=True),
@@ -157,6 +164,8 @@ class OfferFilters(ChannelFilters):
 
 
 class ChannelProductFilters(ChannelFilters):
+    """The RQL filters of Channel products: name and display name."""
+
     MODEL = ChannelProduct
     FILTERS = (
         name(search=True),
@@ -166,6 +175,8 @@ class ChannelProductFilters(ChannelFilters):
 
 
 class SkuFilters(ChannelFilters):
+    """The RQL filters of Channel SKUs: product and display name."""
+
     MODEL = Sku
     FILTERS = (
         name(search=True),
@@ -176,6 +187,8 @@ class SkuFilters(ChannelFilters):
 
 
 class ChannelPartnerLinkFilters(ChannelFilters):
+    """The RQL filters of channel partner links: reseller identity, state, partner domain, dates."""
+
     MODEL = ChannelPartnerLink
     FILTERS = (
         name(),

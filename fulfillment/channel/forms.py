@@ -15,7 +15,7 @@ from channelhub.forms import ActionForm
 from .choices import CustomerType, LinkState, PaymentPlan, PeriodType
 from .services.common import PURCHASE_ORDER_MAX
 from .services.offers import mirrored_offer_summary, offer_summary
-from .transitions import LINK_STATE_TRANSITIONS
+from .services.partner_links import LINK_STATE_TRANSITIONS
 
 
 def _purchase_order_field():
@@ -25,24 +25,18 @@ def _purchase_order_field():
 
 
 class SuspendForm(ActionForm):
-    action = "suspend"
-    label = "Suspend"
+    """Nothing to fill in: suspend is one click."""
 
 
 class ActivateForm(ActionForm):
-    action = "activate"
-    label = "Activate"
+    """Nothing to fill in: lifts our own suspension."""
 
 
 class StartPaidServiceForm(ActionForm):
-    action = "start_paid_service"
-    label = "Start paid service"
+    """Nothing to fill in: ends the trial and starts the paid plan."""
 
 
 class CancelEntitlementForm(ActionForm):
-    action = "cancel"
-    label = "Cancel entitlement"
-
     confirm = forms.BooleanField(label="Yes, cancel it for good (it cannot be undone)", required=True)
     reason = forms.CharField(label="Why (for the audit trail)", required=False, max_length=500)
 
@@ -51,9 +45,6 @@ class CancelEntitlementForm(ActionForm):
 
 
 class ChangeSeatsForm(ActionForm):
-    action = "change_parameters"
-    label = "Change seats"
-
     seats = forms.IntegerField(
         label="Seats", min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
     )
@@ -72,9 +63,6 @@ class ChangeSeatsForm(ActionForm):
 
 
 class ChangeRenewalForm(ActionForm):
-    action = "change_renewal"
-    label = "Change renewal"
-
     enable_renewal = forms.BooleanField(label="Renew at the end of the commitment", required=False)
     payment_plan = forms.ChoiceField(
         label="Renew on",
@@ -110,9 +98,6 @@ class ChangeRenewalForm(ActionForm):
 
 class ChangeOfferForm(ActionForm):
     """The offers come from `offers_for_change` (upstream's purchasable offers, else the mirror)."""
-
-    action = "change_offer"
-    label = "Change offer"
 
     offer = forms.ChoiceField(label="New offer", choices=())
     seats = forms.IntegerField(
@@ -182,9 +167,6 @@ class CustomerCreateForm(_CustomerFields):
 
 
 class CustomerUpdateForm(ActionForm, _CustomerFields):
-    action = "update"
-    label = "Update details"
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         doc = (self.obj.payload or {}) if self.obj is not None else {}
@@ -212,9 +194,6 @@ class CustomerUpdateForm(ActionForm, _CustomerFields):
 
 
 class ProvisionCloudIdentityForm(ActionForm):
-    action = "provision_cloud_identity"
-    label = "Provision Cloud Identity"
-
     admin_email = forms.EmailField(label="First admin's email (in the domain)")
     given_name = forms.CharField(label="Given name", max_length=60)
     family_name = forms.CharField(label="Family name", max_length=60)
@@ -231,9 +210,6 @@ class ProvisionCloudIdentityForm(ActionForm):
 
 
 class CreateEntitlementForm(ActionForm):
-    action = "create_entitlement"
-    label = "New entitlement"
-
     offer = forms.ChoiceField(label="Offer", choices=())
     seats = forms.IntegerField(
         label="Seats", required=False, min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
@@ -256,9 +232,6 @@ class CreateEntitlementForm(ActionForm):
 
 
 class DeleteCustomerForm(ActionForm):
-    action = "delete"
-    label = "Delete customer"
-
     confirm = forms.BooleanField(label="Yes, delete this customer upstream", required=True)
 
 
@@ -266,9 +239,6 @@ class DeleteCustomerForm(ActionForm):
 
 
 class LinkStateForm(ActionForm):
-    action = "change_state"
-    label = "Change link state"
-
     link_state = forms.ChoiceField(label="New state", choices=())
 
     def __init__(self, *args, **kwargs):

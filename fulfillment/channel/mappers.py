@@ -1,6 +1,6 @@
 """Cloud Channel JSON -> model fields, one pure function per model (channel-api.md §3).
 
-Like fulfillment/mappers.py: each mapper returns the model's field attnames and values,
+Like fulfillment/connect/mappers.py: each mapper returns the model's field attnames and values,
 *excluding* `id`, `payload`, `payload_hash`, `synced_at` (added by the sync engine) and
 `gone_at`/`gone_reason` (reconcile's). They never query the database; a foreign key is the
 upstream resource name (or None), whether or not the row exists yet.
@@ -93,11 +93,13 @@ def _marketing(payload: dict) -> dict:
 
 
 def map_channel_product(payload: dict) -> dict:
+    """A Channel product: its marketing display name and description."""
     info = _marketing(payload)
     return {"display_name": text(info.get("displayName")), "description": info.get("description") or ""}
 
 
 def map_sku(payload: dict) -> dict:
+    """A SKU: its product (`product.name`, else the head of its own name) and marketing info."""
     info = _marketing(payload)
     name = payload.get("name") or ""
     product = as_dict(payload.get("product")).get("name") or name.partition("/skus/")[0]
@@ -109,6 +111,7 @@ def map_sku(payload: dict) -> dict:
 
 
 def map_offer(payload: dict) -> dict:
+    """An offer: its SKU and product, display names (the SKU's first), plan, prices, parameters, dates."""
     sku = as_dict(payload.get("sku"))
     product = as_dict(sku.get("product"))
     plan = as_dict(payload.get("plan"))
@@ -130,6 +133,7 @@ def map_offer(payload: dict) -> dict:
 
 
 def map_channel_partner_link(payload: dict) -> dict:
+    """A channel partner link: the reseller's identity, state, public id, invite link, partner domain."""
     info = as_dict(payload.get("channelPartnerCloudIdentityInfo"))
     return {
         "reseller_cloud_identity_id": text(payload.get("resellerCloudIdentityId"), 64),
@@ -266,6 +270,7 @@ def change_key(payload: dict) -> str:
 
 
 def map_entitlement_change(payload: dict) -> dict:
+    """One change of an entitlement's history: its type, who made it, why, the offer and when."""
     entitlement = payload.get("entitlement") or ""
     reason = (
         payload.get("cancellationReason")

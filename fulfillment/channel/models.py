@@ -10,6 +10,8 @@ partner links): the sync reconciles them, and a row no longer listed upstream ge
 and a `gone_reason` instead of being deleted, so history and audit keep their target.
 """
 
+from typing import ClassVar
+
 from django.db import models
 
 from channelhub.models import MirroredModel, ReconciledMirror
@@ -43,7 +45,7 @@ class ChannelProduct(ChannelMirror):
     description = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["display_name"]
+        ordering: ClassVar[list[str]] = ["display_name"]
         verbose_name = "Channel product"
 
     def __str__(self):
@@ -58,7 +60,7 @@ class Sku(ChannelMirror):
     description = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["product_id", "display_name"]
+        ordering: ClassVar[list[str]] = ["product_id", "display_name"]
         verbose_name = "SKU"
 
     def __str__(self):
@@ -87,7 +89,7 @@ class Offer(ChannelMirror):
     end_time = when()
 
     class Meta:
-        ordering = ["display_name", "payment_plan"]
+        ordering: ClassVar[list[str]] = ["display_name", "payment_plan"]
 
     def __str__(self):
         plan = self.get_payment_plan_display() if self.payment_plan else ""
@@ -106,9 +108,11 @@ class ChannelPartnerLink(ChannelMirror):
     update_time = when(db_index=True)
 
     class Meta:
-        ordering = ["-create_time"]
+        ordering: ClassVar[list[str]] = ["-create_time"]
         verbose_name = "channel partner link"
-        permissions = [("act_channelpartnerlink", "Can change the state of channel partner links")]
+        permissions: ClassVar[list[tuple[str, str]]] = [
+            ("act_channelpartnerlink", "Can change the state of channel partner links")
+        ]
 
     def __str__(self):
         return self.partner_domain or self.id
@@ -137,9 +141,9 @@ class Customer(ChannelMirror):
     update_time = when(db_index=True)
 
     class Meta:
-        ordering = ["org_display_name"]
+        ordering: ClassVar[list[str]] = ["org_display_name"]
         verbose_name = "Channel customer"
-        permissions = [
+        permissions: ClassVar[list[tuple[str, str]]] = [
             ("act_customer", "Can create, update and provision Channel customers"),
             ("remove_customer", "Can delete Channel customers upstream"),
         ]
@@ -149,6 +153,7 @@ class Customer(ChannelMirror):
 
     @property
     def has_cloud_identity(self) -> bool:
+        """Whether the customer has a Cloud Identity yet (`cloudIdentityId` is set once it is provisioned)."""
         return bool(self.cloud_identity_id)
 
 
@@ -190,12 +195,12 @@ class Entitlement(ChannelMirror):
     update_time = when(db_index=True)
 
     class Meta:
-        ordering = ["-create_time"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-create_time"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["provisioning_state", "update_time"], name="ent_state_updated"),
             models.Index(fields=["customer", "provisioning_state"], name="ent_customer_state"),
         ]
-        permissions = [
+        permissions: ClassVar[list[tuple[str, str]]] = [
             (
                 "act_entitlement",
                 "Can act on Channel entitlements (suspend, activate, seats, offer, renewal, ...)",
@@ -230,8 +235,10 @@ class EntitlementChange(MirroredModel):
     create_time = when(db_index=True)
 
     class Meta:
-        ordering = ["-create_time"]
-        indexes = [models.Index(fields=["entitlement", "-create_time"], name="entchange_ent_created")]
+        ordering: ClassVar[list[str]] = ["-create_time"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["entitlement", "-create_time"], name="entchange_ent_created")
+        ]
 
     def __str__(self):
         return (

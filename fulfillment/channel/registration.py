@@ -1,8 +1,7 @@
 """What Cloud Channel's side of the fulfillment app brings to the core (called from
-`FulfillmentConfig.ready()`): its executors, streams, role grants and API mount."""
+`FulfillmentConfig.ready()`): its action specs (with their executors), streams, role grants and API mount."""
 
 from channelhub import registry
-from channelhub.actions import registry as executors
 from channelhub.registry import ApiMount
 
 # /api/v1/channel/ root entries: path -> URL name of the list
@@ -22,10 +21,10 @@ API_ROOT = {
 
 def register() -> None:
     """Fill the registry with Cloud Channel's pieces."""
-    from .executors import EXECUTORS  # noqa: PLC0415 - executors import models: after app loading
+    from .transitions import ACTIONS  # noqa: PLC0415 - the specs name models, forms: after app loading
 
-    for executor in EXECUTORS:
-        executors.register(executor)
+    for spec in ACTIONS:
+        registry.register_action(spec)
     registry.register_streams("fulfillment.channel.streams")
     registry.grant("support", "fulfillment.act_entitlement", "fulfillment.act_customer")
     # Irreversible upstream changes are for supervisors only.

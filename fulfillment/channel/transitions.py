@@ -1,134 +1,331 @@
-"""Which Channel action is allowed on which mirrored state: the one place that says so.
+"""Cloud Channel's staff actions, each declared once: which action, on what, from which state
+to which, the rules beyond the state (plans, trials, suspension reasons, a Cloud Identity),
+who may, and the form, service, executor and template that carry it out.
 
-From the method descriptions in channel-api.md (§3, §9.5). The services check these rules
-against the mirror before queuing anything, the admin offers only the forms they allow, and
-the outbox's "already applied" check uses `target_state`. The upstream checks again; a rule
-here exists so staff get a clear refusal before anything is queued, not instead of it.
+From the method descriptions in channel-api.md (§3, §9.5). Registered from
+`fulfillment.channel.registration`; the services check these rules against the mirror before
+queuing anything (and again under the row's lock), the admin offers only the forms they
+allow, and the outbox's "already applied" check uses the target states. The upstream checks
+again; a rule here exists so staff get a clear refusal before anything is queued, not
+instead of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from channelhub.actions.specs import ActionSpec, spec_of
+from channelhub.services import ServiceError
 
-from .choices import LinkState, PaymentPlan, ProvisioningState, SuspensionReason
+from . import forms, services
+from .choices import PaymentPlan, ProvisioningState, SuspensionReason
+from .display import ACTION_FORM_TEMPLATE
+from .executors import CustomerExecutor, EntitlementCreateExecutor, EntitlementExecutor, PartnerLinkExecutor
+from .models import ChannelPartnerLink, Customer, Entitlement
+from .services.partner_links import LINK_STATE_TRANSITIONS, link_state_words
 
 ACTIVE, SUSPENDED = ProvisioningState.ACTIVE, ProvisioningState.SUSPENDED
 
-
-@dataclass(frozen=True)
-class EntitlementRule:
-    """When one entitlement action is possible.
-
-    - `states`: provisioning states it is allowed from;
-    - `plans`: payment plans it applies to (None: any);
-    - `trial_only`: only on a trial;
-    - `reasons_required` / `reasons_refused`: suspension reasons that must / must not be there;
-    - `target_state`: the provisioning state it leads to (None: unchanged);
-    - `perm`: the role permission it needs (channelhub.roles).
-    """
-
-    states: tuple[str, ...]
-    perm: str = "fulfillment.act_entitlement"
-    plans: tuple[str, ...] | None = None
-    trial_only: bool = False
-    reasons_required: tuple[str, ...] = ()
-    reasons_refused: tuple[str, ...] = ()
-    target_state: str | None = None
-    label: str = ""
-
-
-ENTITLEMENT_RULES: dict[str, EntitlementRule] = {
-    # suspend: "needs ACTIVE (otherwise NOT_ACTIVE)"
-    "suspend": EntitlementRule(states=(ACTIVE,), target_state=SUSPENDED, label="Suspend"),
-    # activate: only a suspension we made ourselves, never one waiting on the customer's ToS
-    "activate": EntitlementRule(
-        states=(SUSPENDED,),
-        reasons_required=SuspensionReason.REVOCABLE,
-        reasons_refused=(SuspensionReason.PENDING_TOS_ACCEPTANCE,),
-        target_state=ACTIVE,
-        label="Activate",
-    ),
-    "change_parameters": EntitlementRule(states=(ACTIVE,), label="Change seats"),
-    "change_offer": EntitlementRule(states=(ACTIVE,), label="Change offer"),
-    # changeRenewalSettings: "needs a COMMITMENT plan" (NOT_COMMITMENT_PLAN); a suspended
-    # commitment (renewal set to cancel) is revived by turning renewal back on.
-    "change_renewal": EntitlementRule(
-        states=(ACTIVE, SUSPENDED), plans=(PaymentPlan.COMMITMENT,), label="Change renewal"
-    ),
-    # startPaidService: "needs a trial" (NOT_IN_TRIAL)
-    "start_paid_service": EntitlementRule(
-        states=(ACTIVE, SUSPENDED), trial_only=True, label="Start paid service"
-    ),
-    "cancel": EntitlementRule(
-        states=(ACTIVE, SUSPENDED), perm="fulfillment.cancel_entitlement", label="Cancel entitlement"
-    ),
-}
-
-
-def entitlement_refusal(entitlement, action: str) -> str | None:
-    """Why `action` is not possible on the mirrored entitlement now, in words; None if it is."""
-    rule = ENTITLEMENT_RULES[action]
-    what = f"Entitlement {entitlement}"
-    verb = rule.label.lower() or action.replace("_", " ")
-    if entitlement.is_gone:
-        return f"{what} is no longer listed upstream ({entitlement.get_gone_reason_display().lower()}); nothing can be done on it."
-    state = entitlement.provisioning_state
-    if state not in rule.states:
-        allowed = " or ".join(ProvisioningState(s).label.lower() for s in rule.states)
-        shown = (
-            ProvisioningState(state).label.lower()
-            if state in ProvisioningState.values
-            else state or "in no known state"
-        )
-        return f"{what} is {shown}; '{verb}' is only possible when it is {allowed}."
-    if rule.plans is not None and entitlement.payment_plan not in rule.plans:
-        plans = " or ".join(PaymentPlan(p).label.lower() for p in rule.plans)
-        plan = entitlement.get_payment_plan_display().lower() if entitlement.payment_plan else "unknown"
-        return f"{what} is on a {plan} plan; '{verb}' applies to {plans} plans only."
-    if rule.trial_only and not is_trial(entitlement):
-        return f"{what} is not a trial; '{verb}' applies to trials only."
-    reasons = set(entitlement.suspension_reasons or [])
-    refused = reasons & set(rule.reasons_refused)
-    if refused:
-        words = ", ".join(suspension_reason_words(r) for r in sorted(refused))
-        return f"{what} is suspended because: {words}; '{verb}' cannot lift that."
-    if rule.reasons_required and not reasons & set(rule.reasons_required):
-        words = ", ".join(suspension_reason_words(r) for r in sorted(reasons)) or "no reason given"
-        return (
-            f"{what} is suspended because: {words}; only a suspension we made ourselves "
-            f"({SuspensionReason.RESELLER_INITIATED.label.lower()}) can be lifted here."
-        )
-    return None
-
-
-def allowed_entitlement_actions(entitlement) -> list[str]:
-    """The entitlement actions its state allows, in the table's order (for the UI)."""
-    return [action for action in ENTITLEMENT_RULES if entitlement_refusal(entitlement, action) is None]
+__all__ = [
+    "ACTIONS",
+    "LINK_STATE_TRANSITIONS",
+    "allowed_entitlement_actions",
+    "entitlement_refusal",
+    "is_trial",
+    "suspension_reason_words",
+]
 
 
 def is_trial(entitlement) -> bool:
+    """Whether the entitlement is a trial (its flag, or a trial plan)."""
     return bool(entitlement.trial) or entitlement.payment_plan == PaymentPlan.TRIAL
 
 
 def suspension_reason_words(reason: str) -> str:
+    """A suspension reason in words."""
     return SuspensionReason(reason).label if reason in SuspensionReason.values else reason
 
 
-# Customer actions: none depends on a state beyond what the services check (a Cloud
-# Identity, live entitlements), so they have no table; their permissions are here.
-CUSTOMER_ACTION_PERMS: dict[str, str] = {
-    "update": "fulfillment.act_customer",
-    "provision_cloud_identity": "fulfillment.act_customer",
-    "create_entitlement": "fulfillment.act_entitlement",
-    "delete": "fulfillment.remove_customer",
-}
+# --- the rules beyond the state: each (spec, obj) raises ServiceError to refuse ---------------------
 
-# Channel partner link states: from -> the states a patch may set. The documented rule is
-# that an INVITED link cannot become ACTIVE or SUSPENDED (INVALID_ARGUMENT); a revoked link
-# is taken as final [inferred].
-LINK_STATE_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    LinkState.INVITED: (LinkState.REVOKED,),
-    LinkState.ACTIVE: (LinkState.SUSPENDED, LinkState.REVOKED),
-    LinkState.SUSPENDED: (LinkState.ACTIVE, LinkState.REVOKED),
-    LinkState.REVOKED: (),
-}
+
+def still_listed(spec: ActionSpec, obj) -> None:
+    """Nothing is done on an object reconcile found gone upstream."""
+    if not obj.is_gone:
+        return
+    if isinstance(obj, Entitlement):
+        raise ServiceError(
+            f"{spec.what} {obj} is no longer listed upstream ({obj.get_gone_reason_display().lower()}); "
+            "nothing can be done on it.",
+            code="transition",
+        )
+    raise ServiceError(f"{spec.what} {obj} is no longer listed upstream.", code="missing")
+
+
+def entitlement_state_refusal(spec: ActionSpec, entitlement) -> str:
+    """'Entitlement E is suspended; 'suspend' is only possible when it is active.'"""
+    allowed = " or ".join(ProvisioningState(s).label.lower() for s in spec.from_states)
+    state = entitlement.provisioning_state
+    shown = (
+        ProvisioningState(state).label.lower()
+        if state in ProvisioningState.values
+        else state or "in no known state"
+    )
+    return f"{spec.what} {entitlement} is {shown}; '{spec.verb}' is only possible when it is {allowed}."
+
+
+def on_plans(*plans: str):
+    """A check: the entitlement is on one of these payment plans."""
+
+    def check(spec: ActionSpec, entitlement) -> None:
+        if entitlement.payment_plan not in plans:
+            words = " or ".join(PaymentPlan(p).label.lower() for p in plans)
+            plan = entitlement.get_payment_plan_display().lower() if entitlement.payment_plan else "unknown"
+            raise ServiceError(
+                f"{spec.what} {entitlement} is on a {plan} plan; '{spec.verb}' applies to {words} plans only.",
+                code="transition",
+            )
+
+    return check
+
+
+def trial_only(spec: ActionSpec, entitlement) -> None:
+    """A check: the entitlement is a trial."""
+    if not is_trial(entitlement):
+        raise ServiceError(
+            f"{spec.what} {entitlement} is not a trial; '{spec.verb}' applies to trials only.",
+            code="transition",
+        )
+
+
+def suspended_by(*, required: tuple[str, ...], refused: tuple[str, ...]):
+    """A check on the suspension reasons: none of `refused`, one of `required`."""
+
+    def check(spec: ActionSpec, entitlement) -> None:
+        reasons = set(entitlement.suspension_reasons or [])
+        if reasons & set(refused):
+            words = ", ".join(suspension_reason_words(r) for r in sorted(reasons & set(refused)))
+            raise ServiceError(
+                f"{spec.what} {entitlement} is suspended because: {words}; '{spec.verb}' cannot lift that.",
+                code="transition",
+            )
+        if required and not reasons & set(required):
+            words = ", ".join(suspension_reason_words(r) for r in sorted(reasons)) or "no reason given"
+            raise ServiceError(
+                f"{spec.what} {entitlement} is suspended because: {words}; only a suspension we made "
+                f"ourselves ({SuspensionReason.RESELLER_INITIATED.label.lower()}) can be lifted here.",
+                code="transition",
+            )
+
+    return check
+
+
+def without_cloud_identity(spec: ActionSpec, customer) -> None:
+    """A check: the customer has no Cloud Identity yet."""
+    if customer.has_cloud_identity:
+        raise ServiceError(
+            f"Customer {customer} already has a Cloud Identity ({customer.cloud_identity_id})."
+        )
+
+
+def can_buy(spec: ActionSpec, customer) -> None:
+    """A guard: we buy for a live customer of ours that has a Cloud Identity."""
+    if customer.is_gone:
+        raise ServiceError(
+            f"Customer {customer.pk} is not in the mirror (or is gone upstream).", code="missing"
+        )
+    if customer.partner_link_id:
+        raise ServiceError(f"Customer {customer} belongs to a channel partner; the partner buys for it.")
+    if not customer.has_cloud_identity:
+        raise ServiceError(
+            f"Customer {customer} has no Cloud Identity yet; provision it first (customer actions).",
+            code="identity",
+        )
+
+
+def link_state_refusal(spec: ActionSpec, link) -> str:
+    """A revoked link goes nowhere."""
+    return f"Partner link {link} is {link_state_words(link.link_state)}; it can become nothing else."
+
+
+# --- the specs ---------------------------------------------------------------------------------------
+
+
+def _entitlement(
+    verb, label, states, form, service, *, to_state=None, perm="fulfillment.act_entitlement", checks=()
+):
+    return ActionSpec(
+        kind=f"channel.entitlement.{verb}",
+        model=Entitlement,
+        what="Entitlement",
+        label=label,
+        perm=perm,
+        state_field="provisioning_state",
+        from_states=states,
+        to_state=to_state,
+        guards=(still_listed,),
+        checks=checks,
+        refusal=entitlement_state_refusal,
+        form=form,
+        service=service,
+        executor=EntitlementExecutor,
+        template=ACTION_FORM_TEMPLATE,
+    )
+
+
+def _customer(
+    kind,
+    label,
+    form,
+    service,
+    *,
+    action="",
+    perm="fulfillment.act_customer",
+    guards=(still_listed,),
+    checks=(),
+    executor=CustomerExecutor,
+    creates=False,
+):
+    return ActionSpec(
+        kind=kind,
+        action=action,
+        model=Customer,
+        what="Customer",
+        label=label,
+        perm=perm,
+        guards=guards,
+        checks=checks,
+        form=form,
+        service=service,
+        executor=executor,
+        template=ACTION_FORM_TEMPLATE,
+        creates=creates,
+    )
+
+
+ENTITLEMENT_ACTIONS = (
+    # suspend: "needs ACTIVE (otherwise NOT_ACTIVE)"
+    _entitlement(
+        "suspend", "Suspend", (ACTIVE,), forms.SuspendForm, services.entitlement_suspend, to_state=SUSPENDED
+    ),
+    # activate: only a suspension we made ourselves, never one waiting on the customer's ToS
+    _entitlement(
+        "activate",
+        "Activate",
+        (SUSPENDED,),
+        forms.ActivateForm,
+        services.entitlement_activate,
+        to_state=ACTIVE,
+        checks=(
+            suspended_by(
+                required=SuspensionReason.REVOCABLE, refused=(SuspensionReason.PENDING_TOS_ACCEPTANCE,)
+            ),
+        ),
+    ),
+    _entitlement(
+        "change_parameters",
+        "Change seats",
+        (ACTIVE,),
+        forms.ChangeSeatsForm,
+        services.entitlement_change_parameters,
+    ),
+    _entitlement(
+        "change_offer", "Change offer", (ACTIVE,), forms.ChangeOfferForm, services.entitlement_change_offer
+    ),
+    # changeRenewalSettings: "needs a COMMITMENT plan" (NOT_COMMITMENT_PLAN); a suspended
+    # commitment (renewal set to cancel) is revived by turning renewal back on.
+    _entitlement(
+        "change_renewal",
+        "Change renewal",
+        (ACTIVE, SUSPENDED),
+        forms.ChangeRenewalForm,
+        services.entitlement_change_renewal,
+        checks=(on_plans(PaymentPlan.COMMITMENT),),
+    ),
+    # startPaidService: "needs a trial" (NOT_IN_TRIAL)
+    _entitlement(
+        "start_paid_service",
+        "Start paid service",
+        (ACTIVE, SUSPENDED),
+        forms.StartPaidServiceForm,
+        services.entitlement_start_paid_service,
+        checks=(trial_only,),
+    ),
+    _entitlement(
+        "cancel",
+        "Cancel entitlement",
+        (ACTIVE, SUSPENDED),
+        forms.CancelEntitlementForm,
+        services.entitlement_cancel,
+        perm="fulfillment.cancel_entitlement",
+    ),
+)
+
+# Customer actions depend on no state beyond what the checks say (listed, a Cloud Identity).
+CUSTOMER_ACTIONS = (
+    _customer(
+        "channel.customer.update", "Update details", forms.CustomerUpdateForm, services.customer_update
+    ),
+    _customer(
+        "channel.customer.provision_cloud_identity",
+        "Provision Cloud Identity",
+        forms.ProvisionCloudIdentityForm,
+        services.customer_provision_cloud_identity,
+        checks=(without_cloud_identity,),
+    ),
+    # Buying is an action on the customer (the entitlement does not exist yet).
+    _customer(
+        "channel.entitlement.create",
+        "New entitlement",
+        forms.CreateEntitlementForm,
+        services.entitlement_create,
+        action="create_entitlement",
+        perm="fulfillment.act_entitlement",
+        guards=(can_buy,),
+        executor=EntitlementCreateExecutor,
+    ),
+    _customer(
+        "channel.customer.delete",
+        "Delete customer",
+        forms.DeleteCustomerForm,
+        services.customer_delete,
+        perm="fulfillment.remove_customer",
+    ),
+    # On the changelist: no row yet (one open creation per domain guards it).
+    _customer(
+        "channel.customer.create",
+        "Create customer",
+        forms.CustomerCreateForm,
+        services.customer_create,
+        guards=(),
+        creates=True,
+    ),
+)
+
+LINK_ACTIONS = (
+    ActionSpec(
+        kind="channel.partner_link.change_state",
+        model=ChannelPartnerLink,
+        what="Partner link",
+        label="Change link state",
+        perm="fulfillment.act_channelpartnerlink",
+        state_field="link_state",
+        from_states=tuple(state for state, moves in LINK_STATE_TRANSITIONS.items() if moves),
+        guards=(still_listed,),
+        refusal=link_state_refusal,
+        form=forms.LinkStateForm,
+        service=services.channel_partner_link_change_state,
+        executor=PartnerLinkExecutor,
+        template=ACTION_FORM_TEMPLATE,
+    ),
+)
+
+ACTIONS = ENTITLEMENT_ACTIONS + CUSTOMER_ACTIONS + LINK_ACTIONS
+
+
+def entitlement_refusal(entitlement, action: str) -> str | None:
+    """Why `action` is not possible on the mirrored entitlement now, in words; None if it is."""
+    return spec_of(Entitlement, action).refusal_of(entitlement)
+
+
+def allowed_entitlement_actions(entitlement) -> list[str]:
+    """The entitlement actions its state allows, in the specs' order (for the UI)."""
+    return [spec.action for spec in ENTITLEMENT_ACTIONS if spec.refusal_of(entitlement) is None]

@@ -89,6 +89,8 @@ TierConfigRequestStatus.TERMINAL_STATES = (TierConfigRequestStatus.APPROVED, Tie
 
 
 class TierConfigRequestType(models.TextChoices):
+    """What a tier config request does: set up, update or adjust a tier config."""
+
     SETUP = "setup", "Setup"
     UPDATE = "update", "Update"
     ADJUSTMENT = "adjustment", "Adjustment"
@@ -106,6 +108,8 @@ TierConfigStatus.OPEN_STATES = (TierConfigStatus.DRAFT, TierConfigStatus.PROCESS
 
 
 class TierLevel(models.IntegerChoices):
+    """The level of a tier account in a tier config or its request: tier 1 or tier 2."""
+
     TIER1 = 1, "Tier 1"
     TIER2 = 2, "Tier 2"
 
@@ -119,6 +123,8 @@ class ConnectionType(models.TextChoices):
 
 
 class ProductStatus(models.TextChoices):
+    """A product's lifecycle status in Connect; SELLABLE_STATES holds `published` alone."""
+
     DRAFT = "draft", "Draft"
     IN_DEVELOPMENT = "indevelopment", "In development"
     ON_CERTIFICATION = "oncertification", "On certification"
@@ -132,6 +138,8 @@ ProductStatus.SELLABLE_STATES = (ProductStatus.PUBLISHED,)
 
 
 class TemplateScope(models.TextChoices):
+    """Whom a template is for: the asset, or a tier 1 / tier 2 account."""
+
     ASSET = "asset", "Asset"
     TIER1 = "tier1", "Tier 1"
     TIER2 = "tier2", "Tier 2"
@@ -146,11 +154,15 @@ class TemplateType(models.TextChoices):
 
 
 class HubInstanceType(models.TextChoices):
+    """The kind of hub: a CloudBlue Commerce (OA) instance, or an API hub."""
+
     OA = "oa", "CloudBlue Commerce (OA)"
     API = "api", "API"
 
 
 class MessageType(models.TextChoices):
+    """A conversation message: a message, a state change, or a private note."""
+
     MESSAGE = "message", "Message"
     STATE_CHANGE = "state_change", "State change"
     PRIVATE = "private", "Private note"
@@ -177,6 +189,8 @@ ParamType.SECRET_TYPES = (ParamType.PASSWORD,)
 
 
 class ParamPhase(models.TextChoices):
+    """When a product parameter is asked for: at ordering, fulfillment or configuration."""
+
     ORDERING = "ordering", "Ordering"
     FULFILLMENT = "fulfillment", "Fulfillment"
     CONFIGURATION = "configuration", "Configuration"

@@ -1,8 +1,10 @@
 """How each Connect action kind is sent, checked and written back (see channelhub.actions).
 
-Request actions answer 200 with the request; tier config request actions answer 204 (or a
-template body for approve), so those re-read the object. Inquire is two calls: the params'
-value_error first (PUT), then the inquire itself, as the SDK does it.
+Each executor is built with its kind's spec (fulfillment.connect.transitions): its verb is
+the kind's last part, its target state the spec's. Request actions answer 200 with the
+request; tier config request actions answer 204 (or a template body for approve), so those
+re-read the object. Inquire is two calls: the params' value_error first (PUT), then the
+inquire itself, as the SDK does it.
 """
 
 from __future__ import annotations
@@ -15,29 +17,23 @@ from channelhub.upstream.connect import ConnectClient
 
 from . import mappers
 from .models import Conversation, ConversationMessage, FulfillmentRequest, TierConfigRequest
-from .transitions import REQUEST_TRANSITIONS, TIER_CONFIG_REQUEST_TRANSITIONS
 
 
 class ConnectExecutor(Executor):
-    path = ""  # collection path of the target
-    transitions: dict = {}
-    verb = ""
+    """Base of the Connect executors: the client, reading the target, "already applied"."""
 
-    def __init__(self, verb: str):
-        self.verb = verb
-        self.kind = f"{self.prefix}.{verb}"
+    path = ""  # collection path of the target
 
     def client(self):
+        """A Connect client from settings."""
         return ConnectClient.from_settings()
 
     def target_path(self, action) -> str:
         return f"{self.path}/{action.target_id}"
 
     def current(self, action, client) -> dict:
+        """The target as Connect has it now."""
         return client.get(self.target_path(action))
-
-    def target_status(self) -> str | None:
-        return self.transitions[self.verb][1]
 
     def is_applied(self, action, obj) -> bool:
         payload = action.payload
@@ -53,7 +49,7 @@ class ConnectExecutor(Executor):
         if self.verb == "update_params":
             current = {p.get("id"): p for p in self.params_of(obj)}
             return all(current.get(p["id"], {}).get("value") == p["value"] for p in payload.get("params", []))
-        target = self.target_status()
+        target = self.target_state
         return target is not None and obj.get("status") == target
 
     def snapshot(self, obj: dict) -> dict:
@@ -66,26 +62,29 @@ class ConnectExecutor(Executor):
 
 
 class RequestExecutor(ConnectExecutor):
-    prefix = "connect.request"
+    """A fulfillment request action (`/requests/PR-…/<verb>`, or a PUT of its parameters)."""
+
     path = "/requests"
-    transitions = REQUEST_TRANSITIONS
 
     def params_of(self, obj):
+        """The request's parameters, as Connect has them."""
         return (obj.get("asset") or {}).get("params") or []
 
     def write_mirror(self, obj: dict) -> None:
+        """Upsert the request into the mirror."""
         upsert_rows(FulfillmentRequest, [(obj["id"], mappers.map_request(obj), obj)])
 
     def send(self, action, client) -> dict:
-        path, payload = self.target_path(action), action.payload
+        """The request's write(s); returns the request as Connect answers it."""
+        request_id, payload = action.target_id, action.payload
         if self.verb == "update_params":
-            return client.put(path, {"asset": {"params": payload["params"]}})
+            return client.request_update(request_id, {"asset": {"params": payload["params"]}})
         if self.verb == "inquire":
             errors = [{"id": k, "value_error": v} for k, v in payload["param_errors"].items()]
-            client.put(path, {"asset": {"params": errors}})
+            client.request_update(request_id, {"asset": {"params": errors}})
             body = {"template_id": payload["template_id"]} if payload.get("template_id") else {}
-            return client.post(f"{path}/inquire", body)
-        return client.post(f"{path}/{self.verb}", payload)
+            return client.request_action(request_id, "inquire", body)
+        return client.request_action(request_id, self.verb, payload)
 
 
 class RequestNoteExecutor(RequestExecutor):
@@ -93,12 +92,14 @@ class RequestNoteExecutor(RequestExecutor):
     timeout first looks for our text among the conversation's messages."""
 
     def conversation_id(self, action, client) -> str:
+        """The request's conversation: from the mirror, else asked upstream."""
         known = Conversation.objects.filter(instance_id=action.target_id).values_list("pk", flat=True).first()
         if known:
             return known
         return client.get(f"/conversations/{action.target_id}")["id"]
 
     def current(self, action, client) -> dict:
+        """Our note among the conversation's recent messages, or {} when it is not there."""
         cid = self.conversation_id(action, client)
         since = action.created_at.astimezone(UTC).isoformat()[:19]  # Connect: second precision
         recent = client.list_page(f"/conversations/{cid}/messages", ordering=("-created",), limit=50).items
@@ -112,7 +113,7 @@ class RequestNoteExecutor(RequestExecutor):
 
     def send(self, action, client) -> dict:
         cid = self.conversation_id(action, client)
-        message = client.post(f"/conversations/{cid}/messages", {"text": action.payload["text"]})
+        message = client.conversation_message_create(cid, action.payload["text"])
         return {**message, "conversation": {"id": cid}}
 
     def write_mirror(self, obj: dict) -> None:
@@ -124,34 +125,27 @@ class RequestNoteExecutor(RequestExecutor):
 
 
 class TierConfigRequestExecutor(ConnectExecutor):
-    prefix = "connect.tcr"
+    """A tier config request action (`/tier/config-requests/TCR-…/<verb>`, or a PUT)."""
+
     path = "/tier/config-requests"
-    transitions = TIER_CONFIG_REQUEST_TRANSITIONS
 
     def params_of(self, obj):
+        """The TCR's parameters, as Connect has them."""
         return obj.get("params") or []
 
     def write_mirror(self, obj: dict) -> None:
+        """Upsert the TCR into the mirror."""
         upsert_rows(TierConfigRequest, [(obj["id"], mappers.map_tier_config_request(obj), obj)])
 
     def send(self, action, client) -> dict:
-        path, payload = self.target_path(action), action.payload
+        """The TCR's write(s), then a re-read: Connect answers 204 (approve: the template)."""
+        tcr_id, payload = action.target_id, action.payload
         if self.verb == "update_params":
-            client.put(path, {"params": payload["params"]})
+            client.tier_config_request_update(tcr_id, {"params": payload["params"]})
         elif self.verb == "inquire":
             errors = [{"id": k, "value_error": v} for k, v in payload["param_errors"].items()]
-            client.put(path, {"params": errors})
-            client.post(f"{path}/inquire", {})
+            client.tier_config_request_update(tcr_id, {"params": errors})
+            client.tier_config_request_action(tcr_id, "inquire", {})
         else:
-            client.post(f"{path}/{self.verb}", payload or None)
-        # TCR actions answer 204 (approve: the template); the object itself is re-read.
-        return client.get(path)
-
-
-_VERBS = ("approve", "inquire", "fail", "pend", "update_params", "assign", "unassign")
-# Registered by the app's ready() (fulfillment.apps).
-EXECUTORS = (
-    *(RequestExecutor(verb) for verb in _VERBS),
-    *(TierConfigRequestExecutor(verb) for verb in _VERBS),
-    RequestNoteExecutor("add_note"),
-)
+            client.tier_config_request_action(tcr_id, self.verb, payload)
+        return client.get(self.target_path(action))

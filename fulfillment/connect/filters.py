@@ -28,6 +28,8 @@ ID = f("id", ordering=True, search=True)
 
 
 class FulfillmentRequestFilters(StrictRQLFilterClass):
+    """The RQL filters of fulfillment requests, by Connect's names (and the legacy SDK's)."""
+
     MODEL = FulfillmentRequest
     FILTERS = (
         ID,
@@ -66,6 +68,8 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
 
 
 class AssetFilters(StrictRQLFilterClass):
+    """The RQL filters of assets: status, product, connection, marketplace, contract, tiers, dates."""
+
     MODEL = Asset
     FILTERS = (
         ID,
@@ -87,6 +91,8 @@ class AssetFilters(StrictRQLFilterClass):
 
 
 class TierConfigFilters(StrictRQLFilterClass):
+    """The RQL filters of tier configs: status, account, product, marketplace, open request, dates."""
+
     MODEL = TierConfig
     FILTERS = (
         ID,
@@ -104,6 +110,8 @@ class TierConfigFilters(StrictRQLFilterClass):
 
 
 class TierConfigRequestFilters(StrictRQLFilterClass):
+    """The RQL filters of tier config requests, by Connect's names (and the legacy SDK's `unassigned`)."""
+
     MODEL = TierConfigRequest
     FILTERS = (
         ID,
@@ -128,6 +136,8 @@ class TierConfigRequestFilters(StrictRQLFilterClass):
 
 
 class TierAccountFilters(StrictRQLFilterClass):
+    """The RQL filters of tier accounts: name, external ids, marketplace, hub, update time."""
+
     MODEL = TierAccount
     FILTERS = (
         ID,
@@ -141,6 +151,8 @@ class TierAccountFilters(StrictRQLFilterClass):
 
 
 class ProductFilters(StrictRQLFilterClass):
+    """The RQL filters of products: name, status, owner, update time."""
+
     MODEL = Product
     FILTERS = (
         ID,
@@ -164,6 +176,8 @@ class TemplateFilters(StrictRQLFilterClass):
 
 
 class MarketplaceFilters(StrictRQLFilterClass):
+    """The RQL filters of marketplaces: name and update time."""
+
     MODEL = Marketplace
     FILTERS = (
         ID,
@@ -173,6 +187,8 @@ class MarketplaceFilters(StrictRQLFilterClass):
 
 
 class HubFilters(StrictRQLFilterClass):
+    """The RQL filters of hubs: name and update time."""
+
     MODEL = Hub
     FILTERS = (
         ID,
@@ -182,6 +198,8 @@ class HubFilters(StrictRQLFilterClass):
 
 
 class ConversationFilters(StrictRQLFilterClass):
+    """The RQL filters of conversations: the object they are about (`instance_id`) and dates."""
+
     MODEL = Conversation
     FILTERS = (
         ID,

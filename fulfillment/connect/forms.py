@@ -56,9 +56,6 @@ def _template_choices(templates) -> list[tuple[str, str]]:
 class ApproveForm(ActionForm):
     """Approve with one of the product's fulfillment templates, or a markdown activation tile."""
 
-    action = "approve"
-    label = "Approve"
-
     template_id = forms.ChoiceField(
         label="Fulfillment template", required=False, widget=forms.RadioSelect, choices=()
     )
@@ -82,9 +79,6 @@ class ApproveForm(ActionForm):
 
 class TierConfigApproveForm(ActionForm):
     """Approve a TCR, optionally with a fulfillment template of its tier's scope."""
-
-    action = "approve"
-    label = "Approve"
 
     template_id = forms.ChoiceField(
         label="Fulfillment template (optional)", required=False, widget=forms.RadioSelect, choices=()
@@ -127,8 +121,6 @@ class _ParamRowsForm(ActionForm):
 class InquireForm(_ParamRowsForm):
     """A value_error box beside each parameter, and an optional inquire template."""
 
-    action = "inquire"
-    label = "Inquire"
     prefix_of_field = ERROR_PREFIX
 
     def __init__(self, *args, templates=None, with_template=True, **kwargs):
@@ -162,8 +154,6 @@ class UpdateParamsForm(_ParamRowsForm):
     "unchanged".
     """
 
-    action = "update_params"
-    label = "Save parameter values"
     prefix_of_field = VALUE_PREFIX
 
     def __init__(self, *args, **kwargs):
@@ -197,9 +187,6 @@ class UpdateParamsForm(_ParamRowsForm):
 
 
 class FailForm(ActionForm):
-    action = "fail"
-    label = "Fail"
-
     reason = forms.CharField(
         label="Reason (shown to the customer)",
         # Required in the browser; the service refuses an empty one with its own message.
@@ -212,17 +199,11 @@ class FailForm(ActionForm):
 
 
 class PendForm(ActionForm):
-    action = "pend"
-    label = "Back to pending"
-
     def service_kwargs(self) -> dict:
         return {}
 
 
 class AssignForm(ActionForm):
-    action = "assign"
-    label = "Assign"
-
     assignee = forms.CharField(
         label="Connect user id (UR-…) or email",
         required=False,
@@ -235,17 +216,11 @@ class AssignForm(ActionForm):
 
 
 class UnassignForm(ActionForm):
-    action = "unassign"
-    label = "Unassign"
-
     def service_kwargs(self) -> dict:
         return {}
 
 
 class NoteForm(ActionForm):
-    action = "add_note"
-    label = "Add note"
-
     text = forms.CharField(
         label="Note (posted to the conversation)",
         required=False,

@@ -83,6 +83,7 @@ def _updated(payload: dict) -> datetime | None:
 
 
 def map_product(payload: dict) -> dict:
+    """A product: name, status, icon, description, version, owner, dates."""
     owner = as_dict(payload.get("owner"))
     return {
         "name": text(payload.get("name")),
@@ -117,6 +118,7 @@ def map_template(payload: dict, *, product_id: str) -> dict:
 
 
 def map_marketplace(payload: dict) -> dict:
+    """A marketplace: owner, zone, currency (flat or nested), its hubs and countries."""
     owner = as_dict(payload.get("owner"))
     currency = payload.get("currency")
     if isinstance(currency, dict):  # some API versions nest it: {"code": "USD", ...}
@@ -153,6 +155,7 @@ def map_marketplace(payload: dict) -> dict:
 
 
 def map_hub(payload: dict) -> dict:
+    """A hub: its company and the instance it connects (id and type)."""
     company = as_dict(payload.get("company"))
     instance = as_dict(payload.get("instance"))
     return {
@@ -168,6 +171,7 @@ def map_hub(payload: dict) -> dict:
 
 
 def map_tier_account(payload: dict) -> dict:
+    """A tier account: ids, environment, scopes, marketplace, hub, and its contact as an address card."""
     marketplace = as_dict(payload.get("marketplace"))
     hub = as_dict(payload.get("hub"))
     return {
@@ -189,6 +193,7 @@ def map_tier_account(payload: dict) -> dict:
 
 
 def map_asset(payload: dict) -> dict:
+    """An asset: its ids, context (product, connection, marketplace...), tiers, items and params."""
     tiers = as_dict(payload.get("tiers"))
     return {
         "status": text(payload.get("status"), 16),
@@ -264,6 +269,7 @@ def _template_columns(template) -> dict:
 
 
 def map_tier_config(payload: dict) -> dict:
+    """A tier config: its account, context, open request, template (rendered) and params."""
     account = as_dict(payload.get("account"))
     context = context_columns(payload)
     return {
@@ -322,6 +328,7 @@ def map_tier_config_request(payload: dict) -> dict:
 
 
 def map_conversation(payload: dict) -> dict:
+    """A conversation: the object it is about (`instance_id`), topic, type, status, creator."""
     creator = as_dict(payload.get("creator"))
     return {
         "instance_id": text(payload.get("instance_id"), 64),

@@ -43,9 +43,11 @@ class KeysetStream(ConnectStream):
         return ""
 
     def cursor_of(self, payload: dict) -> str | None:
+        """The object's update time (its `cursor_field` property), or None if it has none."""
         return dig(payload, self._cursor_path)
 
     def start(self, ctx: RunContext) -> str | None:
+        """Where a run starts: a backfill's `since`, else the cursor less the overlap (None: the start)."""
         if ctx.backfill:
             return ctx.since.isoformat() if ctx.since else None
         at = ctx.cursor.get("at")
@@ -54,6 +56,7 @@ class KeysetStream(ConnectStream):
         return (parse_ts(at) - ctx.overlap).isoformat()
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """Pages by keyset on (update time, id) at offset 0, each with the cursor after it (see above)."""
         field_ = self.cursor_field
         pos_at, pos_id = self.start(ctx), ""
         upper = rql.lt(field_, ctx.until.isoformat()) if ctx.until else ""
@@ -97,6 +100,7 @@ class KeysetStream(ConnectStream):
                 tail_read, pos_id = True, ""
 
     def writes_for(self, items: list[dict], ctx: RunContext) -> list[tuple[type[models.Model], list[Row]]]:
+        """What a page writes: the stream's model's mapped rows (a stream with child rows adds them)."""
         return [(self.model, self.map_rows(items))]
 
 
@@ -106,9 +110,11 @@ class FullListingStream(ConnectStream):
     path: str = ""
 
     def scope_filter(self) -> str:
+        """Extra RQL restricting the collection; none unless a subclass says."""
         return ""
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """The whole collection, page by page in id order, each page starting after the last id read."""
         last_id = ""
         while True:
             page = ctx.client.list_page(

@@ -1,8 +1,7 @@
 """What Connect's side of the fulfillment app brings to the core (called from
-`FulfillmentConfig.ready()`): its executors, streams, role grants, API mount and queues."""
+`FulfillmentConfig.ready()`): its action specs (with their executors), streams, role grants, API mount and queues."""
 
 from channelhub import registry
-from channelhub.actions import registry as executors
 from channelhub.registry import ApiMount, Queue
 
 _REQUESTS = "admin:fulfillment_fulfillmentrequest_changelist"
@@ -45,10 +44,10 @@ API_ROOT = {
 
 def register() -> None:
     """Fill the registry with Connect's pieces."""
-    from .executors import EXECUTORS  # noqa: PLC0415 - executors import models: after app loading
+    from .transitions import ACTIONS  # noqa: PLC0415 - the specs name models, forms: after app loading
 
-    for executor in EXECUTORS:
-        executors.register(executor)
+    for spec in ACTIONS:
+        registry.register_action(spec)
     registry.register_streams("fulfillment.connect.streams")
     registry.grant("support", "fulfillment.act_fulfillmentrequest", "fulfillment.act_tierconfigrequest")
     registry.register_api(ApiMount("connect", "fulfillment.connect.api.urls", API_ROOT))

@@ -14,6 +14,7 @@ _EMPTY: dict = {}
 
 
 def format_phone(phone: dict) -> str:
+    """A Connect phone number as one line: country code, area code, number and extension."""
     if not phone:
         return ""
     number = " ".join(
@@ -44,6 +45,7 @@ def map_contact_info(contact_info) -> dict:
 
 
 def display_value(param_type: str, value, structured) -> str:
+    """What staff may see of a parameter's value: masked if secret, else its text or structured values."""
     if param_type in _SECRET_TYPES:
         return SECRET_MASK if value else ""
     if value not in (None, ""):
@@ -56,7 +58,7 @@ def display_value(param_type: str, value, structured) -> str:
 
 
 def map_params(params) -> list[dict]:
-    """Connect params -> the admin's param rows (see the module docstring)."""
+    """Connect params -> the admin's param rows (their shape: `fulfillment.connect.mappers`)."""
     rows = []
     for param in as_list(params):
         if not isinstance(param, dict):
@@ -84,6 +86,7 @@ def map_params(params) -> list[dict]:
 
 
 def map_items(items) -> list[dict]:
+    """Connect items -> the admin's item rows, with integer quantities and their delta where they parse."""
     rows = []
     for item in as_list(items):
         if not isinstance(item, dict):
@@ -117,6 +120,7 @@ def map_items(items) -> list[dict]:
 
 
 def map_tier(tier) -> dict:
+    """One tier (customer, tier 1 or tier 2) as a card: ids, name and its contact as an address card."""
     tier = as_dict(tier)
     return {
         "id": tier.get("id") or "",
@@ -134,6 +138,7 @@ def map_tiers(tiers) -> dict:
 
 
 def tier_columns(tiers: dict) -> dict:
+    """The ids and names of the customer and tier accounts, as the row's own columns."""
     customer = as_dict(tiers.get("customer"))
     tier1 = as_dict(tiers.get("tier1"))
     tier2 = as_dict(tiers.get("tier2"))

@@ -1,0 +1,1 @@
+"""The core's management commands: the engine's, the outbox's, tokens, the worker, the sandbox, the demo."""

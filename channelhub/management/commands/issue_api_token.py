@@ -9,12 +9,15 @@ from channelhub.services import ServiceError
 
 
 class Command(BaseCommand):
+    """Issues an API token for a user through the audited service, as the system actor."""
+
     help = (
         "Issue a read API token for USERNAME and print it (once: only its hash is stored). "
         "The token reads what the user's permissions allow (e.g. the 'readonly' group)."
     )
 
     def add_arguments(self, parser):
+        """USERNAME, `--name` (who will use it) and `--expires` DAYS."""
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="Who or what will use it (default: 'cli')")
         parser.add_argument(
@@ -22,6 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, name, expires, **options):
+        """Issue the token and print it once: the secret on stdout, what it is on stderr."""
         User = get_user_model()
         try:
             user = User.objects.get(username=username)

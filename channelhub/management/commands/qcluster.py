@@ -13,6 +13,8 @@ from channelhub.worker import DEFAULT_GRACE_SECONDS, Cluster
 
 
 class Command(BaseCommand):
+    """django-q2's `qcluster`, run by `channelhub.worker.Cluster` so a stop ends within `--grace`."""
+
     help = (
         "Starts the django-q2 cluster (workers, schedules). SIGTERM or Ctrl-C stops it: tasks in "
         "hand get --grace seconds to finish, then the cluster is killed; its processes never "
@@ -20,6 +22,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
+        """`--grace`: seconds the tasks in hand get to finish on a stop."""
         parser.add_argument(
             "--grace",
             type=float,
@@ -28,6 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, grace, **options):
+        """Check the options and the secret key, then run the cluster until it is stopped."""
         if grace < 0:
             raise CommandError("--grace must be 0 or more seconds")
         settings.SECRET_KEY  # noqa: B018 - task signing needs it: fail now, not in the first task

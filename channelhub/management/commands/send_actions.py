@@ -12,12 +12,15 @@ from channelhub.services import ServiceError
 
 
 class Command(BaseCommand):
+    """Drains the outbox once for operators; fails (exit 1) if an action failed or could not be retried."""
+
     help = (
         "Send every queued action that is due now (and, with --retry-failed, every failed one again), "
         "then print what is left. Exits 1 if any action ended failed."
     )
 
     def add_arguments(self, parser):
+        """`--retry-failed` and `--all-queued`."""
         parser.add_argument(
             "--retry-failed",
             action="store_true",
@@ -30,6 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, retry_failed, all_queued, **options):
+        """Retry failed ones if asked, send what is due (or all queued), then report each and what is left."""
         now = timezone.now()
         refused = 0
         if retry_failed:

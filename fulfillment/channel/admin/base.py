@@ -74,35 +74,13 @@ class ChannelProductFilter(admin.SimpleListFilter):
 
 
 class ChannelActionsMixin(StaffActionsMixin):
-    """StaffActionsMixin for Channel objects: a permission per action, forms from this
-    package, and Cloud Channel in the messages."""
+    """StaffActionsMixin for Channel objects: Cloud Channel in the messages."""
 
-    action_perms: dict[str, str] = {}
-
-    def has_act_permission(self, request, obj=None) -> bool:
-        return any(request.user.has_perm(p) for p in set(self.action_perms.values()))
-
-    def allowed(self, obj) -> list[str]:
-        return list(self.service_by_action)
-
-    def offered_actions(self, request, obj) -> list[str]:
-        if getattr(obj, "is_gone", False):
-            return []
-        return [
-            a
-            for a in self.allowed(obj)
-            if a in self.service_by_action and request.user.has_perm(self.action_perms[a])
-        ]
+    upstream_name = "Cloud Channel"
 
     def queued_message(self, obj, form, upstream_action) -> str:
+        """'<Label> queued for <obj>: ... (action #N).'"""
         return (
             f"{form.label} queued for {obj}: it is being sent to Cloud Channel; its progress shows below "
             f"(action #{upstream_action.pk})."
-        )
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["action_order"] = list(self.service_by_action)
-        return super().render_change_form(
-            request, context, add=add, change=change, form_url=form_url, obj=obj
         )

@@ -8,13 +8,12 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 
+from channelhub.actions.specs import spec_of
 from channelhub.admin import BoundedCountPaginator, status_badge
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment.channel import forms as channel_forms
 from fulfillment.channel import services
 from fulfillment.channel.display import (
-    ACTION_FORM_TEMPLATE,
     admin_url,
     link_badge,
     state_badge,
@@ -24,10 +23,6 @@ from fulfillment.channel.models import (
     Customer,
     Entitlement,
 )
-from fulfillment.channel.transitions import (
-    CUSTOMER_ACTION_PERMS,
-    LINK_STATE_TRANSITIONS,
-)
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
 
@@ -36,12 +31,7 @@ from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
 
 @admin.register(ChannelPartnerLink)
 class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
-    act_perm = "fulfillment.act_channelpartnerlink"
-    target_type = "fulfillment.channelpartnerlink"
     object_kwarg = "link"
-    service_by_action = {"change_state": services.channel_partner_link_change_state}
-    action_perms = {"change_state": "fulfillment.act_channelpartnerlink"}
-    action_templates = {"change_state": ACTION_FORM_TEMPLATE}
     change_form_template = "admin/fulfillment/channel/channelpartnerlink_change_form.html"
     list_display = (
         "id",
@@ -63,12 +53,6 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     def state(self, obj):
         return link_badge(obj)
 
-    def allowed(self, obj):
-        return ["change_state"] if LINK_STATE_TRANSITIONS.get(obj.link_state) else []
-
-    def build_form(self, action, obj, data=None):
-        return channel_forms.LinkStateForm(data, obj=obj)
-
     def detail_context(self, request, obj):
         customers = Customer.objects.filter(partner_link_id=obj.pk).defer("payload", "postal_address")[:100]
         return {"state_badge": link_badge(obj), "customers": customers}
@@ -77,25 +61,12 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 # --- customers --------------------------------------------------------------------------------------
 
 
-CUSTOMER_TEMPLATES = {a: ACTION_FORM_TEMPLATE for a in CUSTOMER_ACTION_PERMS}
-
-
 @admin.register(Customer)
 class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     """Customers, their details and entitlements; update, provision, delete, buy; and create
     (the form above the changelist)."""
 
-    act_perm = "fulfillment.act_customer"
-    target_type = "fulfillment.customer"
     object_kwarg = "customer"
-    service_by_action = {
-        "update": services.customer_update,
-        "provision_cloud_identity": services.customer_provision_cloud_identity,
-        "create_entitlement": services.entitlement_create,
-        "delete": services.customer_delete,
-    }
-    action_perms = CUSTOMER_ACTION_PERMS
-    action_templates = CUSTOMER_TEMPLATES
     change_form_template = "admin/fulfillment/channel/customer_change_form.html"
     change_list_template = "admin/fulfillment/channel/customer_change_list.html"
     list_display = (
@@ -126,24 +97,11 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     ordering = ("org_display_name", "id")
     fields = ("id",)
 
-    def allowed(self, obj):
-        actions = ["update"]
-        if not obj.has_cloud_identity:
-            actions.append("provision_cloud_identity")
-        elif not obj.partner_link_id:
-            actions.append("create_entitlement")
-        actions.append("delete")
-        return actions
-
-    def build_form(self, action, obj, data=None):
-        if action == "create_entitlement":
-            offers = services.offers_for_new_entitlement(obj)
-            return channel_forms.CreateEntitlementForm(data, obj=obj, offers=offers)
-        return {
-            "update": channel_forms.CustomerUpdateForm,
-            "provision_cloud_identity": channel_forms.ProvisionCloudIdentityForm,
-            "delete": channel_forms.DeleteCustomerForm,
-        }[action](data, obj=obj)
+    def form_kwargs(self, spec, obj) -> dict:
+        """A new entitlement chooses among the offers the customer can buy."""
+        if spec.action == "create_entitlement":
+            return {"offers": services.offers_for_new_entitlement(obj)}
+        return {}
 
     def detail_context(self, request, obj):
         entitlements = list(
@@ -175,27 +133,34 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
-        can_create = request.user.has_perm("fulfillment.act_customer")
-        extra_context.setdefault("create_form", channel_forms.CustomerCreateForm() if can_create else None)
+        create = self._create_spec()
+        can_create = request.user.has_perm(create.perm)
+        extra_context.setdefault("create_form", create.form() if can_create else None)
         extra_context["create_url"] = reverse("admin:fulfillment_customer_create_upstream")
         extra_context["recent_creates"] = [
             {"action": a, "badge": status_badge(a.status, a.get_status_display())}
-            for a in UpstreamAction.objects.filter(kind="channel.customer.create")
+            for a in UpstreamAction.objects.filter(kind=create.kind)
             .select_related("actor")
             .defer("payload", "error_detail")
             .order_by("-created_at", "-id")[:5]
         ]
         return super().changelist_view(request, extra_context)
 
+    def _create_spec(self):
+        """The spec of creating a customer (the form above the changelist)."""
+        return spec_of(Customer, "create")
+
     def create_view(self, request):
+        """POST the new customer form: queue the creation, or show the form again with why not."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not self.has_view_permission(request):
             raise Http404
-        form = channel_forms.CustomerCreateForm(request.POST)
+        create = self._create_spec()
+        form = create.form(request.POST)
         if form.is_valid():
             try:
-                action = services.customer_create(actor=request.user, **form.service_kwargs())
+                action = create.service(actor=request.user, **form.service_kwargs())
             except ServiceError as error:
                 messages.error(request, error.message)
             else:

@@ -6,14 +6,12 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator
-from fulfillment.channel import forms as channel_forms
 from fulfillment.channel import services
 from fulfillment.channel.choices import (
     ChangeType,
     OperatorType,
 )
 from fulfillment.channel.display import (
-    ACTION_FORM_TEMPLATE,
     REASON_WORDS,
     RECENT_CHANGES,
     admin_url,
@@ -29,45 +27,18 @@ from fulfillment.channel.models import (
     Offer,
 )
 from fulfillment.channel.services.offers import price_words
-from fulfillment.channel.transitions import (
-    ENTITLEMENT_RULES,
-    allowed_entitlement_actions,
-    suspension_reason_words,
-)
+from fulfillment.channel.transitions import suspension_reason_words
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
 
 # --- entitlements ------------------------------------------------------------------------------------
 
 
-ENTITLEMENT_FORMS = {
-    "suspend": channel_forms.SuspendForm,
-    "activate": channel_forms.ActivateForm,
-    "change_parameters": channel_forms.ChangeSeatsForm,
-    "change_renewal": channel_forms.ChangeRenewalForm,
-    "start_paid_service": channel_forms.StartPaidServiceForm,
-    "cancel": channel_forms.CancelEntitlementForm,
-}
-
-
 @admin.register(Entitlement)
 class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     """Entitlements: state, seats, commitment, trial, offer and history; the staff actions."""
 
-    act_perm = "fulfillment.act_entitlement"
-    target_type = "fulfillment.entitlement"
     object_kwarg = "entitlement"
-    service_by_action = {
-        "suspend": services.entitlement_suspend,
-        "activate": services.entitlement_activate,
-        "change_parameters": services.entitlement_change_parameters,
-        "change_offer": services.entitlement_change_offer,
-        "change_renewal": services.entitlement_change_renewal,
-        "start_paid_service": services.entitlement_start_paid_service,
-        "cancel": services.entitlement_cancel,
-    }
-    action_perms = {action: rule.perm for action, rule in ENTITLEMENT_RULES.items()}
-    action_templates = {action: ACTION_FORM_TEMPLATE for action in ENTITLEMENT_RULES}
     change_form_template = "admin/fulfillment/channel/entitlement_change_form.html"
     list_display = (
         "short_name",
@@ -129,14 +100,12 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     def seats(self, obj):
         return obj.seats if obj.seats is not None else "—"
 
-    def allowed(self, obj):
-        return allowed_entitlement_actions(obj)
-
-    def build_form(self, action, obj, data=None):
-        if action == "change_offer":
+    def form_kwargs(self, spec, obj) -> dict:
+        """Change offer chooses among the offers the entitlement can change to."""
+        if spec.action == "change_offer":
             offers, source = services.offers_for_change(obj)
-            return channel_forms.ChangeOfferForm(data, obj=obj, offers=offers, source=source)
-        return ENTITLEMENT_FORMS[action](data, obj=obj)
+            return {"offers": offers, "source": source}
+        return {}
 
     def detail_context(self, request, obj):
         offer = obj.offer

@@ -1,5 +1,7 @@
 """What the Channel services share: the account, the upstream reads they validate against,
-seat parameters, and recording an outbox action with its 'before' snapshot."""
+seat parameters, and the 'before' snapshots of their audit events. Preparing and recording
+an action is `channelhub.actions.targets.ActionTarget`'s, from the specs in
+fulfillment.channel.transitions."""
 
 from __future__ import annotations
 
@@ -8,18 +10,12 @@ import re
 
 from django.conf import settings
 
-from channelhub.actions.services import action_record
-from channelhub.models import UpstreamAction
-from channelhub.services import ServiceError, require_perm
+from channelhub.services import ServiceError
 from channelhub.upstream.errors import UpstreamError, UpstreamNotConfigured
 
 from ..choices import PaymentPlan
 
 logger = logging.getLogger(__name__)
-
-ENTITLEMENT_TARGET = "fulfillment.entitlement"
-CUSTOMER_TARGET = "fulfillment.customer"
-LINK_TARGET = "fulfillment.channelpartnerlink"
 
 # The editable seat input of a Workspace entitlement: num_units on a commitment plan (the
 # seats bought), max_units otherwise (a cap). assigned_units is output only.
@@ -62,40 +58,8 @@ def upstream_read(what: str, call):
         ) from exc
 
 
-def prepare(model, obj, actor, perm: str, doing: str, what: str):
-    """Permission, then a fresh read of the mirrored row (the caller's copy may be stale)."""
-    require_perm(actor, perm, doing)
-    fresh = model.objects.filter(pk=obj.pk).first()
-    if fresh is None:
-        raise ServiceError(f"{what} {obj.pk} is not in the mirror.", code="missing")
-    return fresh
-
-
-def record(
-    *,
-    kind: str,
-    target_type: str,
-    target_id: str,
-    check,
-    payload: dict,
-    actor,
-    before,
-    message: str = "",
-) -> UpstreamAction:
-    """action_record for a Channel kind; `check` runs again on the row read under its lock."""
-    return action_record(
-        kind=f"channel.{kind}",
-        target_type=target_type,
-        target_id=target_id,
-        check=check,
-        payload=payload,
-        actor=actor,
-        before=before,
-        message=message,
-    )
-
-
 def entitlement_snapshot(entitlement) -> dict:
+    """The entitlement's state, offer, plan, seats and renewal: an audit event's 'before'."""
     return {
         "provisioning_state": entitlement.provisioning_state,
         "suspension_reasons": list(entitlement.suspension_reasons or []),
@@ -110,6 +74,7 @@ def entitlement_snapshot(entitlement) -> dict:
 
 
 def customer_snapshot(customer) -> dict:
+    """The customer's name, domain, identity and contact: an audit event's 'before'."""
     return {
         "org_display_name": customer.org_display_name,
         "domain": customer.domain,

@@ -10,20 +10,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
 from ..choices import CustomerType
+from ..models import Customer, Entitlement
 from .common import (
-    CUSTOMER_TARGET,
     channel_account,
     clean_domain,
     clean_text,
     customer_snapshot,
-    prepare,
-    record,
     upstream_read,
 )
+
+CUSTOMERS = ActionTarget(Customer, snapshot=customer_snapshot)
 
 # Form field -> (top-level Customer field it lives in, key inside it or None).
 ADDRESS_FIELDS = {
@@ -113,8 +114,6 @@ def _check_customer_body(body: dict, domain: str) -> None:
 
 def check_domain_free(domain: str) -> None:
     """Refuse a domain that is already a customer (mirror) or has a Cloud Identity (upstream)."""
-    from fulfillment.channel.models import Customer
-
     known = Customer.objects.filter(domain__iexact=domain, gone_at__isnull=True).first()
     if known is not None:
         raise ServiceError(f"{domain} is already our customer {known} ({known.pk}).", code="exists")
@@ -144,7 +143,7 @@ def check_domain_free(domain: str) -> None:
 
 def customer_create(*, values: dict, actor) -> UpstreamAction:
     """Create a customer upstream (a bare Customer), after checking its domain is free."""
-    require_perm(actor, "fulfillment.act_customer", "create customers")
+    require_perm(actor, CUSTOMERS.spec("create").perm, "create customers")
     domain = clean_domain(values.get("domain"))
     body = _customer_body(values)
     body["domain"] = domain
@@ -152,49 +151,19 @@ def customer_create(*, values: dict, actor) -> UpstreamAction:
     check_domain_free(domain)  # reads upstream: outside the transaction
     account = channel_account()
     with transaction.atomic():
-        return record(
-            kind="customer.create",
-            target_type=CUSTOMER_TARGET,
+        return CUSTOMERS.record(
+            None,
+            actor,
+            "create",
+            {"customer": body},
+            message=f"new customer {body['orgDisplayName']} ({domain})",
             # No name before it exists: one open creation per domain.
             target_id=f"{account}/customers?domain={domain}",
-            check=_nothing_mirrored_yet,
-            payload={"customer": body},
-            actor=actor,
-            before=None,
-            message=f"new customer {body['orgDisplayName']} ({domain})",
         )
 
 
-def _prepare(customer, actor, perm: str, doing: str):
-    from fulfillment.channel.models import Customer
-
-    fresh = prepare(Customer, customer, actor, perm, doing, "Customer")
-    _check_listed(fresh, customer.pk)
-    return fresh
-
-
-def _nothing_mirrored_yet(row) -> None:
-    """A customer being created has no mirrored row to check again; the domain check
-    upstream and one open creation per domain are what guard it."""
-
-
-def _check_listed(fresh, pk: str) -> None:
-    if fresh is None:
-        raise ServiceError(f"Customer {pk} is not in the mirror.", code="missing")
-    if fresh.is_gone:
-        raise ServiceError(f"Customer {fresh} is no longer listed upstream.", code="missing")
-
-
-def _check_no_identity(fresh, pk: str) -> None:
-    _check_listed(fresh, pk)
-    if fresh.has_cloud_identity:
-        raise ServiceError(f"Customer {fresh} already has a Cloud Identity ({fresh.cloud_identity_id}).")
-
-
-def _check_deletable(fresh, pk: str) -> None:
-    from fulfillment.channel.models import Entitlement
-
-    _check_listed(fresh, pk)
+def _check_deletable(fresh) -> None:
+    """No live entitlements (Cloud Channel refuses to delete a customer with entitlements)."""
     live = Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True).count()
     if live:
         raise ServiceError(
@@ -204,27 +173,10 @@ def _check_deletable(fresh, pk: str) -> None:
         )
 
 
-def _record(
-    customer, actor, action: str, payload: dict, message: str = "", check=_check_listed
-) -> UpstreamAction:
-    """Queue `action`; `check` (the customer is still listed, by default) runs again under
-    the customer's lock."""
-    return record(
-        kind=f"customer.{action}",
-        target_type=CUSTOMER_TARGET,
-        target_id=customer.pk,
-        check=lambda row: check(row, customer.pk),
-        payload=payload,
-        actor=actor,
-        before=customer_snapshot,
-        message=message,
-    )
-
-
 @transaction.atomic
 def customer_update(*, customer, values: dict, actor) -> UpstreamAction:
     """Change a customer's details: only the fields that differ are sent (updateMask)."""
-    customer = _prepare(customer, actor, "fulfillment.act_customer", "update customers")
+    customer = CUSTOMERS.prepare(customer, actor, "update", "update customers")
     current = customer.payload or {}
     wanted = _customer_body(values, base=current)
     _check_customer_body({**wanted, "orgDisplayName": wanted.get("orgDisplayName")}, customer.domain.lower())
@@ -243,7 +195,7 @@ def customer_update(*, customer, values: dict, actor) -> UpstreamAction:
     if not mask:
         raise ServiceError(f"Nothing changed on customer {customer}.")
     body = {key: wanted.get(key, "") for key in mask}
-    return _record(
+    return CUSTOMERS.record(
         customer,
         actor,
         "update",
@@ -263,8 +215,7 @@ def customer_provision_cloud_identity(
     language_code: str = "en-US", customer_type: str = CustomerType.DOMAIN, actor,
 ) -> UpstreamAction:  # fmt: skip
     """Create the customer's Cloud Identity (its Google account) with a first admin user."""
-    customer = _prepare(customer, actor, "fulfillment.act_customer", "provision Cloud Identities")
-    _check_no_identity(customer, customer.pk)
+    customer = CUSTOMERS.prepare(customer, actor, "provision_cloud_identity", "provision Cloud Identities")
     domain = (customer.domain or "").lower()
     email = _email(admin_email, "The admin user's email", required=True)
     if customer_type == CustomerType.DOMAIN and email.rsplit("@", 1)[-1].lower() != domain:
@@ -302,20 +253,20 @@ def customer_provision_cloud_identity(
             code="exists",
         )
     with transaction.atomic():
-        customer = _prepare(customer, actor, "fulfillment.act_customer", "provision Cloud Identities")
-        return _record(
+        customer = CUSTOMERS.prepare(
+            customer, actor, "provision_cloud_identity", "provision Cloud Identities"
+        )
+        return CUSTOMERS.record(
             customer,
             actor,
             "provision_cloud_identity",
             {"cloudIdentityInfo": info, "user": user},
             message=f"admin {email}",
-            check=_check_no_identity,
         )
 
 
 @transaction.atomic
 def customer_delete(*, customer, actor) -> UpstreamAction:
     """Delete a customer upstream (supervisors); refused while it has live entitlements."""
-    customer = _prepare(customer, actor, "fulfillment.remove_customer", "delete customers")
-    _check_deletable(customer, customer.pk)
-    return _record(customer, actor, "delete", {}, check=_check_deletable)
+    customer = CUSTOMERS.prepare(customer, actor, "delete", "delete customers", check=_check_deletable)
+    return CUSTOMERS.record(customer, actor, "delete", {}, check=_check_deletable)

@@ -1,7 +1,7 @@
 """Staff actions on Cloud Channel entitlements (each a long-running operation upstream).
 
-Every service checks the role, re-reads the mirrored entitlement, checks the rule of
-`fulfillment.channel.transitions`, validates its input the way the upstream would (seat
+Every service checks the role, re-reads the mirrored entitlement, checks its spec's rules
+(`fulfillment.channel.transitions`, through `ActionTarget`), validates its input the way the upstream would (seat
 ranges, no seat decrease on a commitment, renewal only on commitments, ...) and records an
 outbox action in one transaction. The outbox sends it with a `requestId` and follows the
 operation (fulfillment.channel.executors).
@@ -12,58 +12,37 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
+from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
-from channelhub.services import ServiceError, require_perm
+from channelhub.services import ServiceError
 
 from ..choices import PaymentPlan, PeriodType
-from ..transitions import ENTITLEMENT_RULES, entitlement_refusal
+from ..models import Customer, Entitlement, Offer
 from .common import (
-    CUSTOMER_TARGET,
-    ENTITLEMENT_TARGET,
     as_int,
     check_seat_range,
     clean_purchase_order,
     entitlement_snapshot,
     int64,
     offer_definitions,
-    record,
     seat_definition,
     seat_parameter_for_plan,
     seat_parameter_of_offer,
 )
 from .offers import offers_for_change, offers_for_sku
 
+ENTITLEMENTS = ActionTarget(Entitlement, snapshot=entitlement_snapshot, select_related=("offer",))
+CUSTOMERS = ActionTarget(Customer)
+
 
 def _prepare(entitlement, actor, action: str):
-    from fulfillment.channel.models import Entitlement
-
-    rule = ENTITLEMENT_RULES[action]
-    require_perm(actor, rule.perm, f"{(rule.label or action).lower()} entitlements")
-    fresh = Entitlement.objects.select_related("offer").filter(pk=entitlement.pk).first()
-    _check(fresh, entitlement.pk, action)
-    return fresh
-
-
-def _check(fresh, pk: str, action: str) -> None:
-    """The rule of `action` on the mirrored row: by _prepare, and again under the lock."""
-    if fresh is None:
-        raise ServiceError(f"Entitlement {pk} is not in the mirror.", code="missing")
-    refusal = entitlement_refusal(fresh, action)
-    if refusal:
-        raise ServiceError(refusal, code="transition")
+    """Permission, a fresh read with its offer, and the spec's rules."""
+    doing = f"{ENTITLEMENTS.spec(action).verb} entitlements"
+    return ENTITLEMENTS.prepare(entitlement, actor, action, doing)
 
 
 def _record(entitlement, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
-    return record(
-        kind=f"entitlement.{action}",
-        target_type=ENTITLEMENT_TARGET,
-        target_id=entitlement.pk,
-        check=lambda row: _check(row, entitlement.pk, action),
-        payload=payload,
-        actor=actor,
-        before=entitlement_snapshot,
-        message=message,
-    )
+    return ENTITLEMENTS.record(entitlement, actor, action, payload, message)
 
 
 @transaction.atomic
@@ -254,51 +233,42 @@ def entitlement_change_offer(
         )
 
 
-def _check_can_buy(fresh, pk: str, mirrored, offer_name: str) -> None:
-    """Whether the mirrored customer can buy the mirrored offer: by entitlement_create, and
-    again under the customer's lock (an entitlement the sender just created counts)."""
-    from fulfillment.channel.models import Entitlement
+def _offer_check(mirrored, offer_name: str):
+    """The mirrored offer is current and of a product the customer has none of: by
+    entitlement_create, and again under the customer's lock (an entitlement the sender just
+    created counts). The customer's own rules are its spec's (`can_buy`)."""
 
-    if fresh is None or fresh.is_gone:
-        raise ServiceError(f"Customer {pk} is not in the mirror (or is gone upstream).", code="missing")
-    if fresh.partner_link_id:
-        raise ServiceError(f"Customer {fresh} belongs to a channel partner; the partner buys for it.")
-    if not fresh.has_cloud_identity:
-        raise ServiceError(
-            f"Customer {fresh} has no Cloud Identity yet; provision it first (customer actions).",
-            code="identity",
+    def check(fresh) -> None:
+        if mirrored is None or mirrored.is_gone:
+            raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
+        # One entitlement per product upstream: another SKU of a product it has is a change of offer.
+        owned = (
+            Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True)
+            .filter(
+                Q(sku_id=mirrored.sku_id) | Q(product_id=mirrored.product_id)
+                if mirrored.product_id
+                else Q(sku_id=mirrored.sku_id)
+            )
+            .first()
         )
-    if mirrored is None or mirrored.is_gone:
-        raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
-    # One entitlement per product upstream: another SKU of a product it has is a change of offer.
-    owned = (
-        Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True)
-        .filter(
-            Q(sku_id=mirrored.sku_id) | Q(product_id=mirrored.product_id)
-            if mirrored.product_id
-            else Q(sku_id=mirrored.sku_id)
-        )
-        .first()
-    )
-    if owned is not None:
-        raise ServiceError(
-            f"Customer {fresh} already has entitlement {owned} ({owned.offer_id or owned.sku_id}) of this "
-            "product; change that one's offer or seats instead.",
-            code="offer",
-        )
+        if owned is not None:
+            raise ServiceError(
+                f"Customer {fresh} already has entitlement {owned} ({owned.offer_id or owned.sku_id}) of this "
+                "product; change that one's offer or seats instead.",
+                code="offer",
+            )
+
+    return check
 
 
 def entitlement_create(
     *, customer, offer: str, seats: int | None = None, purchase_order_id: str = "", actor
 ) -> UpstreamAction:
     """Buy an offer for a customer: a new entitlement (the action's target is the customer)."""
-    from fulfillment.channel.models import Customer, Offer
-
-    require_perm(actor, "fulfillment.act_entitlement", "create entitlements")
     offer_name = (offer or "").strip()
     mirrored = Offer.objects.filter(pk=offer_name).first() if offer_name else None
-    fresh = Customer.objects.filter(pk=customer.pk).first()
-    _check_can_buy(fresh, customer.pk, mirrored, offer_name)
+    check = _offer_check(mirrored, offer_name)
+    fresh = CUSTOMERS.prepare(customer, actor, "create_entitlement", "create entitlements", check=check)
     offer_doc = mirrored.payload or {
         "name": offer_name,
         "parameterDefinitions": mirrored.parameter_definitions,
@@ -320,13 +290,12 @@ def entitlement_create(
     if purchase_order:
         entitlement["purchaseOrderId"] = purchase_order
     with transaction.atomic():
-        return record(
-            kind="entitlement.create",
-            target_type=CUSTOMER_TARGET,
-            target_id=fresh.pk,
-            check=lambda row: _check_can_buy(row, fresh.pk, mirrored, offer_name),
-            payload={"entitlement": entitlement},
-            actor=actor,
-            before=None,
+        return CUSTOMERS.record(
+            fresh,
+            actor,
+            "create_entitlement",
+            {"entitlement": entitlement},
             message=f"new entitlement: {mirrored}",
+            check=check,
+            before=None,
         )

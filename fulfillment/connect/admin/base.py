@@ -165,19 +165,14 @@ class ConnectMirrorAdmin(MirrorAdmin):
 
 class ConnectActionsMixin(StaffActionsMixin):
     """Connect's rules on top of the staff actions: never on a migration request (Connect's
-    migration flow owns those), "unassign" only when someone is assigned, and no parameter
-    form when nothing is editable."""
+    migration flow owns those), and no parameter form when nothing is editable."""
 
     upstream_name = "Connect"
 
     def can_act_on(self, obj) -> bool:
+        """Not on a migration request."""
         return not getattr(obj, "is_migration", False)
 
     def shows_form(self, action: str, form) -> bool:
+        """No parameter form when no parameter is editable here."""
         return not (action == "update_params" and not form.fields)  # structured parameters only
-
-    def offered_actions(self, request, obj) -> list[str]:
-        actions = super().offered_actions(request, obj)
-        if not (obj.assignee_id or obj.assignee_name) and "unassign" in actions:
-            actions.remove("unassign")
-        return actions

@@ -21,7 +21,6 @@ from fulfillment.connect.models import (
     ConversationMessage,
     FulfillmentRequest,
 )
-from fulfillment.connect.transitions import REQUEST_TRANSITIONS
 
 from .base import (
     AssigneeFilter,
@@ -40,20 +39,7 @@ from .base import (
 class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
     """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
 
-    act_perm = "fulfillment.act_fulfillmentrequest"
-    target_type = "fulfillment.fulfillmentrequest"
-    transitions = REQUEST_TRANSITIONS
     object_kwarg = "request"
-    service_by_action = {
-        "approve": services.request_approve,
-        "inquire": services.request_inquire,
-        "fail": services.request_fail,
-        "pend": services.request_pend,
-        "update_params": services.request_update_params,
-        "assign": services.request_assign,
-        "unassign": services.request_unassign,
-        "add_note": services.request_add_note,
-    }
     actions = ("bulk_approve", "bulk_fail", "bulk_assign")
 
     list_display = (
@@ -113,21 +99,15 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
             return ("created", "id")
         return super().get_ordering(request)
 
-    def build_form(self, action, obj, data=None):
-        if action == "approve":
-            templates = action_forms.templates_for(obj.product_id, **action_forms.FULFILLMENT_TEMPLATE)
-            return action_forms.ApproveForm(data, obj=obj, templates=templates)
-        if action == "inquire":
-            templates = action_forms.templates_for(obj.product_id, **action_forms.INQUIRE_TEMPLATE)
-            return action_forms.InquireForm(data, obj=obj, templates=templates)
-        return {
-            "fail": action_forms.FailForm,
-            "pend": action_forms.PendForm,
-            "update_params": action_forms.UpdateParamsForm,
-            "assign": action_forms.AssignForm,
-            "unassign": action_forms.UnassignForm,
-            "add_note": action_forms.NoteForm,
-        }[action](data, obj=obj)
+    def form_kwargs(self, spec, obj) -> dict:
+        """Approve and inquire choose among the product's templates."""
+        if spec.action == "approve":
+            return {
+                "templates": action_forms.templates_for(obj.product_id, **action_forms.FULFILLMENT_TEMPLATE)
+            }
+        if spec.action == "inquire":
+            return {"templates": action_forms.templates_for(obj.product_id, **action_forms.INQUIRE_TEMPLATE)}
+        return {}
 
     # -- bulk actions (each an intermediate page with its form, then one service call per request)
 

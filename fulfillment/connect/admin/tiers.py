@@ -6,7 +6,6 @@ from django.contrib import admin
 
 from channelhub.admin import BoundedCountPaginator
 from fulfillment.connect import forms as action_forms
-from fulfillment.connect import services
 from fulfillment.connect.choices import TemplateType, TierConfigRequestStatus
 from fulfillment.connect.display import (
     admin_url,
@@ -19,7 +18,6 @@ from fulfillment.connect.models import (
     TierConfig,
     TierConfigRequest,
 )
-from fulfillment.connect.transitions import TIER_CONFIG_REQUEST_TRANSITIONS
 
 from .base import (
     AssigneeFilter,
@@ -78,20 +76,7 @@ class TierConfigAdmin(ConnectMirrorAdmin):
 class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
     """The tier config queue and its staff actions (no conversation notes: Connect has none here)."""
 
-    act_perm = "fulfillment.act_tierconfigrequest"
-    target_type = "fulfillment.tierconfigrequest"
-    transitions = TIER_CONFIG_REQUEST_TRANSITIONS
     object_kwarg = "tier_config_request"
-    action_templates = {"approve": "admin/fulfillment/actions/_tcr_approve.html"}
-    service_by_action = {
-        "approve": services.tier_config_request_approve,
-        "inquire": services.tier_config_request_inquire,
-        "fail": services.tier_config_request_fail,
-        "pend": services.tier_config_request_pend,
-        "update_params": services.tier_config_request_update_params,
-        "assign": services.tier_config_request_assign,
-        "unassign": services.tier_config_request_unassign,
-    }
     list_display = (
         "id",
         "status_pill",
@@ -144,20 +129,18 @@ class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
             return ("created", "id")
         return super().get_ordering(request)
 
-    def build_form(self, action, obj, data=None):
-        if action == "approve":
+    def form_kwargs(self, spec, obj) -> dict:
+        """Approve chooses among the templates of the TCR's tier; inquire takes none."""
+        if spec.action == "approve":
             scope = f"tier{obj.tier_level}" if obj.tier_level in (1, 2) else "tier1"
-            templates = action_forms.templates_for(obj.product_id, type=TemplateType.FULFILLMENT, scope=scope)
-            return action_forms.TierConfigApproveForm(data, obj=obj, templates=templates)
-        if action == "inquire":
-            return action_forms.InquireForm(data, obj=obj, with_template=False)
-        return {
-            "fail": action_forms.FailForm,
-            "pend": action_forms.PendForm,
-            "update_params": action_forms.UpdateParamsForm,
-            "assign": action_forms.AssignForm,
-            "unassign": action_forms.UnassignForm,
-        }[action](data, obj=obj)
+            return {
+                "templates": action_forms.templates_for(
+                    obj.product_id, type=TemplateType.FULFILLMENT, scope=scope
+                )
+            }
+        if spec.action == "inquire":
+            return {"with_template": False}
+        return {}
 
     def detail_context(self, request, obj):
         messages = list(

@@ -4,6 +4,8 @@ These are the tables the admin's filters read their choices from (never a DISTIN
 big table), and the targets of the big tables' foreign keys.
 """
 
+from typing import ClassVar
+
 from django.db import models
 
 from channelhub.models import MirroredModel
@@ -35,7 +37,7 @@ class Product(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self):
         return f"{self.name} ({self.id})" if self.name else self.id
@@ -62,8 +64,8 @@ class Template(MirroredModel):
     updated_by_name = string()
 
     class Meta:
-        ordering = ["product_id", "position", "title"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["product_id", "position", "title"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["product", "scope", "type"], name="tl_product_scope_type"),
         ]
 
@@ -90,7 +92,7 @@ class Marketplace(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self):
         return f"{self.name} ({self.id})" if self.name else self.id
@@ -109,7 +111,7 @@ class Hub(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self):
         return f"{self.name} ({self.id})" if self.name else self.id
@@ -139,7 +141,7 @@ class TierAccount(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self):
         return f"{self.name} ({self.id})" if self.name else self.id

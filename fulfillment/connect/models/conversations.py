@@ -1,5 +1,7 @@
 """Connect conversations (`CO-…`) and their messages (`ME-…`): the thread beside each request."""
 
+from typing import ClassVar
+
 from django.db import models
 
 from channelhub.models import MirroredModel
@@ -24,7 +26,7 @@ class Conversation(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering: ClassVar[list[str]] = ["-created"]
 
 
 class ConversationMessage(MirroredModel):
@@ -45,6 +47,8 @@ class ConversationMessage(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering: ClassVar[list[str]] = ["-created"]
         verbose_name = "conversation message"
-        indexes = [models.Index(fields=["conversation", "created"], name="me_conversation_created")]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["conversation", "created"], name="me_conversation_created")
+        ]

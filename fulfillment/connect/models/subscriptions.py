@@ -5,6 +5,8 @@ ids so a changelist of 100,000 rows needs no join. Items, params and tiers are J
 shape the admin renders (see `fulfillment.connect.mappers`); the raw payload is kept as well.
 """
 
+from typing import ClassVar
+
 from django.db import models
 
 from channelhub.models import MirroredModel
@@ -58,8 +60,8 @@ class Asset(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
-        indexes = [
+        ordering: ClassVar[list[str]] = ["-created"]
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "created"], name="as_status_created"),
             models.Index(fields=["product", "status"], name="as_product_status"),
         ]
@@ -135,12 +137,12 @@ class FulfillmentRequest(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering: ClassVar[list[str]] = ["-created"]
         verbose_name = "fulfillment request"
-        permissions = [
+        permissions: ClassVar[list[tuple[str, str]]] = [
             ("act_fulfillmentrequest", "Can act on fulfillment requests (approve, inquire, fail, ...)")
         ]
-        indexes = [
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "created"], name="pr_status_created"),
             models.Index(fields=["product", "status"], name="pr_product_status"),
             models.Index(fields=["assignee_id", "status"], name="pr_assignee_status"),
@@ -162,4 +164,5 @@ class FulfillmentRequest(MirroredModel):
 
     @property
     def is_open(self) -> bool:
+        """Whether the request is still open (`RequestStatus.OPEN_STATES`)."""
         return self.status in RequestStatus.OPEN_STATES

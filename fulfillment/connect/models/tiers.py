@@ -1,5 +1,7 @@
 """Tier configurations (`TC-…`) and their requests (`TCR-…`): a reseller's setup per product."""
 
+from typing import ClassVar
+
 from django.db import models
 
 from channelhub.models import MirroredModel
@@ -50,9 +52,11 @@ class TierConfig(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering: ClassVar[list[str]] = ["-created"]
         verbose_name = "tier config"
-        indexes = [models.Index(fields=["product", "status"], name="tc_product_status")]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["product", "status"], name="tc_product_status")
+        ]
 
 
 class TierConfigRequest(MirroredModel):
@@ -103,12 +107,12 @@ class TierConfigRequest(MirroredModel):
     updated = when(db_index=True)
 
     class Meta:
-        ordering = ["-created"]
+        ordering: ClassVar[list[str]] = ["-created"]
         verbose_name = "tier config request"
-        permissions = [
+        permissions: ClassVar[list[tuple[str, str]]] = [
             ("act_tierconfigrequest", "Can act on tier config requests (approve, inquire, fail, ...)")
         ]
-        indexes = [
+        indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "created"], name="tcr_status_created"),
             models.Index(fields=["product", "status"], name="tcr_product_status"),
             models.Index(fields=["assignee_id", "status"], name="tcr_assignee_status"),
@@ -119,4 +123,5 @@ class TierConfigRequest(MirroredModel):
 
     @property
     def is_open(self) -> bool:
+        """Whether the request is still open (`TierConfigRequestStatus.OPEN_STATES`)."""
         return self.status in TierConfigRequestStatus.OPEN_STATES

@@ -1,26 +1,17 @@
-"""What the request and TCR services share: checks and the snapshot kept as 'before'."""
+"""What the request and TCR services share: input checks and the snapshot kept as 'before'.
+
+Permission, the fresh read and the transition check are `channelhub.actions.targets.ActionTarget`'s,
+from the specs in fulfillment.connect.transitions."""
 
 from __future__ import annotations
 
-from channelhub.actions.services import action_record
-from channelhub.models import UpstreamAction
-from channelhub.services import ServiceError, require_perm
+from channelhub.services import ServiceError
 
 from ..choices import TemplateType
 
 
-def check_transition(table: dict, obj, action: str, what: str) -> None:
-    sources, _ = table[action]
-    if obj.status not in sources:
-        allowed = " or ".join(sorted(set(sources)))
-        raise ServiceError(
-            f"{what} {obj.pk} is {obj.status or 'in no known status'}; "
-            f"'{action.replace('_', ' ')}' is only possible when it is {allowed}.",
-            code="transition",
-        )
-
-
 def snapshot(obj) -> dict:
+    """The request's (or TCR's) status, assignee and update time: an audit event's 'before'."""
     return {
         "status": obj.status,
         "assignee_id": obj.assignee_id or "",
@@ -78,48 +69,3 @@ def check_template(
 
 FULFILLMENT_TEMPLATES = (TemplateType.FULFILLMENT,)
 INQUIRE_TEMPLATES = (TemplateType.INQUIRE,)
-
-
-class ActionTarget:
-    """What the request and TCR services differ in: model, permission, transitions, names."""
-
-    def __init__(self, *, model, perm: str, transitions: dict, what: str, kind_prefix: str):
-        self.model = model
-        self.perm = perm
-        self.transitions = transitions
-        self.what = what
-        self.kind_prefix = kind_prefix
-        self.target_type = f"{model._meta.app_label}.{model._meta.model_name}"
-
-    def prepare(self, obj, actor, action: str, doing: str):
-        """Permission, a fresh read of the mirrored object (the caller's copy may be stale),
-        and the transition check. Returns the fresh object."""
-        require_perm(actor, self.perm, doing)
-        fresh = self.model.objects.filter(pk=obj.pk).first()
-        self.check(fresh, obj.pk, action)
-        return fresh
-
-    def check(self, fresh, pk: str, action: str) -> None:
-        """The checks of `action` on the mirrored row: run by prepare, and again by
-        action_record on the row read under its lock."""
-        if fresh is None:
-            raise ServiceError(f"{self.what} {pk} is not in the mirror.", code="missing")
-        if getattr(fresh, "is_migration", False) and action != "add_note":
-            raise ServiceError(
-                f"{self.what} {fresh.pk} is a migration (its asset has migration_info); migrations are "
-                "processed by the migration tool, not acted on here.",
-                code="migration",
-            )
-        check_transition(self.transitions, fresh, action, self.what)
-
-    def record(self, obj, actor, action: str, payload: dict, message: str = "") -> UpstreamAction:
-        return action_record(
-            kind=f"{self.kind_prefix}.{action}",
-            target_type=self.target_type,
-            target_id=obj.pk,
-            check=lambda row: self.check(row, obj.pk, action),
-            payload=payload,
-            actor=actor,
-            before=snapshot,
-            message=message,
-        )

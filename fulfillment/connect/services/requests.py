@@ -4,28 +4,21 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
 
 from ..models import FulfillmentRequest
-from ..transitions import REQUEST_TRANSITIONS
 from .common import (
     FULFILLMENT_TEMPLATES,
     INQUIRE_TEMPLATES,
-    ActionTarget,
     check_params_exist,
     check_template,
     clean_text,
+    snapshot,
 )
 
-TARGET = ActionTarget(
-    model=FulfillmentRequest,
-    perm="fulfillment.act_fulfillmentrequest",
-    transitions=REQUEST_TRANSITIONS,
-    what="Request",
-    kind_prefix="connect.request",
-)
-WHAT = TARGET.what
+TARGET = ActionTarget(FulfillmentRequest, snapshot=snapshot)
 _prepare, _record = TARGET.prepare, TARGET.record
 
 
@@ -69,7 +62,7 @@ def request_inquire(
     errors = {str(k): (v or "").strip() for k, v in (param_errors or {}).items() if (v or "").strip()}
     if not errors:
         raise ServiceError("Say what is wrong with at least one parameter (its value error).")
-    check_params_exist(request, errors, WHAT)
+    check_params_exist(request, errors, TARGET.what)
     payload = {"param_errors": errors}
     template_id = clean_text(template_id, "Template", required=False)
     if template_id:
@@ -101,7 +94,7 @@ def request_update_params(*, request: FulfillmentRequest, values: dict[str, str]
     request = _prepare(request, actor, "update_params", "edit request parameters")
     if not values:
         raise ServiceError("No parameter values to change.")
-    check_params_exist(request, values, WHAT)
+    check_params_exist(request, values, TARGET.what)
     params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
     return _record(request, actor, "update_params", {"params": params})
 
@@ -117,9 +110,8 @@ def request_assign(*, request: FulfillmentRequest, assignee: str, actor) -> Upst
 
 @transaction.atomic
 def request_unassign(*, request: FulfillmentRequest, actor) -> UpstreamAction:
+    """Take the request from its assignee (refused when nobody is assigned)."""
     request = _prepare(request, actor, "unassign", "unassign requests")
-    if not request.assignee_id and not request.assignee_name:
-        raise ServiceError(f"Request {request.pk} is not assigned to anyone.")
     return _record(request, actor, "unassign", {})
 
 

@@ -4,27 +4,20 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
 
 from ..models import TierConfigRequest
-from ..transitions import TIER_CONFIG_REQUEST_TRANSITIONS
 from .common import (
     FULFILLMENT_TEMPLATES,
-    ActionTarget,
     check_params_exist,
     check_template,
     clean_text,
+    snapshot,
 )
 
-TARGET = ActionTarget(
-    model=TierConfigRequest,
-    perm="fulfillment.act_tierconfigrequest",
-    transitions=TIER_CONFIG_REQUEST_TRANSITIONS,
-    what="Tier config request",
-    kind_prefix="connect.tcr",
-)
-WHAT = TARGET.what
+TARGET = ActionTarget(TierConfigRequest, snapshot=snapshot)
 _prepare, _record = TARGET.prepare, TARGET.record
 
 
@@ -52,7 +45,7 @@ def tier_config_request_inquire(
     errors = {str(k): (v or "").strip() for k, v in (param_errors or {}).items() if (v or "").strip()}
     if not errors:
         raise ServiceError("Say what is wrong with at least one parameter (its value error).")
-    check_params_exist(tcr, errors, WHAT)
+    check_params_exist(tcr, errors, TARGET.what)
     return _record(tcr, actor, "inquire", {"param_errors": errors})
 
 
@@ -76,7 +69,7 @@ def tier_config_request_update_params(
     tcr = _prepare(tier_config_request, actor, "update_params", "edit tier config request parameters")
     if not values:
         raise ServiceError("No parameter values to change.")
-    check_params_exist(tcr, values, WHAT)
+    check_params_exist(tcr, values, TARGET.what)
     params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
     return _record(tcr, actor, "update_params", {"params": params})
 
@@ -93,7 +86,6 @@ def tier_config_request_assign(
 
 @transaction.atomic
 def tier_config_request_unassign(*, tier_config_request: TierConfigRequest, actor) -> UpstreamAction:
+    """Take the TCR from its assignee (refused when nobody is assigned)."""
     tcr = _prepare(tier_config_request, actor, "unassign", "unassign tier config requests")
-    if not tcr.assignee_id and not tcr.assignee_name:
-        raise ServiceError(f"Tier config request {tcr.pk} is not assigned to anyone.")
     return _record(tcr, actor, "unassign", {})

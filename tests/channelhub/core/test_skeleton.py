@@ -1,8 +1,10 @@
 """Skeleton tests: the house's conventions, looked up by name (NetBox's habit).
 
 Every mirrored model has an admin, a read API viewset in a router and its `<Model>Filters`;
-every action kind has an executor that names its own kind; every list route of the API is in
-an endpoint table the auth, permission and fuzz tests iterate (so none escapes them).
+every action kind has a spec, an executor that names its own kind and a behaviour in the
+sandbox (its executor, driven against the sandbox, reaches routes the sandbox has); every
+list route of the API is in an endpoint table the auth, permission and fuzz tests iterate
+(so none escapes them).
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
+from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from channelhub.actions import registry as executors
-from channelhub.models import MirroredModel
+from channelhub.actions.specs import all_specs, spec_for
+from channelhub.models import MirroredModel, UpstreamAction
+from channelhub.sandbox.channel import routes as channel_routes
+from channelhub.sandbox.channel.wire import GoogleError
+from channelhub.upstream.channel import ChannelClient
+from channelhub.upstream.connect import ConnectClient
+from channelhub.upstream.errors import UpstreamError
 from tests.channelhub.api.endpoints import ENDPOINTS
+from tests.channelhub.sync.helpers import control, sandbox_log
 from tests.fulfillment.channel.test_channel_api import ENDPOINTS as CHANNEL_ENDPOINTS
 
 # Served inside another endpoint, with the reason.
@@ -54,12 +64,103 @@ def test_every_mirrored_model_has_an_admin_a_viewset_and_its_filters(model):
     assert viewset.rql_filter_class.__name__ == f"{model.__name__}Filters"
 
 
-def test_every_action_kind_has_its_executor():
+def test_every_action_kind_has_its_spec_and_executor():
     kinds = executors.kinds()
     assert kinds
+    assert sorted(spec.kind for spec in all_specs()) == kinds
     for kind in kinds:
         assert executors.get(kind).kind == kind
+        assert executors.get(kind).spec is spec_for(kind)
         assert re.fullmatch(r"[a-z]+(\.[a-z_]+)+", kind), kind
+
+
+# What each kind's executor needs in its payload to make its calls (the sandbox may refuse
+# them: a refusal is a behaviour; a route it does not have is not).
+PAYLOADS = {
+    "approve": {"template_id": "TL-000-000-000"},
+    "inquire": {"param_errors": {"param_a": "wrong"}},
+    "fail": {"reason": "skeleton test"},
+    "update_params": {"params": [{"id": "param_a", "value": "x"}]},
+    "assign": {"id": "UR-000-000-000"},
+    "add_note": {"text": "skeleton test"},
+    "change_parameters": {"parameters": [{"name": "num_units", "value": {"int64Value": "5"}}]},
+    "change_offer": {"offer": "accounts/x/offers/none"},
+    "change_renewal": {"renewalSettings": {"enableRenewal": False}},
+    "channel.entitlement.create": {"entitlement": {"offer": "accounts/x/offers/none"}},
+    "channel.customer.create": {"customer": {"domain": "skeleton.example", "orgDisplayName": "Skeleton"}},
+    "channel.customer.update": {"customer": {"orgDisplayName": "Skeleton"}, "updateMask": "orgDisplayName"},
+    "provision_cloud_identity": {
+        "cloudIdentityInfo": {"customerType": "DOMAIN"},
+        "user": {"email": "a@skeleton.example", "givenName": "A", "familyName": "B"},
+    },
+    "change_state": {"linkState": "SUSPENDED"},
+}
+
+
+def _routed(sandbox, method: str, path: str) -> bool:
+    """Whether the sandbox has a route for `METHOD path` (its tables, not the answer's status:
+    a 404 may be an object it does not have)."""
+    try:
+        sandbox.app.url_map.bind("sandbox").match(path, method=method)
+        if path.startswith("/v1/"):
+            channel_routes.route(method, path.removeprefix("/v1/"))
+    except (NotFound, MethodNotAllowed, GoogleError):
+        return False
+    return True
+
+
+def _targets() -> dict[str, str]:
+    """A real object of each actionable model in the sandbox, by model name."""
+    connect = ConnectClient.from_settings()
+    channel = ChannelClient.from_settings()
+    customers = channel.list_page(f"{channel.account}/customers", "customers", page_size=50).items
+    entitlement = next(
+        e for c in customers for e in channel.list_page(f"{c['name']}/entitlements", "entitlements").items
+    )
+    links = channel.list_page(f"{channel.account}/channelPartnerLinks", "channelPartnerLinks").items
+    return {
+        "FulfillmentRequest": connect.list_page("/requests", limit=1).items[0]["id"],
+        "TierConfigRequest": connect.list_page("/tier/config-requests", limit=1).items[0]["id"],
+        "Entitlement": entitlement["name"],
+        "Customer": customers[0]["name"],
+        "ChannelPartnerLink": links[0]["name"],
+    }
+
+
+def _answered(sandbox, entry: dict) -> bool:
+    """Whether the sandbox has a behaviour for a logged call: a route, and for a Connect write
+    to one of its (real) objects no 404 (its answer to an action it does not know)."""
+    if not _routed(sandbox, entry["method"], entry["path"]):
+        return False
+    connect_write = entry["method"] != "GET" and not entry["path"].startswith("/v1/")
+    return not (connect_write and entry["status"] == 404)
+
+
+@pytest.mark.django_db
+def test_every_action_kind_has_a_behaviour_in_the_sandbox(connect_settings, channel_settings, settings):
+    settings.CHANNEL_LRO_WAIT_SECONDS = 0  # the first answer is enough: the route is there
+    targets = _targets()
+    for spec in all_specs():
+        model = spec.model_class.__name__
+        assert model in targets, f"the skeleton test has no sandbox object of {model} for {spec.kind}"
+        payload = PAYLOADS.get(spec.kind, PAYLOADS.get(spec.action, {}))
+        action = UpstreamAction(
+            kind=spec.kind, target_type=spec.target_type, target_id=targets[model], payload=payload
+        )
+        executor = executors.get(spec.kind)
+        control(channel_settings, "DELETE", "log")
+        try:
+            executor.send(action, executor.client())
+        except UpstreamError:
+            pass  # refused or still running: the sandbox answered
+        except KeyError as exc:
+            pytest.fail(f"give {spec.kind} a payload in PAYLOADS (its executor needs {exc})")
+        calls = sandbox_log(channel_settings)
+        assert any(e["method"] != "GET" for e in calls), (
+            f"{spec.kind}: its executor wrote nothing to the sandbox"
+        )
+        unrouted = [f"{e['method']} {e['path']}" for e in calls if not _answered(channel_settings, e)]
+        assert not unrouted, f"{spec.kind}: the sandbox has no route for {unrouted}"
 
 
 def test_every_list_route_of_the_api_is_in_the_endpoint_table():
