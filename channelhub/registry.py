@@ -7,6 +7,7 @@ declares itself in its `ready()`:
     from channelhub import registry
 
     registry.register_streams("usage.streams")            # modules with a STREAMS list
+    registry.register_stream_provider(source_streams)      # () -> the streams made from rows now
     registry.grant("support", "usage.act_usagefile")       # role grants, beyond view_*
     registry.grant_view("usage")                           # readonly sees every model of the app
     registry.register_api(ApiMount("usage", "usage.api.urls", {"files": "usage-file-list"}))
@@ -98,6 +99,7 @@ STORES = {
     name: Store(name)
     for name in (
         "stream_modules",  # dotted module paths, each with a STREAMS list (`sync --all` order)
+        "stream_providers",  # callables () -> iterable of streams made at run time from rows
         "api_mounts",  # ApiMount
         "view_apps",  # app labels whose view_* permissions the readonly role gets
         "role_grants",  # Grant(role, "app_label.codename")
@@ -132,6 +134,15 @@ def register_streams(module: str) -> None:
     STORES["stream_modules"].add(module)
 
 
+def register_stream_provider(provider) -> None:
+    """Register `provider`, a callable returning the streams it provides *now* (one per
+    configured source row, say). It is called whenever the streams are listed (every
+    dispatcher tick, every command), so rows added at run time are picked up without a
+    deploy; it should be cheap (one query). Its streams run through the dispatcher
+    (`channelhub.sync.dispatch`), each at its own `schedule_minutes`."""
+    STORES["stream_providers"].add(provider)
+
+
 def register_api(mount: ApiMount) -> None:
     STORES["api_mounts"].add(mount)
 
@@ -163,6 +174,11 @@ def upstream(name: str) -> Upstream:
 
 def stream_modules() -> tuple[str, ...]:
     return STORES["stream_modules"].items()
+
+
+def stream_providers() -> tuple:
+    """The registered stream providers, in registration order."""
+    return STORES["stream_providers"].items()
 
 
 def api_mounts() -> tuple[ApiMount, ...]:
