@@ -136,9 +136,11 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = ["run_now_selected", "pause_selected", "resume_selected"]
 
     def has_run_sync_permission(self, request):
+        """Who may pause, resume and run streams: the `run_sync` permission (supervisors)."""
         return request.user.has_perm("channelhub.run_sync")
 
     def changelist_view(self, request, extra_context=None):
+        """The list, with an error on top for each provided stream that was left out."""
         # A provided stream left out (a clash, a bad name, a failing provider) is shown here.
         for error in registry.provided().errors:
             self.message_user(request, f"Stream left out: {error}", messages.ERROR)
@@ -183,12 +185,14 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Run selected streams now", permissions=["run_sync"])
     def run_now_selected(self, request, queryset):
+        """Hand each selected stream to a worker now (audited)."""
         self._each(
             request, queryset, "Handed to a worker", lambda s: stream_run_now(stream=s, actor=request.user)
         )
 
     @admin.action(description="Pause selected streams", permissions=["run_sync"])
     def pause_selected(self, request, queryset):
+        """Pause each selected stream (audited)."""
         self._each(
             request,
             queryset,
@@ -198,4 +202,5 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Resume selected streams", permissions=["run_sync"])
     def resume_selected(self, request, queryset):
+        """Resume each selected stream (audited)."""
         self._each(request, queryset, "Resumed", lambda s: stream_resume(stream=s, actor=request.user))

@@ -28,6 +28,7 @@ from django_q.signing import SignedPackage
 from channelhub import registry as app_registry
 from channelhub.models import AuditEvent, StreamState, SyncRun, SyncRunStatus
 from channelhub.registry import Store
+from channelhub.services import ServiceError
 from channelhub.sync import dispatch, lock, names, registry, schedules
 from channelhub.sync.engine import run_stream
 from channelhub.sync.streams import Batch, RunContext, Stream
@@ -392,3 +393,36 @@ def test_the_data_migration_renames_states_runs_and_schedules_and_back():
     assert schedule.objects.get(name="sync:requests").repeats == 0
 
     _migrate(("channelhub", leaf[1]))
+
+
+@pytest.mark.django_db
+def test_the_stream_states_admin_pauses_a_declared_streams_schedule_and_a_provided_streams_state(
+    client, rows
+):
+    rows.append(SourceStream(SOURCE))
+    schedules.setup_schedules()
+    for name in ("connect.products", SOURCE):
+        lock.ensure_state(name)
+    boss = supervisor()
+    client.force_login(boss)
+    url = reverse("admin:channelhub_streamstate_changelist")
+    client.post(url, {"action": "pause_selected", "_selected_action": ["connect.products", SOURCE]})
+    assert schedules.is_paused(Schedule.objects.get(name="sync:connect.products"))
+    assert StreamState.objects.get(stream=SOURCE).paused_at is not None
+    assert StreamState.objects.get(stream="connect.products").paused_at is None  # its schedule says
+    assert set(AuditEvent.objects.values_list("action", "target_type", "target_id")) == {
+        ("schedule.paused", "schedule", "sync:connect.products"),
+        ("stream.paused", "stream", SOURCE),
+    }
+    client.post(url, {"action": "resume_selected", "_selected_action": ["connect.products", SOURCE]})
+    assert Schedule.objects.get(name="sync:connect.products").repeats == -1
+    assert StreamState.objects.get(stream=SOURCE).paused_at is None
+
+    readonly = get_user_model().objects.create_user(
+        username="ro", password="pw-long-enough-123", is_staff=True
+    )
+    readonly.groups.add(Group.objects.get(name="readonly"))
+    client.force_login(readonly)
+    assert b"pause_selected" not in client.get(url).content
+    with pytest.raises(ServiceError, match="run_sync"):
+        schedules.stream_pause(stream=SOURCE, actor=readonly)
