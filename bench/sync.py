@@ -265,7 +265,7 @@ class Measures:
         return self.write_each(self.raw.upsert)
 
     def backfill_ours(self) -> float:
-        """(b): `backfill requests` through the engine; checks it created every row."""
+        """(b): `backfill connect.requests` through the engine; checks it created every row."""
         t0 = time.perf_counter()
         run = self.run_stream("connect.requests", backfill=True, page_size=PAGE)
         spent = time.perf_counter() - t0
