@@ -133,7 +133,7 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "paused_at",
         "queued_at",
     )
-    actions = ["run_now_selected", "pause_selected", "resume_selected"]
+    actions = ("run_now_selected", "pause_selected", "resume_selected")
 
     def has_run_sync_permission(self, request):
         """Who may pause, resume and run streams: the `run_sync` permission (supervisors)."""

@@ -101,6 +101,7 @@ def _upsert(name: str, defaults: dict) -> str:
 
 
 def is_paused(schedule: Schedule) -> bool:
+    """A paused schedule is django-q's "never": `repeats = 0`."""
     return schedule.repeats == 0
 
 
@@ -110,7 +111,7 @@ def _managed(schedule: Schedule) -> None:
 
 
 def _audit(actor, action: str, schedule: Schedule, message: str) -> None:
-    from channelhub.actions.services import audit
+    from channelhub.actions.services import audit  # noqa: PLC0415 - the outbox imports the sync models
 
     audit(actor=actor, action=action, target_type="schedule", target_id=schedule.name, message=message)
 
@@ -146,7 +147,7 @@ def schedule_resume(*, schedule: Schedule, actor) -> Schedule:
 
 def schedule_run_now(*, schedule: Schedule, actor) -> str:
     """Hand the schedule's task to a worker now (a sync run goes through the stream's lock)."""
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # noqa: PLC0415 - django-q's tasks need the app registry ready
 
     require_perm(actor, "channelhub.run_sync", "start runs")
     _managed(schedule)

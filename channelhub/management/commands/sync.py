@@ -19,6 +19,8 @@ BUSY = 3  # exit status when a stream was skipped because it is locked (and none
 
 
 class Command(StreamCommand):
+    """`sync`: run the named streams (or --all) once, or list them."""
+
     help = (
         "Pull what changed upstream since the last run into the mirror, for the named streams or --all. "
         "Streams of upstreams that are not configured are skipped, saying so. Exits 1 if any stream failed, "
@@ -26,6 +28,7 @@ class Command(StreamCommand):
     )
 
     def add_arguments(self, parser):
+        """STREAM ..., --all, --list, --page-size."""
         parser.add_argument("streams", nargs="*", metavar="STREAM")
         parser.add_argument("--all", action="store_true", help="every stream, catalog first")
         parser.add_argument("--list", action="store_true", help="list the streams and exit")
@@ -34,6 +37,7 @@ class Command(StreamCommand):
         )
 
     def handle(self, *args, streams, page_size, **options):
+        """List, or run each stream and report it; the exit status says how it went."""
         self.verbosity = options["verbosity"]
         all_, list_ = options["all"], options["list"]
         if list_:
