@@ -265,9 +265,9 @@ class Measures:
         return self.write_each(self.raw.upsert)
 
     def backfill_ours(self) -> float:
-        """(b): `backfill requests` through the engine; checks it created every row."""
+        """(b): `backfill connect.requests` through the engine; checks it created every row."""
         t0 = time.perf_counter()
-        run = self.run_stream("requests", backfill=True, page_size=PAGE)
+        run = self.run_stream("connect.requests", backfill=True, page_size=PAGE)
         spent = time.perf_counter() - t0
         assert run.status == "succeeded", run.error
         assert run.created == self.n, (run.created, run.updated, run.unchanged, self.n)
