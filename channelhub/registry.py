@@ -7,6 +7,7 @@ declares itself in its `ready()`:
     from channelhub import registry
 
     registry.register_streams("usage.streams")            # modules with a STREAMS list
+    registry.register_stream_provider(source_streams)      # () -> the streams made from rows now
     registry.grant("support", "usage.act_usagefile")       # role grants, beyond view_*
     registry.grant_view("usage")                           # readonly sees every model of the app
     registry.register_api(ApiMount("usage", "usage.api.urls", {"files": "usage-file-list"}))
@@ -37,6 +38,7 @@ class Store:
         self._frozen = False
 
     def add(self, item) -> None:
+        """Add `item`; refused once the store was read, or if it is there already."""
         if self._frozen:
             raise RegistryFrozen(
                 f"registry store {self.name!r} was already read; register in AppConfig.ready()"
@@ -46,6 +48,7 @@ class Store:
         self._items.append(item)
 
     def items(self) -> tuple:
+        """What the store holds, in order; the store is frozen from now on."""
         self._frozen = True
         return tuple(self._items)
 
@@ -90,6 +93,8 @@ class Upstream:
 
 @dataclass(frozen=True)
 class Grant:
+    """A permission (`app_label.codename`) a role gets beyond `view_*`."""
+
     role: str
     perm: str
 
@@ -98,6 +103,7 @@ STORES = {
     name: Store(name)
     for name in (
         "stream_modules",  # dotted module paths, each with a STREAMS list (`sync --all` order)
+        "stream_providers",  # callables () -> iterable of streams made at run time from rows
         "api_mounts",  # ApiMount
         "view_apps",  # app labels whose view_* permissions the readonly role gets
         "role_grants",  # Grant(role, "app_label.codename")
@@ -129,31 +135,47 @@ def action_specs() -> tuple:
 
 
 def register_streams(module: str) -> None:
+    """Register a module with a `STREAMS` list (its streams run in `sync --all` order)."""
     STORES["stream_modules"].add(module)
 
 
+def register_stream_provider(provider) -> None:
+    """Register `provider`, a callable returning the streams it provides *now* (one per
+    configured source row, say). It is called whenever the streams are listed (every
+    dispatcher tick, every command), so rows added at run time are picked up without a
+    deploy; it should be cheap (one query). Its streams run through the dispatcher
+    (`channelhub.sync.dispatch`), each at its own `schedule_minutes`."""
+    STORES["stream_providers"].add(provider)
+
+
 def register_api(mount: ApiMount) -> None:
+    """Mount an app's read API under `/api/v1/<prefix>/`."""
     STORES["api_mounts"].add(mount)
 
 
 def grant_view(app_label: str) -> None:
+    """Give the readonly role every `view_*` permission of the app."""
     STORES["view_apps"].add(app_label)
 
 
 def grant(role: str, *perms: str) -> None:
+    """Give `role` these permissions (`app_label.codename`)."""
     for perm in perms:
         STORES["role_grants"].add(Grant(role, perm))
 
 
 def register_queue(queue: Queue) -> None:
+    """Show a staff queue on the back office's first page (in registration order)."""
     STORES["queues"].add(queue)
 
 
 def register_upstream(upstream: Upstream) -> None:
+    """Register an upstream that streams can name in their `upstream`."""
     STORES["upstreams"].add(upstream)
 
 
 def upstream(name: str) -> Upstream:
+    """The upstream called `name`; LookupError naming the registered ones if none."""
     for item in STORES["upstreams"].items():
         if item.name == name:
             return item
@@ -162,20 +184,30 @@ def upstream(name: str) -> Upstream:
 
 
 def stream_modules() -> tuple[str, ...]:
+    """The registered STREAMS modules, in order."""
     return STORES["stream_modules"].items()
 
 
+def stream_providers() -> tuple:
+    """The registered stream providers, in registration order."""
+    return STORES["stream_providers"].items()
+
+
 def api_mounts() -> tuple[ApiMount, ...]:
+    """The apps' API mounts."""
     return STORES["api_mounts"].items()
 
 
 def view_apps() -> tuple[str, ...]:
+    """The app labels whose `view_*` permissions the readonly role gets."""
     return STORES["view_apps"].items()
 
 
 def grants(role: str) -> tuple[str, ...]:
+    """The permissions the apps grant `role`."""
     return tuple(g.perm for g in STORES["role_grants"].items() if g.role == role)
 
 
 def queues() -> tuple[Queue, ...]:
+    """The staff queues, in the order shown."""
     return STORES["queues"].items()

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 ALLOWED_TASKS = frozenset(
     {
         "channelhub.sync.tasks.sync_stream_task",
+        "channelhub.sync.tasks.dispatch_due_streams_task",
         "channelhub.actions.tasks.send_due_actions_task",
         "channelhub.actions.tasks.send_action_task",
     }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from channelhub.admin.kit import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
 from channelhub.models import StreamState, SyncRun, SyncRunStatus
+from channelhub.services import ServiceError
+from channelhub.sync import registry
+from channelhub.sync.schedules import stream_pause, stream_resume, stream_run_now
 
 
 class StreamFilter(admin.SimpleListFilter):
@@ -107,11 +111,40 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(StreamState)
 class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """One row per stream: its cursor, who holds its lock, and when it last succeeded."""
+    """One row per stream: its cursor, who holds its lock, and when it last succeeded; and
+    what a supervisor may do to a stream (pause, resume, run now: audited, `run_sync`)."""
 
-    list_display = ("stream", "cursor_display", "locked_by", "locked_until", "lock_state", "last_success_at")
+    list_display = (
+        "stream",
+        "cursor_display",
+        "locked_by",
+        "locked_until",
+        "lock_state",
+        "run_state",
+        "last_success_at",
+    )
     search_fields = ("stream",)
-    fields = ("stream", "cursor_pretty", "locked_by", "locked_until", "last_success_at")
+    fields = (
+        "stream",
+        "cursor_pretty",
+        "locked_by",
+        "locked_until",
+        "last_success_at",
+        "paused_at",
+        "queued_at",
+    )
+    actions = ("run_now_selected", "pause_selected", "resume_selected")
+
+    def has_run_sync_permission(self, request):
+        """Who may pause, resume and run streams: the `run_sync` permission (supervisors)."""
+        return request.user.has_perm("channelhub.run_sync")
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, with an error on top for each provided stream that was left out."""
+        # A provided stream left out (a clash, a bad name, a failing provider) is shown here.
+        for error in registry.provided().errors:
+            self.message_user(request, f"Stream left out: {error}", messages.ERROR)
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="Cursor")
     def cursor_display(self, obj):
@@ -125,8 +158,49 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Lock")
     def lock_state(self, obj):
-        from django.utils import timezone
-
         if obj.locked_by and obj.locked_until and obj.locked_until > timezone.now():
             return status_badge("running", f"held until {timezone.localtime(obj.locked_until):%H:%M:%S}")
         return status_badge("", "free")
+
+    @admin.display(description="Dispatch")
+    def run_state(self, obj):
+        """A provided stream's pause and queue (a declared stream's are on its schedule)."""
+        if obj.paused_at:
+            return status_badge("paused")
+        if obj.queued_at:
+            return status_badge("queued", f"queued {timezone.localtime(obj.queued_at):%H:%M:%S}")
+        return ""
+
+    def _each(self, request, queryset, verb, call):
+        done = []
+        for state in queryset:
+            try:
+                call(state.stream)
+            except ServiceError as error:
+                self.message_user(request, f"{state.stream}: {error.message}", messages.ERROR)
+            else:
+                done.append(state.stream)
+        if done:
+            self.message_user(request, f"{verb}: {', '.join(done)}.", messages.SUCCESS)
+
+    @admin.action(description="Run selected streams now", permissions=["run_sync"])
+    def run_now_selected(self, request, queryset):
+        """Hand each selected stream to a worker now (audited)."""
+        self._each(
+            request, queryset, "Handed to a worker", lambda s: stream_run_now(stream=s, actor=request.user)
+        )
+
+    @admin.action(description="Pause selected streams", permissions=["run_sync"])
+    def pause_selected(self, request, queryset):
+        """Pause each selected stream (audited)."""
+        self._each(
+            request,
+            queryset,
+            "Paused",
+            lambda s: stream_pause(stream=s, actor=request.user, reason="Paused from the stream states list"),
+        )
+
+    @admin.action(description="Resume selected streams", permissions=["run_sync"])
+    def resume_selected(self, request, queryset):
+        """Resume each selected stream (audited)."""
+        self._each(request, queryset, "Resumed", lambda s: stream_resume(stream=s, actor=request.user))

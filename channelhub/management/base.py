@@ -11,6 +11,7 @@ from tqdm import tqdm
 from channelhub.models import SyncRun, SyncRunStatus
 from channelhub.sync import registry
 from channelhub.sync.engine import Progress
+from channelhub.sync.names import renamed_to
 
 
 def parse_date(value: str, *, option: str) -> datetime:
@@ -28,8 +29,15 @@ class StreamCommand(BaseCommand):
     """Base of the commands that run streams: validates names, shows progress, reports runs."""
 
     def check_streams(self, names: list[str]) -> list[str]:
+        """`names`, if every one is a stream (declared or provided); else a CommandError saying
+        which are not, with the new name of any old one."""
         known = registry.all_streams()
         unknown = [n for n in names if n not in known]
+        renamed = [f"{n!r} is now called {new!r}" for n in unknown if (new := renamed_to(n))]
+        if renamed:
+            raise CommandError(
+                f"{'; '.join(renamed)} (streams are named <upstream>.<collection>; see `manage.py sync --list`)"
+            )
         if unknown:
             raise CommandError(
                 f"unknown stream(s): {', '.join(unknown)}. Known streams: {', '.join(known)} "

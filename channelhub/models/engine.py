@@ -45,6 +45,11 @@ class StreamState(models.Model):
     locked_by = models.CharField(max_length=64, blank=True, default="")
     locked_until = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    # Streams run by the dispatcher (provided streams, `channelhub.sync.dispatch`): when a
+    # supervisor paused it (not due until resumed), and when its task was handed to the
+    # broker and has not started yet (so the next tick does not hand it over again).
+    paused_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "stream state"

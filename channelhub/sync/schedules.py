@@ -1,13 +1,18 @@
 """Schedules declared in code and upserted by name (`manage.py setup_schedules`).
 
-One django-q2 Schedule per stream, named `sync:<stream>`, running every
-`stream.schedule_minutes`. Overlap is guarded by the stream's own lock: a tick that lands
-while the previous run is still going exits at once.
+One django-q2 Schedule per declared stream, named `sync:<stream>`, running every
+`stream.schedule_minutes`; and one dispatcher, `sync:dispatch`, every minute, which hands the
+*provided* streams (made from rows at run time) that are due to the worker
+(`channelhub.sync.dispatch`). Overlap is guarded by the stream's own lock: a tick that lands
+while the previous run is still going exits at once (and the dispatcher does not even hand a
+running or already queued stream over).
 
 Schedules are code: their function and arguments come from here and nowhere else (the
 allow-list and its guards are in `channelhub.taskguard`). What a supervisor may do to a
 schedule is its own audited service: pause it, resume it, run it now (`run_sync`).
 A paused schedule is django-q's own "never": `repeats = 0`; `setup_schedules` keeps it paused.
+The same three for a stream (`stream_pause`, `stream_resume`, `stream_run_now`, the stream
+states admin) act on a declared stream's schedule, and on a provided stream's `StreamState`.
 """
 
 from __future__ import annotations
@@ -16,28 +21,36 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.models import Schedule
 
+from channelhub.models import StreamState
 from channelhub.services import ServiceError, require_perm
 from channelhub.taskguard import parse_literal
 
 from . import registry
+from .dispatch import enqueue
+from .lock import ensure_state
 
 PREFIX = "sync:"
 
-# Schedules that are not streams: (name, func, minutes, in words).
+DISPATCH = f"{PREFIX}dispatch"  # no stream is called "dispatch": a stream's name has a dot
+
+# Schedules that are not one stream's: (name, func, minutes).
 FIXED = [
     # Every minute: send actions whose retry time has come, and any whose enqueue was lost.
     ("outbox:send-due", "channelhub.actions.tasks.send_due_actions_task", 1),
+    # Every minute: hand the provided streams that are due (each by its own interval) to a worker.
+    (DISPATCH, "channelhub.sync.tasks.dispatch_due_streams_task", 1),
 ]
 
 
 def setup_schedules() -> list[tuple[str, str]]:
-    """Create or update every stream's schedule; remove schedules of streams that are gone.
+    """Create or update every declared stream's schedule and the fixed ones (the outbox sweep,
+    the dispatcher); remove schedules of streams that are gone.
 
     Returns (name, "created" | "updated" | "unchanged" | "removed") pairs.
     """
     result = []
     wanted = set()
-    for stream in registry.all_streams().values():
+    for stream in registry.declared_streams().values():
         name = f"{PREFIX}{stream.name}"
         wanted.add(name)
         defaults = {
@@ -88,6 +101,7 @@ def _upsert(name: str, defaults: dict) -> str:
 
 
 def is_paused(schedule: Schedule) -> bool:
+    """A paused schedule is django-q's "never": `repeats = 0`."""
     return schedule.repeats == 0
 
 
@@ -97,7 +111,7 @@ def _managed(schedule: Schedule) -> None:
 
 
 def _audit(actor, action: str, schedule: Schedule, message: str) -> None:
-    from channelhub.actions.services import audit
+    from channelhub.actions.services import audit  # noqa: PLC0415 - the outbox imports the sync models
 
     audit(actor=actor, action=action, target_type="schedule", target_id=schedule.name, message=message)
 
@@ -133,7 +147,7 @@ def schedule_resume(*, schedule: Schedule, actor) -> Schedule:
 
 def schedule_run_now(*, schedule: Schedule, actor) -> str:
     """Hand the schedule's task to a worker now (a sync run goes through the stream's lock)."""
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # noqa: PLC0415 - django-q's tasks need the app registry ready
 
     require_perm(actor, "channelhub.run_sync", "start runs")
     _managed(schedule)
@@ -148,4 +162,84 @@ def schedule_run_now(*, schedule: Schedule, actor) -> str:
         ) from exc
     with transaction.atomic():
         _audit(actor, "schedule.run_now", schedule, f"task {task_id}")
+    return task_id
+
+
+# --- the same for a stream: its own schedule if declared, its StreamState if provided -------
+
+
+def _schedule_of(name: str) -> Schedule | None:
+    """A declared stream's schedule; None for a provided stream. ServiceError if no stream."""
+    if name in registry.declared_streams():
+        schedule = Schedule.objects.filter(name=f"{PREFIX}{name}").first()
+        if schedule is None:
+            raise ServiceError(f"{name} has no schedule yet: run `manage.py setup_schedules`.")
+        return schedule
+    try:
+        registry.get(name)
+    except registry.UnknownStream as exc:
+        raise ServiceError(str(exc)) from None
+    return None
+
+
+def _audit_stream(actor, action: str, name: str, message: str) -> None:
+    from channelhub.actions.services import audit  # noqa: PLC0415 - the outbox imports the sync models
+
+    audit(actor=actor, action=action, target_type="stream", target_id=name, message=message)
+
+
+def _locked_state(name: str) -> StreamState:
+    ensure_state(name)
+    return StreamState.objects.select_for_update().get(stream=name)
+
+
+def stream_pause(*, stream: str, actor, reason: str = "") -> None:
+    """Stop a stream from being run on schedule until it is resumed (a run going finishes)."""
+    require_perm(actor, "channelhub.run_sync", "pause streams")
+    schedule = _schedule_of(stream)
+    if schedule is not None:
+        schedule_pause(schedule=schedule, actor=actor, reason=reason)
+        return
+    with transaction.atomic():
+        state = _locked_state(stream)
+        if state.paused_at:
+            raise ServiceError(f"{stream} is already paused.")
+        state.paused_at = timezone.now()
+        state.save(update_fields=["paused_at"])
+        _audit_stream(actor, "stream.paused", stream, reason)
+
+
+def stream_resume(*, stream: str, actor) -> None:
+    """Let a paused stream run on schedule again (a provided one: due by its interval since its
+    last run, so at once after a long pause)."""
+    require_perm(actor, "channelhub.run_sync", "resume streams")
+    schedule = _schedule_of(stream)
+    if schedule is not None:
+        schedule_resume(schedule=schedule, actor=actor)
+        return
+    with transaction.atomic():
+        state = _locked_state(stream)
+        if not state.paused_at:
+            raise ServiceError(f"{stream} is not paused.")
+        state.paused_at = None
+        state.save(update_fields=["paused_at"])
+        _audit_stream(actor, "stream.resumed", stream, "")
+
+
+def stream_run_now(*, stream: str, actor) -> str:
+    """Hand the stream's sync to a worker now (the run still takes the stream's lock)."""
+    require_perm(actor, "channelhub.run_sync", "start runs")
+    schedule = _schedule_of(stream)
+    if schedule is not None:
+        return schedule_run_now(schedule=schedule, actor=actor)
+    ensure_state(stream)
+    now = timezone.now()
+    StreamState.objects.filter(stream=stream).update(queued_at=now)  # the dispatcher leaves it be
+    try:
+        task_id = enqueue(stream)
+    except Exception as exc:  # the broker is down: say so
+        StreamState.objects.filter(stream=stream, queued_at=now).update(queued_at=None)
+        raise ServiceError(f"Could not hand {stream} to the worker: {exc}", code="unavailable") from exc
+    with transaction.atomic():
+        _audit_stream(actor, "stream.run_now", stream, f"task {task_id}")
     return task_id

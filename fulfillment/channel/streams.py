@@ -88,7 +88,7 @@ class ListingStream(ReconcilingStream, ChannelStream):
 class ChannelProductStream(ListingStream):
     """Products, then every product's SKUs in one list (`products/-/skus`)."""
 
-    name = "channel_products"
+    name = "channel.products"
     description = "Cloud Channel products and their SKUs"
     model = ChannelProduct
     path = "products"
@@ -114,7 +114,7 @@ class ChannelProductStream(ListingStream):
 
 
 class OfferStream(ListingStream):
-    name = "channel_offers"
+    name = "channel.offers"
     description = "Cloud Channel offers of our account"
     model = Offer
     path = "{account}/offers"
@@ -131,7 +131,7 @@ class OfferStream(ListingStream):
 class CustomerStream(ListingStream):
     """Our own customers (`accounts/A/customers`); partners' customers come with their links."""
 
-    name = "channel_customers"
+    name = "channel.customers"
     description = "Cloud Channel customers"
     model = Customer
     path = "{account}/customers"
@@ -152,7 +152,7 @@ class ChannelPartnerLinkStream(ListingStream):
     and its customers are left as they are: only links listed whole are reconciled.
     """
 
-    name = "channel_partner_links"
+    name = "channel.partner_links"
     description = "Cloud Channel partner links and their customers"
     model = ChannelPartnerLink
     path = "{account}/channelPartnerLinks"
@@ -207,7 +207,7 @@ class EntitlementStream(ReconcilingStream, ChannelStream):
     deleted while the run pages (its listing 404s) is skipped, not a failure.
     """
 
-    name = "channel_entitlements"
+    name = "channel.entitlements"
     description = "Cloud Channel entitlements (per customer)"
     model = Entitlement
     schedule_minutes = 15
@@ -358,7 +358,7 @@ class EntitlementChangeStream(ChannelStream):
     are never edited, and re-reading one lands on the same row).
     """
 
-    name = "channel_entitlement_changes"
+    name = "channel.entitlement_changes"
     supports_window = True  # a backfill reads the changes created in (since, until]
     description = "Cloud Channel entitlement history (per customer)"
     model = EntitlementChange

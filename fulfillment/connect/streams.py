@@ -39,7 +39,7 @@ def product_scope(prop: str) -> str:
 
 
 class ProductStream(KeysetStream):
-    name = "products"
+    name = "connect.products"
     description = "Connect products"
     model = Product
     path = "/products"
@@ -55,7 +55,7 @@ class ProductStream(KeysetStream):
 class TemplateStream(ConnectStream):
     """Templates hang under each product; read whole, product by product (a few per product)."""
 
-    name = "templates"
+    name = "connect.templates"
     description = "Connect product templates"
     model = Template
     schedule_minutes = 60
@@ -71,7 +71,7 @@ class TemplateStream(ConnectStream):
 
 
 class MarketplaceStream(FullListingStream):
-    name = "marketplaces"
+    name = "connect.marketplaces"
     description = "Connect marketplaces"
     model = Marketplace
     path = "/marketplaces"
@@ -82,7 +82,7 @@ class MarketplaceStream(FullListingStream):
 
 
 class HubStream(FullListingStream):
-    name = "hubs"
+    name = "connect.hubs"
     description = "Connect hubs"
     model = Hub
     path = "/hubs"
@@ -93,7 +93,7 @@ class HubStream(FullListingStream):
 
 
 class TierAccountStream(KeysetStream):
-    name = "tier_accounts"
+    name = "connect.tier_accounts"
     description = "Connect tier accounts (customers and resellers)"
     model = TierAccount
     path = "/tier/accounts"
@@ -104,7 +104,7 @@ class TierAccountStream(KeysetStream):
 
 
 class AssetStream(KeysetStream):
-    name = "assets"
+    name = "connect.assets"
     description = "Connect assets (subscriptions)"
     model = Asset
     path = "/assets"
@@ -118,7 +118,7 @@ class AssetStream(KeysetStream):
 
 
 class RequestStream(KeysetStream):
-    name = "requests"
+    name = "connect.requests"
     description = "Connect fulfillment requests"
     model = FulfillmentRequest
     path = "/requests"
@@ -133,7 +133,7 @@ class RequestStream(KeysetStream):
 
 
 class TierConfigStream(KeysetStream):
-    name = "tier_configs"
+    name = "connect.tier_configs"
     description = "Connect tier configurations"
     model = TierConfig
     path = "/tier/configs"
@@ -147,7 +147,7 @@ class TierConfigStream(KeysetStream):
 
 
 class TierConfigRequestStream(KeysetStream):
-    name = "tier_config_requests"
+    name = "connect.tier_config_requests"
     description = "Connect tier config requests"
     model = TierConfigRequest
     path = "/tier/config-requests"
@@ -168,7 +168,7 @@ class ConversationStream(KeysetStream):
     request or TCR in the mirror) and only when the conversation changed since last written.
     """
 
-    name = "conversations"
+    name = "connect.conversations"
     description = "Connect conversations (messages of open requests)"
     model = Conversation
     path = "/conversations"

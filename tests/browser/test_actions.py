@@ -22,7 +22,13 @@ from fulfillment.models import FulfillmentRequest, Template
 
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "/tmp")
 HEADERS = {"Authorization": "ApiKey SU-000-000-000:sandbox"}
-MIRROR_STREAMS = ("products", "templates", "requests", "tier_config_requests", "conversations")
+MIRROR_STREAMS = (
+    "connect.products",
+    "connect.templates",
+    "connect.requests",
+    "connect.tier_config_requests",
+    "connect.conversations",
+)
 XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=1</script>'
 
 
@@ -94,7 +100,7 @@ def pending_requests_upstream(sandbox, count: int) -> list[FulfillmentRequest]:
                     f"{sandbox.connect_url}/requests/{request.pk}/pend", json={}, headers=HEADERS, timeout=30
                 )
                 assert response.status_code == 200, response.text
-        assert run_stream("requests").status == "succeeded"
+        assert run_stream("connect.requests").status == "succeeded"
         chosen = list(FulfillmentRequest.objects.filter(pk__in=[r.pk for r in chosen]).order_by("pk"))
         assert {r.status for r in chosen} == {"pending"}
         return chosen

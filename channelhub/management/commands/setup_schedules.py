@@ -6,8 +6,14 @@ from channelhub.sync.schedules import setup_schedules
 
 
 class Command(BaseCommand):
-    help = "Create or update one django-q2 schedule per sync stream (by name), and remove stale ones."
+    """`setup_schedules`: upsert the schedules declared in code."""
+
+    help = (
+        "Create or update, by name, one django-q2 schedule per declared sync stream (sync:<stream>), "
+        "the dispatcher of provided streams (sync:dispatch) and the outbox sweep; remove stale ones."
+    )
 
     def handle(self, *args, **options):
+        """Print what happened to each schedule."""
         for name, what in setup_schedules():
             self.stdout.write(f"{name}: {what}")

@@ -8,7 +8,13 @@ from django.contrib.auth.models import Group
 
 from channelhub.sync.engine import run_stream
 
-MIRROR_STREAMS = ("products", "templates", "requests", "tier_config_requests", "conversations")
+MIRROR_STREAMS = (
+    "connect.products",
+    "connect.templates",
+    "connect.requests",
+    "connect.tier_config_requests",
+    "connect.conversations",
+)
 
 
 def sync_mirror() -> None:

@@ -35,7 +35,7 @@ def test_sync_needs_streams_or_all():
 
 
 def test_sync_rejects_unknown_streams_and_lists_the_known_ones():
-    with pytest.raises(CommandError, match="unknown stream.*nope.*Known streams: products"):
+    with pytest.raises(CommandError, match=r"unknown stream.*nope.*Known streams: connect\.products"):
         run("sync", "nope")
 
 
@@ -49,8 +49,8 @@ def test_sync_skips_an_upstream_that_is_not_configured(settings):
 
 
 def test_sync_named_streams(connect_settings):
-    out = run("sync", "products", "requests")
-    assert "products: succeeded" in out and "requests: succeeded" in out
+    out = run("sync", "connect.products", "connect.requests")
+    assert "connect.products: succeeded" in out and "connect.requests: succeeded" in out
     assert Product.objects.exists() and FulfillmentRequest.objects.exists()
 
 
@@ -58,39 +58,44 @@ def test_sync_failure_exits_nonzero_with_the_error(connect_settings, settings):
     settings.UPSTREAM_MAX_RETRIES = 0
     control(connect_settings, "POST", "faults", {"rate": 1.0, "kinds": ["500"], "path": "/requests"})
     with pytest.raises(CommandError, match="some streams failed"):
-        run("sync", "requests")
-    assert SyncRun.objects.get(stream="requests").status == SyncRunStatus.FAILED
+        run("sync", "connect.requests")
+    assert SyncRun.objects.get(stream="connect.requests").status == SyncRunStatus.FAILED
 
 
 def test_sync_of_a_locked_stream_exits_3_saying_who_holds_it(connect_settings):
     from channelhub.sync import lock
 
-    assert lock.acquire("requests", "elsewhere:1:4242:0badf00d")
+    assert lock.acquire("connect.requests", "elsewhere:1:4242:0badf00d")
     with pytest.raises(
-        CommandError, match=r"requests \(already running: lock held by pid 1 on elsewhere"
+        CommandError, match=r"connect\.requests \(already running: lock held by pid 1 on elsewhere"
     ) as exc:
-        run("sync", "products", "requests")
+        run("sync", "connect.products", "connect.requests")
     assert exc.value.returncode == 3
     assert "until" in str(exc.value)
-    assert SyncRun.objects.get(stream="products").status == SyncRunStatus.SUCCEEDED
-    assert SyncRun.objects.get(stream="requests").status == SyncRunStatus.SKIPPED  # a row in the run list
+    assert SyncRun.objects.get(stream="connect.products").status == SyncRunStatus.SUCCEEDED
+    assert (
+        SyncRun.objects.get(stream="connect.requests").status == SyncRunStatus.SKIPPED
+    )  # a row in the run list
 
 
 def test_backfill_a_window(connect_settings):
-    run("sync", "requests")
+    run("sync", "connect.requests")
     all_ids = set(FulfillmentRequest.objects.values_list("id", flat=True))
     FulfillmentRequest.objects.all().delete()
-    out = run("backfill", "requests", "--since", "2000-01-01", "--until", "2100-01-01")
-    assert "requests: succeeded" in out
+    out = run("backfill", "connect.requests", "--since", "2000-01-01", "--until", "2100-01-01")
+    assert "connect.requests: succeeded" in out
     assert set(FulfillmentRequest.objects.values_list("id", flat=True)) == all_ids
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["backfill", "requests", "--since", "yesterday"], "not a date"),
-        (["backfill", "requests", "--since", "2025-02-01", "--until", "2025-01-01"], "before --until"),
-        (["backfill", "marketplaces", "--since", "2025-01-01"], "read whole"),
+        (["backfill", "connect.requests", "--since", "yesterday"], "not a date"),
+        (
+            ["backfill", "connect.requests", "--since", "2025-02-01", "--until", "2025-01-01"],
+            "before --until",
+        ),
+        (["backfill", "connect.marketplaces", "--since", "2025-01-01"], "read whole"),
         (["backfill", "nope"], "unknown stream"),
     ],
 )
@@ -101,12 +106,12 @@ def test_backfill_bad_input_is_a_clear_error(connect_settings, args, message):
 
 def test_setup_schedules_is_idempotent():
     first = run("setup_schedules")
-    assert first.count("created") == len(registry.all_streams()) + 1  # + the outbox sweep
+    assert first.count("created") == len(registry.all_streams()) + 2  # + the outbox sweep, the dispatcher
     second = run("setup_schedules")
-    assert "created" not in second and second.count("unchanged") == len(registry.all_streams()) + 1
-    requests = Schedule.objects.get(name="sync:requests")
+    assert "created" not in second and second.count("unchanged") == len(registry.all_streams()) + 2
+    requests = Schedule.objects.get(name="sync:connect.requests")
     assert requests.minutes == 1 and requests.func == "channelhub.sync.tasks.sync_stream_task"
-    assert Schedule.objects.get(name="sync:products").minutes == 60
+    assert Schedule.objects.get(name="sync:connect.products").minutes == 60
 
 
 def test_setup_schedules_removes_stale_ones():
@@ -117,9 +122,9 @@ def test_setup_schedules_removes_stale_ones():
 def test_scheduled_task_runs_the_stream(connect_settings):
     from channelhub.sync.tasks import sync_stream_task
 
-    summary = sync_stream_task("products")
-    assert summary.startswith("products: succeeded")
-    assert SyncRun.objects.get(stream="products").trigger == "schedule"
+    summary = sync_stream_task("connect.products")
+    assert summary.startswith("connect.products: succeeded")
+    assert SyncRun.objects.get(stream="connect.products").trigger == "schedule"
 
 
 def test_ensure_admin_creates_one_login_once():
@@ -133,7 +138,10 @@ def test_backfill_takes_a_window_for_every_stream_that_supports_one(channel_sett
     # Channel's entitlement history filters by create time, so it takes --since/--until too
     # (the command used to refuse every stream that was not a Connect keyset stream).
     windowed = {name for name, stream in registry.all_streams().items() if stream.supports_window}
-    assert {"requests", "channel_entitlement_changes"} <= windowed and "marketplaces" not in windowed
-    out = run("backfill", "channel_entitlement_changes", "--since", "2000-01-01", "--until", "2100-01-01")
-    assert "channel_entitlement_changes: succeeded" in out
-    assert SyncRun.objects.get(stream="channel_entitlement_changes").window_since is not None
+    assert {
+        "connect.requests",
+        "channel.entitlement_changes",
+    } <= windowed and "connect.marketplaces" not in windowed
+    out = run("backfill", "channel.entitlement_changes", "--since", "2000-01-01", "--until", "2100-01-01")
+    assert "channel.entitlement_changes: succeeded" in out
+    assert SyncRun.objects.get(stream="channel.entitlement_changes").window_since is not None

@@ -49,7 +49,7 @@ def marker(tmp_path):
 @pytest.fixture
 def ours(db):
     schedules.setup_schedules()
-    return Schedule.objects.get(name="sync:products")
+    return Schedule.objects.get(name="sync:connect.products")
 
 
 def _add_form(func: str, args: str = "", **extra) -> dict:
@@ -93,7 +93,7 @@ def test_a_supervisor_still_sees_the_schedules_read_only(user, client, ours):
     client.force_login(user("supervisor"))
     page = client.get(reverse("admin:django_q_schedule_changelist"))
     assert page.status_code == 200
-    assert b"sync:products" in page.content
+    assert b"sync:connect.products" in page.content
     detail = client.get(reverse("admin:django_q_schedule_change", args=[ours.pk]))
     assert detail.status_code == 200
     assert b'name="func"' not in detail.content  # shown, not editable
@@ -106,10 +106,12 @@ def test_a_superuser_may_only_pick_one_of_our_tasks_with_literal_arguments(user,
     assert page.status_code == 200 and b"Select a valid choice" in page.content
     page = client.post(add, _add_form(SYNC_TASK, "__import__('os').system('touch x')"))
     assert page.status_code == 200 and b"plain Python literal" in page.content
-    page = client.post(add, _add_form(SYNC_TASK, "'products'", kwargs="{'q_options': {'hook': 'os.system'}}"))
+    page = client.post(
+        add, _add_form(SYNC_TASK, "'connect.products'", kwargs="{'q_options': {'hook': 'os.system'}}")
+    )
     assert page.status_code == 200 and b"may not set task options" in page.content
     assert not Schedule.objects.filter(name="mine").exists()
-    page = client.post(add, _add_form(SYNC_TASK, "'products'"))
+    page = client.post(add, _add_form(SYNC_TASK, "'connect.products'"))
     assert page.status_code == 302, page.content[:2000]
     assert Schedule.objects.get(name="mine").func == SYNC_TASK
     assert not marker.exists()
@@ -120,7 +122,7 @@ def test_a_superuser_may_only_pick_one_of_our_tasks_with_literal_arguments(user,
     [
         {"func": "os.system", "args": "'touch /tmp/x'"},
         {"func": "subprocess.getoutput", "args": "'id'"},
-        {"func": SYNC_TASK, "args": "'products'", "hook": "os.system"},
+        {"func": SYNC_TASK, "args": "'connect.products'", "hook": "os.system"},
         {"func": SYNC_TASK, "args": "print('x')"},
     ],
 )
@@ -193,7 +195,7 @@ def test_a_schedule_row_written_around_the_orm_is_refused_by_the_scheduler_which
     by_group = {task["group"]: task for task in broker.tasks}
     assert by_group["shell"]["func"] == REFUSED_TASK
     assert "os.system" in by_group["shell"]["args"][0]
-    assert by_group["sync:products"]["func"] == SYNC_TASK  # the good schedule still ran
+    assert by_group["sync:connect.products"]["func"] == SYNC_TASK  # the good schedule still ran
     assert not marker.exists()
     shell = Schedule.objects.get(name="shell")
     assert shell.repeats == 0 and shell.func == "os.system"  # paused, and left for someone to see
@@ -231,14 +233,14 @@ def test_a_supervisor_pauses_and_resumes_a_schedule_and_both_are_audited(user, c
     ours.refresh_from_db()
     assert schedules.is_paused(ours)
     # A deploy's setup_schedules keeps it paused.
-    assert dict(schedules.setup_schedules())["sync:products"] == "unchanged"
+    assert dict(schedules.setup_schedules())["sync:connect.products"] == "unchanged"
     ours.refresh_from_db()
     assert schedules.is_paused(ours)
     client.post(url, {"action": "resume_selected", "_selected_action": [ours.pk]})
     ours.refresh_from_db()
     assert ours.repeats == -1
     events = list(
-        AuditEvent.objects.filter(target_type="schedule", target_id="sync:products")
+        AuditEvent.objects.filter(target_type="schedule", target_id="sync:connect.products")
         .order_by("id")
         .values_list("action", "actor_name")
     )
@@ -258,8 +260,10 @@ def test_run_now_hands_our_task_to_the_worker_and_is_audited(user, ours, monkeyp
         schedules.schedule_run_now(schedule=ours, actor=user("supervisor"))
     finally:
         pre_enqueue.disconnect(dispatch_uid="test-keep")
-    assert [(t["func"], t["args"]) for t in queued] == [(SYNC_TASK, ("products",))]
-    assert AuditEvent.objects.filter(action="schedule.run_now", target_id="sync:products").count() == 1
+    assert [(t["func"], t["args"]) for t in queued] == [(SYNC_TASK, ("connect.products",))]
+    assert (
+        AuditEvent.objects.filter(action="schedule.run_now", target_id="sync:connect.products").count() == 1
+    )
 
 
 @pytest.mark.parametrize("role", ["readonly", "support"])

@@ -10,7 +10,7 @@ def register(monkeypatch):
     """Put a stream in the engine's registry for this test only; returns the stream."""
 
     def add(stream):
-        monkeypatch.setitem(registry.all_streams(), stream.name, stream)
+        monkeypatch.setitem(registry.declared_streams(), stream.name, stream)
         return stream
 
     return add

@@ -35,8 +35,8 @@ def test_full_sync_equals_the_sandbox(connect_settings):
     runs = sync_all()
     assert_mirror_equals_upstream(connect_settings)
     by_stream = {r.stream: r for r in runs}
-    assert by_stream["requests"].created == FulfillmentRequest.objects.count() > 0
-    assert by_stream["requests"].progress == 100
+    assert by_stream["connect.requests"].created == FulfillmentRequest.objects.count() > 0
+    assert by_stream["connect.requests"].progress == 100
     # templates hang under products; every product's templates arrive
     products = upstream_objects(connect_settings, "/products")
     for pid in products:
@@ -71,7 +71,7 @@ def test_incremental_run_writes_nothing_when_nothing_changed(connect_settings):
     assert all(r.created == 0 and r.updated == 0 for r in second), [
         (r.stream, r.created, r.updated) for r in second
     ]
-    requests_run = next(r for r in second if r.stream == "requests")
+    requests_run = next(r for r in second if r.stream == "connect.requests")
     # incremental: it re-read only the overlap window, not the whole collection
     assert requests_run.fetched < FulfillmentRequest.objects.count()
 
@@ -81,7 +81,7 @@ def test_changes_between_runs_arrive(connect_settings):
     for _ in range(3):
         control(connect_settings, "POST", "tick")
     runs = {r.stream: r for r in sync_all()}
-    assert runs["requests"].created + runs["requests"].updated > 0
+    assert runs["connect.requests"].created + runs["connect.requests"].updated > 0
     assert_mirror_equals_upstream(connect_settings)
 
 
@@ -98,12 +98,12 @@ def test_crash_mid_sync_then_rerun_converges(connect_settings, monkeypatch, cras
         return real_upsert(model, rows, **kwargs)
 
     monkeypatch.setattr(engine, "upsert_rows", crashing_upsert)
-    crashed = run_stream("requests", page_size=7)
+    crashed = run_stream("connect.requests", page_size=7)
     assert crashed.status == SyncRunStatus.FAILED
     assert "injected crash" in crashed.error
     # what was committed is exactly the pages before the crash, with their cursor
     assert FulfillmentRequest.objects.count() == 7 * crash_after_pages
-    state = StreamState.objects.get(stream="requests")
+    state = StreamState.objects.get(stream="connect.requests")
     if crash_after_pages:
         assert state.cursor["id"] == FulfillmentRequest.objects.order_by("-updated", "-id").first().id
     else:
@@ -111,7 +111,7 @@ def test_crash_mid_sync_then_rerun_converges(connect_settings, monkeypatch, cras
     assert state.locked_by == ""  # the lock was released
 
     monkeypatch.setattr(engine, "upsert_rows", real_upsert)
-    rerun = run_stream("requests", page_size=7)
+    rerun = run_stream("connect.requests", page_size=7)
     assert rerun.status == SyncRunStatus.SUCCEEDED
     assert_mirror_equals_upstream(connect_settings, {"/requests": FulfillmentRequest})
 
@@ -121,7 +121,7 @@ def test_pages_shifting_while_paging_lose_nothing(connect_settings):
     # Every list call first touches 2 objects (they move to the end of the update order)
     # and inserts a new one: offset paging would skip rows that shift under it.
     control(connect_settings, "POST", "faults", {"churn": 2, "path": "/requests"})
-    run = run_stream("requests", page_size=5)
+    run = run_stream("connect.requests", page_size=5)
     assert run.status == SyncRunStatus.SUCCEEDED
     control(connect_settings, "DELETE", "faults")
     after = upstream_objects(connect_settings, "/requests")
@@ -135,7 +135,7 @@ def test_pages_shifting_while_paging_lose_nothing(connect_settings):
     moved = set(after) - still
     assert moved & {k for k in mirror if mirror[k] == after[k]}
     # ... and the next incremental run, starting an overlap behind the cursor, catches the rest.
-    assert run_stream("requests").status == SyncRunStatus.SUCCEEDED
+    assert run_stream("connect.requests").status == SyncRunStatus.SUCCEEDED
     assert_mirror_equals_upstream(connect_settings, {"/requests": FulfillmentRequest})
 
 
@@ -145,7 +145,7 @@ def test_transient_faults_are_retried(connect_settings, kind):
     control(
         connect_settings, "POST", "faults", {"next": [kind, kind], "path": "/requests", "timeout_seconds": 3}
     )
-    run = run_stream("requests", page_size=50)
+    run = run_stream("connect.requests", page_size=50)
     assert run.status == SyncRunStatus.SUCCEEDED, run.error
     log = settled_log(connect_settings, lambda entries: len([e for e in entries if e.get("fault")]) >= 2)
     assert len([e for e in log if e.get("fault")]) == 2
@@ -155,7 +155,7 @@ def test_transient_faults_are_retried(connect_settings, kind):
 def test_permanent_error_is_recorded_on_the_run(connect_settings, settings):
     settings.UPSTREAM_MAX_RETRIES = 2
     control(connect_settings, "POST", "faults", {"rate": 1.0, "kinds": ["503"], "path": "/requests"})
-    run = run_stream("requests")
+    run = run_stream("connect.requests")
     assert run.status == SyncRunStatus.FAILED
     assert run.error_detail["status"] == 503
     assert "HTTP 503" in run.error
@@ -164,7 +164,7 @@ def test_permanent_error_is_recorded_on_the_run(connect_settings, settings):
 
 def test_rejected_credentials_are_recorded_with_the_upstream_code(connect_settings, settings):
     settings.CONNECT_API_KEY = " "
-    run = run_stream("requests")
+    run = run_stream("connect.requests")
     assert run.status == SyncRunStatus.FAILED
     assert run.error_detail["status"] == 401
     assert run.error_detail["error_code"] == "AUTH_001"
@@ -172,35 +172,35 @@ def test_rejected_credentials_are_recorded_with_the_upstream_code(connect_settin
 
 def test_not_configured_upstream_is_skipped(settings):
     settings.CONNECT_API_URL = ""
-    run = run_stream("requests")
+    run = run_stream("connect.requests")
     assert run.status == SyncRunStatus.SKIPPED
     assert "not configured" in run.error
 
 
 def test_a_stream_held_by_another_run_is_skipped(connect_settings):
-    assert lock.acquire("requests", "someone-else")
-    run = run_stream("requests")
+    assert lock.acquire("connect.requests", "someone-else")
+    run = run_stream("connect.requests")
     assert run.status == SyncRunStatus.SKIPPED
     assert "already running" in run.error
     assert not FulfillmentRequest.objects.exists()
 
 
 def test_an_expired_lease_is_taken_over(connect_settings):
-    assert lock.acquire("requests", "a-dead-worker", seconds=-1)  # lease already expired
-    run = run_stream("requests")
+    assert lock.acquire("connect.requests", "a-dead-worker", seconds=-1)  # lease already expired
+    run = run_stream("connect.requests")
     assert run.status == SyncRunStatus.SUCCEEDED
 
 
 def test_backfill_rereads_a_window_without_moving_the_cursor(connect_settings):
-    run_stream("requests")
-    cursor = StreamState.objects.get(stream="requests").cursor
+    run_stream("connect.requests")
+    cursor = StreamState.objects.get(stream="connect.requests").cursor
     requests_ = list(FulfillmentRequest.objects.order_by("updated"))
     middle = requests_[len(requests_) // 2].updated
     FulfillmentRequest.objects.all().delete()
-    run = run_stream("requests", since=middle, backfill=True)
+    run = run_stream("connect.requests", since=middle, backfill=True)
     assert run.status == SyncRunStatus.SUCCEEDED
     assert run.trigger == "backfill"
-    assert StreamState.objects.get(stream="requests").cursor == cursor
+    assert StreamState.objects.get(stream="connect.requests").cursor == cursor
     assert FulfillmentRequest.objects.filter(updated__lt=middle).count() == 0
     assert FulfillmentRequest.objects.filter(updated__gte=middle).count() == sum(
         1 for r in requests_ if r.updated >= middle
@@ -227,7 +227,7 @@ def test_two_concurrent_runs_do_not_both_write(connect_settings):
 
     def worker():
         try:
-            results.append(run_stream("requests", page_size=5))
+            results.append(run_stream("connect.requests", page_size=5))
         finally:
             connection.close()
 
@@ -241,8 +241,10 @@ def test_two_concurrent_runs_do_not_both_write(connect_settings):
         (r.status, r.error) for r in results
     ]
     # the skipped one leaves a row too, saying who held the lock
-    assert SyncRun.objects.filter(stream="requests").exclude(status=SyncRunStatus.SKIPPED).count() == 1
-    skipped = SyncRun.objects.get(stream="requests", status=SyncRunStatus.SKIPPED)
+    assert (
+        SyncRun.objects.filter(stream="connect.requests").exclude(status=SyncRunStatus.SKIPPED).count() == 1
+    )
+    skipped = SyncRun.objects.get(stream="connect.requests", status=SyncRunStatus.SKIPPED)
     assert "already running: lock held by pid" in skipped.error
     control(connect_settings, "DELETE", "faults")
     assert_mirror_equals_upstream(connect_settings, {"/requests": FulfillmentRequest})
@@ -250,14 +252,22 @@ def test_two_concurrent_runs_do_not_both_write(connect_settings):
 
 def test_every_collection_is_covered():
     names = set(registry.all_streams())
-    assert {"products", "templates", "marketplaces", "hubs", "tier_accounts", "assets", "requests"} <= names
-    assert {"tier_configs", "tier_config_requests", "conversations"} <= names
+    assert {
+        "connect.products",
+        "connect.templates",
+        "connect.marketplaces",
+        "connect.hubs",
+        "connect.tier_accounts",
+        "connect.assets",
+        "connect.requests",
+    } <= names
+    assert {"connect.tier_configs", "connect.tier_config_requests", "connect.conversations"} <= names
     assert len(COLLECTIONS) == 9
 
 
 def test_a_run_counts_rows_per_model_it_wrote(connect_settings):
-    assert run_stream("requests").status == "succeeded"  # messages are read for open requests
-    run = run_stream("conversations")
+    assert run_stream("connect.requests").status == "succeeded"  # messages are read for open requests
+    run = run_stream("connect.conversations")
     assert run.status == "succeeded", run.error
     counts = run.model_counts
     assert set(counts) >= {"fulfillment.conversation"}

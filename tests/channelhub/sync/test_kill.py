@@ -106,16 +106,16 @@ def test_killed_syncs_leave_no_run_running_and_the_next_one_starts_at_once(conne
         {"rate": 1.0, "kinds": ["timeout"], "timeout_seconds": 0.3, "path": "/requests"},
     )
     killed, restart_seconds, positions = [], [], []
-    proc = start_sync(sandbox, tmp_path, "requests", "--page-size", "5")
+    proc = start_sync(sandbox, tmp_path, "connect.requests", "--page-size", "5")
     for kill in range(KILLS):
         run = wait_for_paging_run(proc, pages=1 + kill % 3)
-        positions.append(position(StreamState.objects.get(stream="requests").cursor))
+        positions.append(position(StreamState.objects.get(stream="connect.requests").cursor))
         proc.send_signal(signal.SIGKILL)
         killed_at = time.monotonic()
         finish(proc)
         killed.append(run.pk)
         # The next run does not wait for the dead one's lease (5 minutes): it runs at once.
-        proc = start_sync(sandbox, tmp_path, "requests", "--page-size", "5")
+        proc = start_sync(sandbox, tmp_path, "connect.requests", "--page-size", "5")
         wait_for_paging_run(proc, pages=0)
         restart_seconds.append(time.monotonic() - killed_at)
     control(sandbox, "DELETE", "faults")
@@ -133,7 +133,10 @@ def test_killed_syncs_leave_no_run_running_and_the_next_one_starts_at_once(conne
         assert (run.status, run.error) == (SyncRunStatus.FAILED, "worker lost") and run.finished_at
     # Each killed run re-read the collection from its start, behind the cursor: it never fell back.
     assert positions == sorted(positions)
-    assert SyncRun.objects.filter(stream="requests").latest("started_at").status == SyncRunStatus.SUCCEEDED
+    assert (
+        SyncRun.objects.filter(stream="connect.requests").latest("started_at").status
+        == SyncRunStatus.SUCCEEDED
+    )
     assert_mirror_equals_upstream(sandbox, {"/requests": FulfillmentRequest})
 
 
@@ -145,10 +148,10 @@ def test_a_sync_finding_the_stream_busy_exits_3_naming_the_holder(connect_settin
         "faults",
         {"rate": 1.0, "kinds": ["timeout"], "timeout_seconds": 0.3, "path": "/requests"},
     )
-    first = start_sync(sandbox, tmp_path, "requests", "--page-size", "5")
+    first = start_sync(sandbox, tmp_path, "connect.requests", "--page-size", "5")
     try:
         wait_for_paging_run(first, pages=1)
-        second = start_sync(sandbox, tmp_path, "requests")
+        second = start_sync(sandbox, tmp_path, "connect.requests")
         code, text = finish(second)
     finally:
         finish(first, 0)

@@ -43,24 +43,24 @@ def stamps(model) -> dict[str, int | None]:
 
 
 def test_a_run_stamps_every_listed_row_unchanged_ones_too(channel_settings):
-    for name in ("channel_products", "channel_offers", "channel_entitlements"):
+    for name in ("channel.products", "channel.offers", "channel.entitlements"):
         assert run_stream(name).status == SyncRunStatus.SUCCEEDED
-    again = {n: run_stream(n) for n in ("channel_products", "channel_offers", "channel_entitlements")}
+    again = {n: run_stream(n) for n in ("channel.products", "channel.offers", "channel.entitlements")}
     for run in again.values():
         assert run.status == SyncRunStatus.SUCCEEDED, run.error
         assert (run.created, run.updated) == (0, 0) and run.unchanged > 0, run.stream
     for model, stream in (
-        (ChannelProduct, "channel_products"),
-        (Sku, "channel_products"),
-        (Offer, "channel_offers"),
-        (Entitlement, "channel_entitlements"),
+        (ChannelProduct, "channel.products"),
+        (Sku, "channel.products"),
+        (Offer, "channel.offers"),
+        (Entitlement, "channel.entitlements"),
     ):
         assert stamps(model), model.__name__
         assert set(stamps(model).values()) == {again[stream].pk}, model.__name__
 
 
 def test_a_write_that_is_not_a_listing_keeps_the_stamp(channel_settings):
-    run = run_stream("channel_offers")
+    run = run_stream("channel.offers")
     offer = Offer.objects.order_by("pk").first()
     # what the outbox does when it writes back an operation's result
     upsert_rows(Offer, [(offer.pk, {"display_name": "Renamed"}, {**offer.payload, "x": 1})])

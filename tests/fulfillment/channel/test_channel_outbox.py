@@ -83,7 +83,7 @@ def test_suspend_end_to_end_with_history(mirrored, upstream, support):
     ]
     assert events[1].after["provisioning_state"] == "SUSPENDED"
     # the history shows it after a changes sync, with our admin as the operator
-    sync_channel("channel_entitlement_changes")
+    sync_channel("channel.entitlement_changes")
     change = EntitlementChange.objects.filter(entitlement_id=entitlement.pk, change_type="SUSPENDED").latest(
         "create_time"
     )

@@ -178,11 +178,11 @@ def test_first_run_equals_the_sandbox_and_a_second_writes_nothing(upstream, chan
     for model, objects in expected.items():
         assert objects, f"{model.__name__}: the sandbox has none; the test proves nothing"
         assert mirror(model) == objects, model.__name__
-    assert runs["channel_customers"].created == sum(
+    assert runs["channel.customers"].created == sum(
         1 for k in expected[Customer] if "/channelPartnerLinks/" not in k
     )
-    assert runs["channel_entitlements"].created == len(expected[Entitlement])
-    assert runs["channel_entitlement_changes"].created == len(expected[EntitlementChange])
+    assert runs["channel.entitlements"].created == len(expected[Entitlement])
+    assert runs["channel.entitlement_changes"].created == len(expected[EntitlementChange])
     # typed columns: a few spot checks against the payloads
     entitlement = Entitlement.objects.exclude(num_units=None).first()
     assert entitlement.customer_name == Customer.objects.get(pk=entitlement.customer_id).org_display_name
@@ -197,7 +197,7 @@ def test_first_run_equals_the_sandbox_and_a_second_writes_nothing(upstream, chan
     again = sync()
     for run in again.values():
         assert (run.created, run.updated) == (0, 0), run.stream
-    assert again["channel_entitlements"].unchanged == len(expected[Entitlement])
+    assert again["channel.entitlements"].unchanged == len(expected[Entitlement])
     for model in expected:
         assert dict(model.objects.values_list("id", "synced_at")) == written[model], model.__name__
 
@@ -213,7 +213,7 @@ def test_every_channel_stream_is_registered_and_scheduled(channel_settings):
 
 def test_not_configured_streams_are_skipped(settings):
     settings.CHANNEL_API_URL = ""
-    run = run_stream("channel_customers")
+    run = run_stream("channel.customers")
     assert run.status == SyncRunStatus.SKIPPED
     assert "CHANNEL_API_URL" in run.error
 
@@ -232,7 +232,7 @@ def test_a_change_upstream_arrives_in_the_next_run(upstream, channel_settings):
     target.refresh_from_db()
     assert target.provisioning_state == "SUSPENDED"
     assert target.suspension_reasons == ["RESELLER_INITIATED"]
-    assert runs["channel_entitlements"].updated >= 1
+    assert runs["channel.entitlements"].updated >= 1
     change = EntitlementChange.objects.get(entitlement_id=target.id, change_type="SUSPENDED")
     assert change.operator == channel_settings.channel_admin_email
     assert change.reason == "RESELLER_INITIATED"
@@ -242,38 +242,38 @@ def test_a_change_upstream_arrives_in_the_next_run(upstream, channel_settings):
 
 
 def test_a_renamed_customer_reaches_its_entitlements(upstream, channel_settings):
-    sync("channel_customers", "channel_entitlements")
+    sync("channel.customers", "channel.entitlements")
     entitlement = Entitlement.objects.order_by("id").first()
     upstream.api.accounts().customers().patch(
         name=entitlement.customer_id, updateMask="orgDisplayName", body={"orgDisplayName": "Renamed Ltd"}
     ).execute()
-    runs = sync("channel_customers", "channel_entitlements")
+    runs = sync("channel.customers", "channel.entitlements")
     entitlement.refresh_from_db()
     assert entitlement.customer_name == "Renamed Ltd"
-    assert runs["channel_entitlements"].updated >= 1
+    assert runs["channel.entitlements"].updated >= 1
 
 
 # --- reconcile ----------------------------------------------------------------------------
 
 
 def test_a_cancelled_entitlement_is_marked_gone_cancelled(upstream, channel_settings):
-    sync("channel_offers", "channel_entitlements")
+    sync("channel.offers", "channel.entitlements")
     target = active_entitlement()
     upstream.cancel(target.id)
-    runs = sync("channel_entitlements")
+    runs = sync("channel.entitlements")
     target.refresh_from_db()
     assert target.gone_at is not None
     assert target.gone_reason == "cancelled"
-    assert runs["channel_entitlements"].updated == 1
+    assert runs["channel.entitlements"].updated == 1
     # the history that proved it was mirrored on the way
     assert EntitlementChange.objects.filter(entitlement_id=target.id, change_type="CANCELLED").exists()
     # nothing else was touched, and the next run leaves it be
     assert Entitlement.objects.filter(gone_at__isnull=False).count() == 1
-    assert sync("channel_entitlements")["channel_entitlements"].updated == 0
+    assert sync("channel.entitlements")["channel.entitlements"].updated == 0
 
 
 def test_a_failed_run_marks_nothing_gone(upstream, channel_settings, settings):
-    sync("channel_offers", "channel_entitlements")
+    sync("channel.offers", "channel.entitlements")
     target = active_entitlement()
     upstream.cancel(target.id)
     settings.UPSTREAM_MAX_RETRIES = 1
@@ -281,17 +281,17 @@ def test_a_failed_run_marks_nothing_gone(upstream, channel_settings, settings):
     # the pass is incomplete
     last = max(c["name"] for c in upstream.customers())
     control(channel_settings, "POST", "faults", {"next": ["503"] * 5, "path": f"^/v1/{last}/entitlements$"})
-    run = sync("channel_entitlements", expect=SyncRunStatus.FAILED)["channel_entitlements"]
+    run = sync("channel.entitlements", expect=SyncRunStatus.FAILED)["channel.entitlements"]
     assert run.error_detail["status"] == 503
     assert not Entitlement.objects.filter(gone_at__isnull=False).exists()
     control(channel_settings, "DELETE", "faults")
-    sync("channel_entitlements")
+    sync("channel.entitlements")
     target.refresh_from_db()
     assert target.gone_reason == "cancelled"
 
 
 def test_a_deleted_customer_is_marked_gone_and_a_row_listed_again_comes_back(upstream, channel_settings):
-    sync("channel_offers", "channel_customers", "channel_entitlements")
+    sync("channel.offers", "channel.customers", "channel.entitlements")
     lonely = next(
         c
         for c in Customer.objects.filter(partner_link__isnull=True).order_by("id")
@@ -301,16 +301,16 @@ def test_a_deleted_customer_is_marked_gone_and_a_row_listed_again_comes_back(ups
     # and one the mirror wrongly believes gone is listed again, unchanged
     back = Offer.objects.order_by("id").first()
     Offer.objects.filter(pk=back.pk).update(gone_at=timezone.now(), gone_reason="deleted")
-    runs = sync("channel_customers", "channel_offers")
+    runs = sync("channel.customers", "channel.offers")
     lonely.refresh_from_db()
     assert (lonely.gone_reason, lonely.is_gone) == ("deleted", True)
     back.refresh_from_db()
     assert (back.gone_at, back.gone_reason) == (None, "")
-    assert runs["channel_customers"].updated == 1 and runs["channel_offers"].updated == 1
+    assert runs["channel.customers"].updated == 1 and runs["channel.offers"].updated == 1
 
 
 def test_a_customer_deleted_while_entitlements_are_listed_is_skipped(upstream, channel_settings):
-    sync("channel_customers")
+    sync("channel.customers")
     with_entitlements = {mappers.customer_of(n) for n in upstream.entitlements()}
     customers = sorted(c["name"] for c in upstream.customers())
     first_with = next(c for c in customers if c in with_entitlements)
@@ -322,7 +322,7 @@ def test_a_customer_deleted_while_entitlements_are_listed_is_skipped(upstream, c
             upstream.api.accounts().customers().delete(name=victim).execute()
             deleted.append(victim)
 
-    run = run_stream("channel_entitlements", on_progress=delete_once)
+    run = run_stream("channel.entitlements", on_progress=delete_once)
     assert run.status == SyncRunStatus.SUCCEEDED, run.error
     assert deleted
     assert any(
@@ -364,15 +364,15 @@ def test_entitlement_changes_resume_after_a_failure_then_go_incremental(upstream
     breaking = customers[len(customers) // 2]
     path = f"^/v1/{breaking}/entitlements/-:listEntitlementChanges$"
     control(channel_settings, "POST", "faults", {"next": ["503"] * 5, "path": path})
-    failed = sync("channel_entitlement_changes", expect=SyncRunStatus.FAILED)["channel_entitlement_changes"]
+    failed = sync("channel.entitlement_changes", expect=SyncRunStatus.FAILED)["channel.entitlement_changes"]
     assert failed.created > 0
-    cursor = StreamState.objects.get(stream="channel_entitlement_changes").cursor
+    cursor = StreamState.objects.get(stream="channel.entitlement_changes").cursor
     assert cursor["at"] is None and cursor["started"]
     assert customers.index(cursor["customer"]) < customers.index(breaking)
 
     control(channel_settings, "DELETE", "faults")
     before = len(sandbox_log(channel_settings))
-    sync("channel_entitlement_changes")
+    sync("channel.entitlement_changes")
     calls = [
         e["path"].removeprefix("/v1/").split("/entitlements/")[0]
         for e in sandbox_log(channel_settings)[before:]
@@ -380,14 +380,14 @@ def test_entitlement_changes_resume_after_a_failure_then_go_incremental(upstream
     ]
     assert calls[0] == customers[customers.index(cursor["customer"]) + 1]  # resumed, not restarted
     assert mirror(EntitlementChange) == upstream.changes()
-    done = StreamState.objects.get(stream="channel_entitlement_changes").cursor
+    done = StreamState.objects.get(stream="channel.entitlement_changes").cursor
     assert done["customer"] == "" and done["at"] == cursor["started"]
 
     # the next pass asks only for what is new (minus the overlap), and gets the new change
     name = next(n for n, e in sorted(upstream.entitlements().items()) if e["provisioningState"] == "ACTIVE")
     upstream.suspend(name)
     before = len(sandbox_log(channel_settings))
-    run = sync("channel_entitlement_changes")["channel_entitlement_changes"]
+    run = sync("channel.entitlement_changes")["channel.entitlement_changes"]
     queries = [
         e["query"]
         for e in sandbox_log(channel_settings)[before:]
@@ -400,15 +400,15 @@ def test_entitlement_changes_resume_after_a_failure_then_go_incremental(upstream
 
 
 def test_backfill_of_the_history_does_not_move_the_cursor(upstream, channel_settings):
-    sync("channel_entitlement_changes")
-    cursor = StreamState.objects.get(stream="channel_entitlement_changes").cursor
+    sync("channel.entitlement_changes")
+    cursor = StreamState.objects.get(stream="channel.entitlement_changes").cursor
     EntitlementChange.objects.all().delete()
     run = run_stream(
-        "channel_entitlement_changes",
+        "channel.entitlement_changes",
         backfill=True,
         since=timezone.now() - timedelta(days=3650),
         until=timezone.now() + timedelta(days=1),
     )
     assert run.status == SyncRunStatus.SUCCEEDED, run.error
     assert mirror(EntitlementChange) == upstream.changes()
-    assert StreamState.objects.get(stream="channel_entitlement_changes").cursor == cursor
+    assert StreamState.objects.get(stream="channel.entitlement_changes").cursor == cursor
