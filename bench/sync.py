@@ -14,7 +14,13 @@ in the same process, interleaved (baseline, ours, baseline, ours, ...), best of 
     maps them with the same mapper and raw-upserts them;
 (c) re-backfill of unchanged data: ours (skips unchanged rows) vs the raw upsert rewriting them.
 
-Goal: (a) and (b) >= 0.8 on both databases. The sandbox (scale = --rows) is seeded once into
+(d) reconcile memory: the tracemalloc peak of a full-listing run of a `ReconcilingStream`
+    (every row listed but 1%, which reconcile marks gone) over 100k rows, divided by the
+    same over 10k rows (`--reconcile-rows`). Stamping keeps it flat: about 1, not 10.
+
+`--part reconcile` measures (d) alone, without a sandbox; `--part throughput` (a) to (c).
+
+Goal: (a) and (b) >= 0.8 on both databases, (d) about 1. The sandbox (scale = --rows) is seeded once into
 var/bench/ and reused by later runs with the same seed and scale.
 """
 
@@ -26,6 +32,7 @@ import os
 import subprocess
 import sys
 import time
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -41,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from channelhub.sandbox.server import SandboxServer  # noqa: E402 - from ROOT, put on the path above
+from channelhub.sync.streams import Batch  # noqa: E402
 from channelhub.sync.upsert import upsert_rows  # noqa: E402
 from fulfillment.connect.mappers import map_request  # noqa: E402
 
@@ -59,6 +67,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--part", choices=["all", "throughput", "reconcile"], default="all")
+    parser.add_argument("--reconcile-rows", default="10000,100000", help="small,large")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--sandbox-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -67,25 +77,30 @@ def main() -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
     VAR.mkdir(parents=True, exist_ok=True)
-    state = VAR / f"sandbox-{args.seed}-{args.rows}.sqlite3"
-    started = time.perf_counter()
-    server = SandboxServer(state_path=state, seed=args.seed, scale=args.rows, port=0).start()
-    print(
-        f"sandbox ready in {time.perf_counter() - started:.1f}s at {server.url} (scale {args.rows})",
-        flush=True,
-    )
+    server = None
+    if args.part != "reconcile":
+        state = VAR / f"sandbox-{args.seed}-{args.rows}.sqlite3"
+        started = time.perf_counter()
+        server = SandboxServer(state_path=state, seed=args.seed, scale=args.rows, port=0).start()
+        print(
+            f"sandbox ready in {time.perf_counter() - started:.1f}s at {server.url} (scale {args.rows})",
+            flush=True,
+        )
     results = {}
     try:
         for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
-            cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", server.connect_url]
+            url = server.connect_url if server else ""
+            cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", url, "--part", args.part]
             cmd += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            cmd += ["--reconcile-rows", args.reconcile_rows]
             out = subprocess.run(cmd, capture_output=True, text=True, env=child_env(db))
             sys.stderr.write(out.stderr)
             if out.returncode:
                 raise SystemExit(f"{db}: the benchmark failed (status {out.returncode}); see above")
             results[db] = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
-        server.stop()
+        if server:
+            server.stop()
     report(results)
     return 0
 
@@ -107,8 +122,20 @@ def child_env(db: str) -> dict:
 
 
 def report(results: dict) -> None:
-    """Print the children's rates and ratios as a Markdown table."""
+    """Print the children's rates and ratios as Markdown tables."""
     print()
+    if any("d_ratio" in r for r in results.values()):
+        print("| database | (d) reconcile peak memory: large / small | small | large |")
+        print("| --- | --- | --- | --- |")
+        for db, r in results.items():
+            small, large = r["d_small"], r["d_large"]
+            print(
+                f"| {db} | {r['d_ratio']:.2f} | {small['rows']} rows: {small['peak'] / 1024:.0f} KiB "
+                f"| {large['rows']} rows: {large['peak'] / 1024:.0f} KiB |"
+            )
+        print()
+    if not any("a_ratio" in r for r in results.values()):
+        return
     print(
         "| database | (a) write: ours / raw upsert | (b) backfill: ours / minimal script "
         "| (c) unchanged re-backfill: ours / raw rewrite | ours rows/s (b) |"
@@ -293,13 +320,79 @@ class Measures:
         return best
 
 
+def reconcile_memory(small: int, large: int) -> dict:
+    """(d): tracemalloc's peak over one full-listing run of `small` and of `large` rows."""
+    from channelhub.sync import registry  # noqa: PLC0415 - imports models: after django.setup()
+    from channelhub.sync.engine import run_stream  # noqa: PLC0415 - imports models: after django.setup()
+    from channelhub.sync.reconcile import ReconcilingStream  # noqa: PLC0415 - the same
+    from fulfillment.models import ChannelProduct  # noqa: PLC0415 - a model: after django.setup()
+
+    class Listing(ReconcilingStream):
+        """`rows` products listed from memory, the last `vanished` of them left out."""
+
+        name = "bench.reconcile"
+        upstream = "bench"
+        model = ChannelProduct
+        rows = vanished = 0
+
+        def is_configured(self):
+            return True
+
+        def client(self):
+            return None
+
+        def batches(self, ctx):
+            listed = self.rows - self.vanished
+            for start in range(0, listed, PAGE):
+                keys = [f"products/p{i:08}" for i in range(start, min(start + PAGE, listed))]
+                yield Batch(writes=[(ChannelProduct, [(k, {"display_name": k}, {"name": k}) for k in keys])])
+
+    stream = Listing()
+    registry.declared_streams()[stream.name] = stream
+    settings.DEBUG = False  # Django keeps the last 9000 queries in DEBUG: not what production holds
+    out = {}
+    for key, rows in (("d_small", small), ("d_large", large)):
+        ChannelProduct.objects.all()._raw_delete(ChannelProduct.objects.db)
+        stream.rows, stream.vanished = rows, 0
+        assert run_stream(stream.name).status == "succeeded"  # the mirror holds every row
+        stream.vanished = rows // 100
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        run = run_stream(stream.name)
+        seconds = time.perf_counter() - t0
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert run.status == "succeeded", run.error
+        assert (run.updated, run.unchanged) == (rows // 100, rows - rows // 100), (run.updated, run.unchanged)
+        print(
+            f"reconcile of {rows} rows: peak {peak / 1024:.0f} KiB, {seconds:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+        out[key] = {"rows": rows, "peak": peak, "seconds": seconds}
+    out["d_ratio"] = out["d_large"]["peak"] / out["d_small"]["peak"]
+    return out
+
+
 def child(args) -> int:
-    """Measure one database (set by the parent's DATABASE_URL); print the rates as one JSON line."""
+    """Measure one database (set by the parent's DATABASE_URL); print the figures as one JSON line."""
     django.setup()
+    call_command("migrate", verbosity=0)
+    result = {}
+    if args.part != "throughput":
+        small, large = (int(n) for n in args.reconcile_rows.split(","))
+        result.update(reconcile_memory(small, large))
+    if args.part != "reconcile":
+        result.update(throughput(args))
+    print(json.dumps(result))
+    return 0
+
+
+def throughput(args) -> dict:
+    """(a), (b) and (c) against the sandbox: rates and ratios."""
     from channelhub.sync.engine import run_stream  # noqa: PLC0415 - imports models: after django.setup()
     from fulfillment.models import FulfillmentRequest  # noqa: PLC0415 - a model: after django.setup()
 
-    call_command("migrate", verbosity=0)
     settings.CONNECT_API_URL = args.sandbox_url
     settings.CONNECT_API_KEY = "ApiKey SU-000-000-000:bench"
     vendor = connection.vendor
@@ -310,15 +403,13 @@ def child(args) -> int:
     best = measures.best_of(args.repeat)
     assert FulfillmentRequest.objects.count() == n
     rate = {k: n / v for k, v in best.items()}
-    result = {
+    return {
         "rows": n,
         **{k: rate[k] for k in rate},
         "a_ratio": rate["a_ours"] / rate["a_raw"],
         "b_ratio": rate["b_ours"] / rate["b_raw"],
         "c_ratio": rate["c_ours"] / rate["c_raw"],
     }
-    print(json.dumps(result))
-    return 0
 
 
 if __name__ == "__main__":

@@ -42,12 +42,23 @@ class GoneReason(models.TextChoices):
 
 class ReconciledMirror(MirroredModel):
     """A mirrored object of a collection read whole: reconcile sets `gone_at` and
-    `gone_reason` when a complete listing stops showing it."""
+    `gone_reason` when a complete listing stops showing it.
+
+    `seen_run` is the id of the last sync run that listed the row, stamped by the engine in
+    each page's transaction (unchanged rows too), so a complete pass finds what it did not
+    see with one UPDATE instead of holding every key it saw in memory
+    (`channelhub.sync.reconcile`). A plain number, not a relation: runs may be pruned.
+    """
 
     gone_at = models.DateTimeField(
         null=True, blank=True, db_index=True, help_text="When a complete listing upstream stopped showing it"
     )
     gone_reason = models.CharField(max_length=16, blank=True, default="", choices=GoneReason.choices)
+    # Not indexed: completing a scope scans it anyway (`<>` uses no index; revive goes by the
+    # gone_at index), and an unindexed stamp lets PostgreSQL update a row in place (HOT).
+    seen_run = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="The last sync run that listed it"
+    )
 
     class Meta:
         abstract = True

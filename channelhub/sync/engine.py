@@ -1,12 +1,15 @@
 """The sync engine: runs one stream, page by page, resumably, under the stream's lock.
 
 Each page (a `Batch`) is written in one transaction together with the stream's cursor and
-the run's counters, after renewing the lock lease. So a crash at any point leaves the mirror
-and the cursor consistent at the last committed page, and the next run resumes from there
-(minus the overlap window); the stored cursor never moves back. Once every page is in,
+the run's counters, after renewing the lock lease: its rows (one change-only upsert per
+model), its child-row replacements, and for a reconciling stream the run's stamp on every
+reconciled row it listed (`channelhub.sync.reconcile`). So a crash at any point leaves the
+mirror and the cursor consistent at the last committed page, and the next run resumes from
+there (minus the overlap window); the stored cursor never moves back. Once every page is in,
 `stream.complete(ctx)` runs in its own transaction, still under the lock: where full-listing
-streams reconcile (mark what they did not see as gone). Every run leaves a `SyncRun` row, a skipped one too; a run whose worker
-died is closed as failed ("worker lost") by the next run (see `lock`).
+streams reconcile (mark what they did not list as gone). Every run leaves a `SyncRun` row, a
+skipped one too; a run whose worker died is closed as failed ("worker lost") by the next run
+(see `lock`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from channelhub.upstream.errors import UpstreamError
 
 from . import lock, registry
 from .streams import RunContext
-from .upsert import upsert_rows
+from .upsert import STAMP, UpsertCounts, replace_children, upsert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ def run_stream(
             since=since,
             until=until,
             backfill=backfill,
+            run_id=run.pk,
+            started_at=run.started_at,
         )
         if not backfill and run.window_since is None and ctx.cursor.get("at"):
             run.window_since = datetime.fromisoformat(ctx.cursor["at"]) - ctx.overlap
@@ -139,16 +144,19 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
     with transaction.atomic():
         lock.renew(name, owner)
         for model, rows in batch.writes:
-            counts = upsert_rows(model, rows, now=now)
-            label = model._meta.label_lower
-            per_model = run.model_counts.setdefault(label, {"created": 0, "updated": 0, "unchanged": 0})
-            per_model["created"] += counts.created
-            per_model["updated"] += counts.updated
-            per_model["unchanged"] += counts.unchanged
-            if model is stream.model:
-                run.created += counts.created
-                run.updated += counts.updated
-                run.unchanged += counts.unchanged
+            counts = upsert_rows(model, rows, now=now, seen_run=_stamp_for(stream, model, run))
+            _count(run, stream, model, counts)
+        for children in batch.children:
+            model = children.model
+            counts = replace_children(
+                model,
+                children.parent_field,
+                children.parents,
+                children.rows,
+                now=now,
+                seen_run=_stamp_for(stream, model, run),
+            )
+            _count(run, stream, model, counts, deleted=True)
         if batch.cursor is not None and not backfill:
             # Pages of the overlap window lie behind the stored cursor: a run that dies
             # there must not leave the stream further back than where it started.
@@ -167,3 +175,26 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
                 "total_estimate", "progress", "window_since", "model_counts",
             ]
         )  # fmt: skip
+
+
+def _stamp_for(stream, model, run: SyncRun) -> int | None:
+    """The run's id when its rows of `model` are stamped as listed (a reconciling stream and a
+    reconciled model), else None."""
+    if stream.stamps_seen and any(f.attname == STAMP for f in model._meta.concrete_fields):
+        return run.pk
+    return None
+
+
+def _count(run: SyncRun, stream, model, counts: UpsertCounts, *, deleted: bool = False) -> None:
+    """Add a write's counts to the run's per-model counts (and to its own, for the stream's model)."""
+    zero = {"created": 0, "updated": 0, "unchanged": 0}
+    per_model = run.model_counts.setdefault(model._meta.label_lower, zero)
+    per_model["created"] += counts.created
+    per_model["updated"] += counts.updated
+    per_model["unchanged"] += counts.unchanged
+    if deleted:
+        per_model["deleted"] = per_model.get("deleted", 0) + counts.deleted
+    if model is stream.model:
+        run.created += counts.created
+        run.updated += counts.updated
+        run.unchanged += counts.unchanged

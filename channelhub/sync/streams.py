@@ -1,7 +1,7 @@
 """What a stream is: one upstream collection, how to read it, and where it lands.
 
-A stream yields `Batch`es; the engine writes each batch (one bulk upsert per model) in one
-transaction together with the batch's cursor. The engine knows no upstream: a stream names
+A stream yields `Batch`es; the engine writes each batch (one bulk upsert per model, and the
+child-row replacements it carries) in one transaction together with the batch's cursor. The engine knows no upstream: a stream names
 its upstream (`upstream`), whose client comes from the registry (`channelhub.registry`,
 `register_upstream`), and each upstream's reading strategies live beside its streams
 (Connect's keyset and full-listing ones in `fulfillment.connect.reading`).
@@ -22,13 +22,28 @@ Row = tuple[str, dict, dict]  # (pk, mapped fields, raw payload)
 
 
 @dataclass
+class Children:
+    """ "Replace the children of these parents": in the page's transaction, the rows of `model`
+    whose `parent_field` is one of `parents` and that are not in `rows` are deleted, and `rows`
+    are upserted (a change-only upsert, so `model` is a MirroredModel). Every row's parent must
+    be one of `parents`; a parent listed with no rows loses all its children."""
+
+    model: type[models.Model]
+    parent_field: str  # the field name on `model` ("conversation"), a foreign key or a plain id
+    parents: list[str]
+    rows: list[Row]
+
+
+@dataclass
 class Batch:
-    """What one page becomes: rows per model, the cursor after it, and what is left upstream."""
+    """What one page becomes: rows per model, child rows to replace, the cursor after it, and
+    what is left upstream."""
 
     writes: list[tuple[type[models.Model], list[Row]]]
     cursor: dict | None = None
     fetched: int = 0
     remaining: int | None = None
+    children: list[Children] = field(default_factory=list)
 
 
 @dataclass
@@ -43,6 +58,8 @@ class RunContext:
     until: datetime | None = None
     backfill: bool = False
     extra: dict = field(default_factory=dict)
+    run_id: int | None = None  # the SyncRun's pk: reconcile's stamp (`ReconciledMirror.seen_run`)
+    started_at: datetime | None = None  # when the run began: later writes by others are not judged
 
 
 def dig(payload: dict, path: tuple[str, ...]):
@@ -66,6 +83,9 @@ class Stream:
     upstream: str = ""  # a name in the registry's upstream clients ("connect", "channel", ...)
     # Capabilities the commands look at (instead of isinstance checks):
     supports_window = False  # backfill --since/--until reads only that window
+    # The engine stamps the run on every row of a reconciled model its pages write (unchanged
+    # rows too), for reconcile to find what a complete pass did not list (ReconcilingStream).
+    stamps_seen = False
     model: type[models.Model]
     description: str = ""
     schedule_minutes: int = 60  # how often the scheduler runs it
@@ -85,8 +105,8 @@ class Stream:
 
     def complete(self, ctx: RunContext) -> int | None:
         """Called once after every batch of a run was written, in its own transaction under
-        the stream's lock; never after a failed run. Full-listing streams reconcile here (see
-        `channelhub.sync.reconcile`), from the keys they collected in `ctx.extra` while paging.
+        the stream's lock; never after a failed run. Full-listing streams reconcile here
+        (`channelhub.sync.reconcile.ReconcilingStream`), from the run's stamp on the rows.
         Returns how many rows it changed (added to the run's `updated`), or None."""
         return None
 

@@ -9,6 +9,14 @@ rows are written in one statement per page:
 - PostgreSQL: `COPY` into a temporary table, then `INSERT ... SELECT ... ON CONFLICT DO UPDATE`,
   several times faster than row-by-row inserts or `bulk_create` on big pages.
 
+Reconciled models (`ReconciledMirror`) carry `seen_run`, the run that last listed a row. A
+reconciling run passes its id (`seen_run=`): written rows get it with the upsert, unchanged
+ones by one UPDATE of their keys. Other writers (the outbox writing back a result) leave the
+stamp as it is.
+
+`replace_children` is the child-row write: the children of some parents become exactly the
+rows given (stale ones deleted, the rest upserted).
+
 Callers run it inside a transaction (the engine writes the cursor in the same one).
 """
 
@@ -22,19 +30,27 @@ import orjson
 from django.db import connections, models, router
 from django.utils import timezone
 
+STAMP = "seen_run"  # ReconciledMirror's column: the run that last listed the row
+CHUNK = 900  # keys per statement (SQLite's variable limit is far above it)
+
 
 @dataclass
 class UpsertCounts:
+    """What one write did, row by row."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    deleted: int = 0  # child rows no longer listed under their parent (`replace_children`)
     created_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
 
     def add(self, other: UpsertCounts) -> None:
+        """Add another write's counts to these."""
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.deleted += other.deleted
 
 
 def canonical_json(payload) -> str:
@@ -64,6 +80,11 @@ class _Plan:
         self.pk_column = meta.pk.column
         self.converters = [self._converter(f) for f in self.fields]
         self.defaults = {f.attname: f for f in self.fields}
+        self.stamped = STAMP in self.columns
+        # What ON CONFLICT rewrites: every column but the key; the stamp only when stamping,
+        # so a writer that does not list (the outbox) keeps the last listing's stamp.
+        self.updated_columns = [c for c in self.columns if c != self.pk_column]
+        self.unstamped_columns = [c for c in self.updated_columns if c != STAMP]
 
     @classmethod
     def get(cls, model, vendor):
@@ -88,14 +109,36 @@ class _Plan:
         return None
 
     def default_for(self, attname):
+        """The model's default for a column the mapper did not set."""
         f = self.defaults[attname]
         return f.get_default()
 
+    def values(self, fields: dict, ours: dict) -> list:
+        """One row's column values, converted: `ours` (key, payload, digest, sync time, stamp),
+        then the mapped `fields`, then the model's defaults."""
+        values = []
+        for attname, convert in zip(self.attnames, self.converters, strict=True):
+            if attname in ours:
+                v = ours[attname]
+            elif attname in fields:
+                v = fields[attname]
+            else:
+                v = self.default_for(attname)
+            values.append(convert(v) if convert is not None and v is not None else v)
+        return values
+
 
 def upsert_rows(
-    model: type[models.Model], rows: list[tuple[str, dict, dict]], *, now: datetime | None = None
+    model: type[models.Model],
+    rows: list[tuple[str, dict, dict]],
+    *,
+    now: datetime | None = None,
+    seen_run: int | None = None,
 ) -> UpsertCounts:
-    """Insert or update mirrored rows of `model` (a MirroredModel); returns the counts."""
+    """Insert or update mirrored rows of `model` (a MirroredModel); returns the counts.
+
+    With `seen_run` (a reconciling run's id; `model` must be a ReconciledMirror) every row
+    given is stamped with it, the unchanged ones included."""
     counts = UpsertCounts()
     if not rows:
         return counts
@@ -108,22 +151,18 @@ def upsert_rows(
     alias = router.db_for_write(model)
     connection = connections[alias]
     plan = _Plan.get(model, connection.vendor)
-    pks = list(by_pk)
-    existing: dict[str, str] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), 900):
-            chunk = pks[start : start + 900]
-            marks = ",".join(["%s"] * len(chunk))
-            pk, table = plan.pk_column, plan.table
-            cursor.execute(f'SELECT "{pk}", "payload_hash" FROM "{table}" WHERE "{pk}" IN ({marks})', chunk)
-            existing.update(cursor.fetchall())
+    if seen_run is not None and not plan.stamped:
+        raise TypeError(f"{model._meta.label} has no {STAMP} column: it is not a ReconciledMirror")
+    existing = _existing_hashes(connection, plan, list(by_pk))
 
     now = now or timezone.now()
     to_write = []
+    unchanged: list[str] = []
     for pk, (fields, text, hash_) in by_pk.items():
         old = existing.get(pk)
         if old == hash_:
             counts.unchanged += 1
+            unchanged.append(pk)
             continue
         if old is None:
             counts.created += 1
@@ -131,35 +170,86 @@ def upsert_rows(
         else:
             counts.updated += 1
             counts.updated_ids.append(pk)
-        values = []
-        for attname, convert in zip(plan.attnames, plan.converters, strict=True):
-            if attname == "id":
-                v = pk
-            elif attname == "payload":
-                v = text
-            elif attname == "payload_hash":
-                v = hash_
-            elif attname == "synced_at":
-                v = now
-            elif attname in fields:
-                v = fields[attname]
-            else:
-                v = plan.default_for(attname)
-            values.append(convert(v) if convert is not None and v is not None else v)
-        to_write.append(values)
+        ours = {"id": pk, "payload": text, "payload_hash": hash_, "synced_at": now, STAMP: seen_run}
+        to_write.append(plan.values(fields, ours))
 
     if to_write:
+        updated = plan.updated_columns if seen_run is not None else plan.unstamped_columns
         if connection.vendor == "postgresql":
-            _write_postgresql(connection, plan, to_write)
+            _write_postgresql(connection, plan, to_write, updated)
         else:
-            _write_generic(connection, plan, to_write)
+            _write_generic(connection, plan, to_write, updated)
+    if seen_run is not None and unchanged:
+        _stamp(connection, plan, unchanged, seen_run)
     return counts
 
 
-def _write_generic(connection, plan: _Plan, values: list[list]) -> None:
+def _existing_hashes(connection, plan: _Plan, pks: list[str]) -> dict[str, str]:
+    """{pk: payload_hash} of the rows among `pks` that exist."""
+    existing: dict[str, str] = {}
+    pk, table = plan.pk_column, plan.table
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), CHUNK):
+            chunk = pks[start : start + CHUNK]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(f'SELECT "{pk}", "payload_hash" FROM "{table}" WHERE "{pk}" IN ({marks})', chunk)
+            existing.update(cursor.fetchall())
+    return existing
+
+
+def _stamp(connection, plan: _Plan, pks: list[str], seen_run: int) -> None:
+    """Stamp rows the upsert did not write (their payload is unchanged) with the run."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(pks), CHUNK):
+            chunk = pks[start : start + CHUNK]
+            marks = ",".join(["%s"] * len(chunk))
+            cursor.execute(
+                f'UPDATE "{plan.table}" SET "{STAMP}" = %s WHERE "{plan.pk_column}" IN ({marks})',
+                [seen_run, *chunk],
+            )
+
+
+def replace_children(
+    model: type[models.Model],
+    parent_field: str,
+    parents: list[str],
+    rows: list[tuple[str, dict, dict]],
+    *,
+    now: datetime | None = None,
+    seen_run: int | None = None,
+) -> UpsertCounts:
+    """Make the children of `parents` exactly `rows`: delete the rows of `model` under those
+    parents that are not among `rows`, then upsert `rows`. Returns the counts (`deleted` too).
+
+    Raises ValueError, before writing anything, for a row whose parent is not in `parents`
+    (nothing would ever replace it)."""
+    attname = model._meta.get_field(parent_field).attname
+    parents = list(dict.fromkeys(parents))
+    wanted = set(parents)
+    strays = sorted({pk for pk, fields, _ in rows if fields.get(attname) not in wanted})
+    if strays:
+        raise ValueError(
+            f"{model._meta.label}: rows {strays[:5]} are not children of the parents given ({attname})"
+        )
+    keep = {pk for pk, _, _ in rows}
+    manager = model._base_manager
+    stale: list[str] = []
+    for start in range(0, len(parents), CHUNK):
+        under = manager.filter(**{f"{attname}__in": parents[start : start + CHUNK]})
+        stale += [pk for pk in under.values_list("pk", flat=True).iterator() if pk not in keep]
+    deleted = 0
+    for start in range(0, len(stale), CHUNK):
+        _, per_model = manager.filter(pk__in=stale[start : start + CHUNK]).delete()
+        deleted += per_model.get(model._meta.label, 0)
+    counts = upsert_rows(model, rows, now=now, seen_run=seen_run)
+    counts.deleted = deleted
+    return counts
+
+
+def _write_generic(connection, plan: _Plan, values: list[list], updated: list[str]) -> None:
     cols = ",".join(f'"{c}"' for c in plan.columns)
     marks = ",".join(["%s"] * len(plan.columns))
-    updates = ",".join(f'"{c}"=excluded."{c}"' for c in plan.columns if c != plan.pk_column)
+    updates = ",".join(f'"{c}"=excluded."{c}"' for c in updated)
     sql = (
         f'INSERT INTO "{plan.table}" ({cols}) VALUES ({marks}) '
         f'ON CONFLICT("{plan.pk_column}") DO UPDATE SET {updates}'
@@ -168,10 +258,10 @@ def _write_generic(connection, plan: _Plan, values: list[list]) -> None:
         cursor.executemany(sql, values)
 
 
-def _write_postgresql(connection, plan: _Plan, values: list[list]) -> None:
+def _write_postgresql(connection, plan: _Plan, values: list[list], updated: list[str]) -> None:
     cols = ",".join(f'"{c}"' for c in plan.columns)
     tmp = f"_upsert_{plan.table}"
-    updates = ",".join(f'"{c}"=EXCLUDED."{c}"' for c in plan.columns if c != plan.pk_column)
+    updates = ",".join(f'"{c}"=EXCLUDED."{c}"' for c in updated)
     with connection.cursor() as cursor:
         # A session-local staging table, emptied at each commit; created once per connection.
         cursor.execute(

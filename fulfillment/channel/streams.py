@@ -3,8 +3,9 @@
 Channel has no update-time filter on its lists, so everything but the history is read whole
 each run (page tokens, through empty pages) and **reconciled** after a complete pass: rows
 no longer listed get `gone_at`/`gone_reason`, rows listed again are revived (DESIGN.md §2,
-`channelhub.sync.reconcile`). Entitlements can only be listed per customer, so the
-entitlement streams cost one call per customer (N+1, channel-api.md §2). The history
+`channelhub.sync.reconcile.ReconcilingStream`: each page stamps the run on the rows it
+listed, and completing a scope is one UPDATE). Entitlements can only be listed per customer,
+so the entitlement streams cost one call per customer (N+1, channel-api.md §2). The history
 (`listEntitlementChanges`) is incremental by create time, with the pass's start as cursor.
 """
 
@@ -14,11 +15,11 @@ import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from channelhub.models import GoneReason
-from channelhub.sync.reconcile import reconcile, vanished
+from channelhub.sync.reconcile import ReconcilingStream, Scope
 from channelhub.sync.streams import Batch, Row, RunContext, Stream
 from channelhub.upstream.errors import UpstreamNotFound, UpstreamRejected, UpstreamUnauthorized
 from fulfillment.channel.models import (
@@ -46,34 +47,21 @@ def rfc3339(when: datetime) -> str:
 
 
 class ChannelStream(Stream):
-    """Base of the Channel streams: the Channel client, and the rows a pass saw."""
+    """Base of the Channel streams: the Channel client."""
 
     upstream = "channel"
-
-    @staticmethod
-    def seen(ctx: RunContext, model) -> set[str]:
-        """The keys of `model` this run has read so far (for reconcile)."""
-        return ctx.extra.setdefault("seen", {}).setdefault(model, set())
-
-    @staticmethod
-    def started(ctx: RunContext) -> datetime:
-        """When this run began reading: rows written after it by someone else (the outbox
-        writing back an operation's result) were not expected in the listing."""
-        return ctx.extra.setdefault("started", timezone.now())
 
     def pages(
         self, ctx: RunContext, model, path: str, items_key: str, rows_of, params=None
     ) -> Iterator[Batch]:
-        """One batch per non-empty page of a list, remembering what was seen."""
-        seen = self.seen(ctx, model)
+        """One batch per non-empty page of a list (the engine stamps the run on its rows)."""
         for page in ctx.client.iter_pages(path, items_key, page_size=ctx.page_size, params=params):
             rows = rows_of([p for p in page.items if isinstance(p, dict) and p.get("name")])
-            seen.update(pk for pk, _, _ in rows)
             if rows:
                 yield Batch(writes=[(model, rows)], fetched=len(rows))
 
 
-class ListingStream(ChannelStream):
+class ListingStream(ReconcilingStream, ChannelStream):
     """One account-wide list read whole and reconciled: path, items key, mapper, scope."""
 
     path = ""  # with {account}
@@ -88,17 +76,13 @@ class ListingStream(ChannelStream):
         return [(p["name"], self.mapper(p), p) for p in payloads]
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
-        self.started(ctx)
         path = self.path.format(account=ctx.client.account)
         params = {k: v.format(account=ctx.client.account) for k, v in self.params.items()}
         yield from self.pages(ctx, self.model, path, self.items_key, self.rows, params=params)
 
-    def complete(self, ctx: RunContext) -> int:
-        scope = self.scope(ctx.client.account).filter(synced_at__lt=self.started(ctx))
-        gone, revived = reconcile(scope, self.seen(ctx, self.model), reason=self.gone_reason)
-        if gone or revived:
-            logger.info("sync %s: %d gone, %d back", self.name, gone, revived)
-        return gone + revived
+    def scopes(self, ctx: RunContext):
+        """The account's part of the table (`scope`)."""
+        return [Scope(self.scope(ctx.client.account), self.gone_reason)]
 
 
 class ChannelProductStream(ListingStream):
@@ -124,12 +108,9 @@ class ChannelProductStream(ListingStream):
 
         yield from self.pages(ctx, Sku, "products/-/skus", "skus", sku_rows, params={"account": account})
 
-    def complete(self, ctx):
-        changed = super().complete(ctx)
-        gone, revived = reconcile(
-            Sku.objects.filter(synced_at__lt=self.started(ctx)), self.seen(ctx, Sku), reason=self.gone_reason
-        )
-        return changed + gone + revived
+    def scopes(self, ctx):
+        """The products, then every SKU (one list of them all)."""
+        return [*super().scopes(ctx), Scope(Sku.objects.all(), self.gone_reason)]
 
 
 class OfferStream(ListingStream):
@@ -188,7 +169,9 @@ class ChannelPartnerLinkStream(ListingStream):
     def batches(self, ctx):
         yield from super().batches(ctx)
         listed = ctx.extra.setdefault("links_listed", set())
-        for link in sorted(self.seen(ctx, ChannelPartnerLink)):
+        # Every page of links is committed (and stamped) by now.
+        links = self.listed(ctx, ChannelPartnerLink.objects.all()).order_by("pk").values_list("pk", flat=True)
+        for link in list(links):
 
             def rows(payloads, link=link):
                 return [(p["name"], mappers.map_customer(p, partner_link=link), p) for p in payloads]
@@ -202,21 +185,19 @@ class ChannelPartnerLinkStream(ListingStream):
                 continue
             listed.add(link)
 
-    def complete(self, ctx):
-        changed = super().complete(ctx)
-        account = ctx.client.account
-        # Customers under a link listed whole, or under a link that is gone altogether.
-        links = ctx.extra.get("links_listed", set()) | (
-            set(self.scope(account).filter(gone_at__isnull=False).values_list("pk", flat=True))
+    def scopes(self, ctx):
+        """The links, then the customers of the links whose customers were listed whole."""
+        yield from super().scopes(ctx)
+        # The links are reconciled by now: customers under a link listed whole, or under a
+        # link that is gone altogether.
+        gone_links = self.scope(ctx.client.account).filter(gone_at__isnull=False).values("pk")
+        under = Q(partner_link_id__in=ctx.extra.get("links_listed", set())) | Q(
+            partner_link_id__in=gone_links
         )
-        scope = Customer.objects.filter(
-            pk__contains="/channelPartnerLinks/", synced_at__lt=self.started(ctx), partner_link_id__in=links
-        )
-        gone, revived = reconcile(scope, self.seen(ctx, Customer), reason=GoneReason.DELETED)
-        return changed + gone + revived
+        yield Scope(Customer.objects.filter(under, pk__contains="/channelPartnerLinks/"), GoneReason.DELETED)
 
 
-class EntitlementStream(ChannelStream):
+class EntitlementStream(ReconcilingStream, ChannelStream):
     """Every customer's entitlements, customer by customer (N+1 calls), reconciled.
 
     Channel has no cancelled state: a cancelled or transferred entitlement simply stops being
@@ -232,8 +213,11 @@ class EntitlementStream(ChannelStream):
     schedule_minutes = 15
     schedule_words = "every 15 minutes"
 
+    def scope(self, account: str) -> QuerySet:
+        """The entitlements of our own customers (every one a pass lists)."""
+        return Entitlement.objects.filter(pk__startswith=f"{account}/customers/")
+
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
-        self.started(ctx)
         client = ctx.client
         account = client.account
         customers = [
@@ -243,7 +227,6 @@ class EntitlementStream(ChannelStream):
         ]
         names = ctx.extra["customer_names"] = {}
         offers = _Offers(client)
-        seen = self.seen(ctx, Entitlement)
         for index, customer in enumerate(customers):
             cname = customer["name"]
             org = customer.get("orgDisplayName") or ""
@@ -260,7 +243,6 @@ class EntitlementStream(ChannelStream):
                         )
                         for p in payloads
                     ]
-                    seen.update(pk for pk, _, _ in rows)
                     if rows:
                         yield Batch(
                             writes=[(Entitlement, rows)],
@@ -272,13 +254,12 @@ class EntitlementStream(ChannelStream):
                 continue
             names[cname] = org
 
-        # Why did the ones not listed go? Read their history now, outside any transaction.
-        scope = Entitlement.objects.filter(
-            pk__startswith=f"{account}/customers/", synced_at__lt=self.started(ctx)
-        )
+        # Why did the ones not listed go? Read their history now, outside any transaction
+        # (every page is committed, so the stamps say what was listed).
         verdicts = ctx.extra["gone_reasons"] = {}
         history: list[Row] = []
-        for name in vanished(scope, seen):
+        gone = self.vanished(ctx, self.scope(account)).order_by("pk").values_list("pk", flat=True)
+        for name in list(gone):
             customer_listed = mappers.customer_of(name) in names
             changes: list[dict] = []
             if customer_listed:
@@ -297,19 +278,18 @@ class EntitlementStream(ChannelStream):
         if history:
             yield Batch(writes=[(EntitlementChange, history)], fetched=0, remaining=0)
 
-    def complete(self, ctx: RunContext) -> int:
-        account = ctx.client.account
+    def scopes(self, ctx: RunContext):
+        """Our customers' entitlements, with the reasons their history confirmed."""
         verdicts = ctx.extra.get("gone_reasons", {})
-        scope = Entitlement.objects.filter(
-            pk__startswith=f"{account}/customers/", synced_at__lt=self.started(ctx)
-        )
-        gone, revived = reconcile(
-            scope, self.seen(ctx, Entitlement), reason=lambda pks: {pk: verdicts.get(pk) for pk in pks}
-        )
+        return [Scope(self.scope(ctx.client.account), GoneReason.UNKNOWN, verdicts)]
+
+    def complete(self, ctx: RunContext) -> int:
+        """Reconcile, then carry renamed customers' names onto their entitlements."""
+        changed = super().complete(ctx)
         renamed = self._rename(ctx.extra.get("customer_names", {}))
-        if gone or revived or renamed:
-            logger.info("sync %s: %d gone, %d back, %d renamed", self.name, gone, revived, renamed)
-        return gone + revived + renamed
+        if renamed:
+            logger.info("sync %s: %d renamed", self.name, renamed)
+        return changed + renamed
 
     @staticmethod
     def _rename(names: dict[str, str]) -> int:
