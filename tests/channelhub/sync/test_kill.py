@@ -142,13 +142,16 @@ def test_killed_syncs_leave_no_run_running_and_the_next_one_starts_at_once(conne
 
 def test_a_sync_finding_the_stream_busy_exits_3_naming_the_holder(connect_settings, tmp_path):
     sandbox = connect_settings
+    # The first sync must still hold the lock when the second one has booted Django, however
+    # loaded the machine: one row per page, each held half a second, lasts tens of seconds (it
+    # is killed as soon as the second one has answered).
     control(
         sandbox,
         "POST",
         "faults",
-        {"rate": 1.0, "kinds": ["timeout"], "timeout_seconds": 0.3, "path": "/requests"},
+        {"rate": 1.0, "kinds": ["timeout"], "timeout_seconds": 0.5, "path": "/requests"},
     )
-    first = start_sync(sandbox, tmp_path, "connect.requests", "--page-size", "5")
+    first = start_sync(sandbox, tmp_path, "connect.requests", "--page-size", "1")
     try:
         wait_for_paging_run(first, pages=1)
         second = start_sync(sandbox, tmp_path, "connect.requests")
