@@ -14,6 +14,7 @@ declares itself in its `ready()`:
     registry.register_queue(Queue("Usage files to accept", "admin:usage_usagefile_changelist", ...))
     registry.register_upstream(Upstream("nflex", NflexClient.from_settings, ...))  # a stream's `upstream`
     registry.register_action(ActionSpec(kind="usage.file.accept", ...))  # a staff action
+    registry.register_sandbox_module("inventory.sandbox:CmpFeedModule")  # served by `manage.py sandbox`
 
 A store is frozen the first time it is read: registering after that (after start-up, when
 the registry has been used) raises, because whoever read it already acted on a list that
@@ -110,6 +111,7 @@ STORES = {
         "queues",  # Queue, in the order shown
         "dashboard_widgets",  # for the dashboard (issue 15)
         "upstreams",  # Upstream
+        "sandbox_modules",  # "package.module:Class" of a SandboxModule an app adds to the sandbox
     )
 }
 
@@ -211,3 +213,18 @@ def grants(role: str) -> tuple[str, ...]:
 def queues() -> tuple[Queue, ...]:
     """The staff queues, in the order shown."""
     return STORES["queues"].items()
+
+
+def register_sandbox_module(path: str) -> None:
+    """Add a fake upstream to the sandbox: `"package.module:Class"`, a `SandboxModule`
+    (channelhub/sandbox/module.py) that imports no Django. A path, not the class: product code
+    never imports sandbox code; the sandbox command loads it (docs/sandbox.md)."""
+    module, _, name = path.partition(":")
+    if not module or not name:
+        raise ValueError(f"sandbox module {path!r} is not 'package.module:Class'")
+    STORES["sandbox_modules"].add(path)
+
+
+def sandbox_modules() -> tuple[str, ...]:
+    """The sandbox modules the apps add, as "package.module:Class" paths, in registration order."""
+    return STORES["sandbox_modules"].items()

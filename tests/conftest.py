@@ -52,7 +52,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory):
     state = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
-    server = SandboxServer(state_path=state, seed=SANDBOX_SEED, scale=SANDBOX_SCALE).start()
+    from channelhub.management.commands.sandbox import server_modules  # noqa: PLC0415 - Django is set up by now
+
+    server = SandboxServer(
+        state_path=state, seed=SANDBOX_SEED, scale=SANDBOX_SCALE, modules=server_modules()
+    ).start()
     yield server
     server.stop()
 

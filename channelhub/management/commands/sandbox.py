@@ -5,17 +5,35 @@ The state lives in its own SQLite file (default var/sandbox.sqlite3), seeded on 
 with --reset) and kept across restarts. Ctrl-C stops cleanly.
 """
 
+import importlib
 import logging
 import signal
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from channelhub import registry
+from channelhub.sandbox.modules import default_modules
 from channelhub.sandbox.server import SandboxServer
 
 
+def server_modules(paths: tuple[str, ...] | None = None) -> list:
+    """The modules a sandbox serves: the core's defaults, then those the apps registered
+    (`registry.register_sandbox_module`), each a fresh instance. A path that does not load
+    is a CommandError naming it."""
+    modules = default_modules()
+    for path in registry.sandbox_modules() if paths is None else paths:
+        module_name, _, class_name = path.partition(":")
+        try:
+            modules.append(getattr(importlib.import_module(module_name), class_name)())
+        except (ImportError, AttributeError) as exc:
+            raise CommandError(f"sandbox module {path!r} does not load: {exc}") from exc
+    return modules
+
+
 class Command(BaseCommand):
-    """`manage.py sandbox`: serve the default sandbox modules on one port until Ctrl-C or SIGTERM."""
+    """`manage.py sandbox`: serve the sandbox modules (the core's and the apps') on one port
+    until Ctrl-C or SIGTERM."""
 
     help = "Run the sandbox upstreams (fake CloudBlue Connect and Cloud Channel) with their own SQLite state."
 
@@ -52,6 +70,7 @@ class Command(BaseCommand):
             reset=options["reset"],
             fault_rate=options["fault_rate"],
             log_requests=options["log_requests"],
+            modules=server_modules(),
         )
         self.stdout.write(
             f"sandbox state: {options['state']} (seeding if new, this may take a while at scale)"

@@ -5,9 +5,13 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import requests
+from django.core.management.base import CommandError
 from werkzeug.routing import Rule
 
+from channelhub import registry
+from channelhub.management.commands.sandbox import server_modules
 from channelhub.sandbox.common import ApiError, json_response
 from channelhub.sandbox.module import BaseModule, SandboxModule
 from channelhub.sandbox.modules import default_modules
@@ -187,3 +191,25 @@ def test_the_sandbox_imports_no_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sandbox_command_serves_the_modules_apps_register():
+    """An app adds a module by path (registry.register_sandbox_module); the command loads it
+    after the core's defaults, a fresh instance per server."""
+    modules = server_modules(("tests.channelhub.sandbox.test_modules:FeedModule",))
+    assert [type(m).__name__ for m in modules] == ["ConnectModule", "ChannelModule", "FeedModule"]
+    assert server_modules(())[0] is not modules[0]
+
+
+def test_a_sandbox_module_that_does_not_load_is_a_clear_error():
+
+    with pytest.raises(CommandError, match="'tests.nowhere:Feed' does not load"):
+        server_modules(("tests.nowhere:Feed",))
+    with pytest.raises(CommandError, match="NoSuchModule"):
+        server_modules(("tests.channelhub.sandbox.test_modules:NoSuchModule",))
+
+
+def test_a_sandbox_module_is_registered_by_its_full_path():
+
+    with pytest.raises(ValueError, match="not 'package.module:Class'"):
+        registry.register_sandbox_module("inventory.sandbox")
