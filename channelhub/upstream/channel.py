@@ -39,6 +39,7 @@ from google.auth import exceptions as auth_exceptions
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
+from .channel_reads import ChannelReads
 from .channel_words import TOKEN_ENDPOINT_DOWN, plain_words
 from .errors import (
     UpstreamBadResponse,
@@ -269,8 +270,9 @@ def clear_credentials_cache() -> None:
         _credentials_cache.clear()
 
 
-class ChannelClient:
-    """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account."""
+class ChannelClient(ChannelReads):
+    """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account; its typed
+    reads (get_customer, purchasable_offers, ...) are in `channel_reads.ChannelReads`."""
 
     upstream = "channel"
 
@@ -364,7 +366,7 @@ class ChannelClient:
             )
         return data
 
-    # --- reads -----------------------------------------------------------------------------
+    # --- reads (typed ones: ChannelReads, in channel_reads.py) --------------------------------
 
     def get(self, name: str, params: dict | None = None) -> dict:
         """GET /v1/{name}: one resource."""

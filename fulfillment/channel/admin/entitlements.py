@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator
 from fulfillment.channel import forms as channel_forms
-from fulfillment.channel import services
+from fulfillment.channel import selectors, services
 from fulfillment.channel.choices import (
     ChangeType,
     OperatorType,
@@ -15,9 +15,9 @@ from fulfillment.channel.choices import (
 from fulfillment.channel.display import (
     ACTION_FORM_TEMPLATE,
     REASON_WORDS,
-    RECENT_CHANGES,
     admin_url,
     definition_words,
+    price_words,
     renewal_words,
     state_badge,
     words,
@@ -28,7 +28,6 @@ from fulfillment.channel.models import (
     EntitlementChange,
     Offer,
 )
-from fulfillment.channel.services.offers import price_words
 from fulfillment.channel.transitions import (
     ENTITLEMENT_RULES,
     allowed_entitlement_actions,
@@ -139,7 +138,8 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return ENTITLEMENT_FORMS[action](data, obj=obj)
 
     def detail_context(self, request, obj):
-        offer = obj.offer
+        detail = selectors.entitlement_detail(entitlement=obj)
+        offer = detail.offer
         changes = [
             {
                 "c": c,
@@ -147,9 +147,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
                 "who": words(OperatorType, c.operator_type),
                 "reason": REASON_WORDS.get(c.reason, c.reason),
             }
-            for c in EntitlementChange.objects.filter(entitlement_id=obj.pk)
-            .defer("payload")
-            .order_by("-create_time", "-id")[:RECENT_CHANGES]
+            for c in detail.changes
         ]
         renewal = obj.renewal_settings or {}
         return {
@@ -162,11 +160,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
             "customer_url": admin_url(Customer, obj.customer_id) if obj.customer_id else "",
             "offer_url": admin_url(Offer, obj.offer_id) if obj.offer_id else "",
             "changes": changes,
-            "other_parameters": [
-                p
-                for p in obj.parameters or []
-                if isinstance(p, dict) and p.get("name") not in ("num_units", "max_units", "assigned_units")
-            ],
+            "other_parameters": detail.other_parameters,
         }
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
+from .. import selectors
 from ..choices import CustomerType
 from .common import (
     CUSTOMER_TARGET,
@@ -22,7 +23,6 @@ from .common import (
     customer_snapshot,
     prepare,
     record,
-    upstream_read,
 )
 
 # Form field -> (top-level Customer field it lives in, key inside it or None).
@@ -113,20 +113,10 @@ def _check_customer_body(body: dict, domain: str) -> None:
 
 def check_domain_free(domain: str) -> None:
     """Refuse a domain that is already a customer (mirror) or has a Cloud Identity (upstream)."""
-    from fulfillment.channel.models import Customer
-
-    known = Customer.objects.filter(domain__iexact=domain, gone_at__isnull=True).first()
+    known = selectors.customer_with_domain(domain=domain)
     if known is not None:
         raise ServiceError(f"{domain} is already our customer {known} ({known.pk}).", code="exists")
-    accounts = upstream_read(
-        "check the domain",
-        lambda client: (
-            client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain}).get(
-                "cloudIdentityAccounts"
-            )
-            or []
-        ),
-    )
+    accounts = selectors.cloud_identity_accounts(domain=domain)
     for account in accounts or []:
         if account.get("existing"):
             if account.get("owned"):
@@ -192,10 +182,8 @@ def _check_no_identity(fresh, pk: str) -> None:
 
 
 def _check_deletable(fresh, pk: str) -> None:
-    from fulfillment.channel.models import Entitlement
-
     _check_listed(fresh, pk)
-    live = Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True).count()
+    live = selectors.live_entitlements(customer_id=fresh.pk).count()
     if live:
         raise ServiceError(
             f"Customer {fresh} still has {live} entitlement(s); cancel or transfer them first "
@@ -286,15 +274,7 @@ def customer_provision_cloud_identity(
             raise ServiceError("The alternate email must be outside the customer's domain.", code="email")
         info["alternateEmail"] = alternate
     # The codelab's order: a domain with a Cloud Identity already cannot get another one.
-    accounts = upstream_read(
-        "check the domain",
-        lambda client: (
-            client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain}).get(
-                "cloudIdentityAccounts"
-            )
-            or []
-        ),
-    )
+    accounts = selectors.cloud_identity_accounts(domain=domain)
     if any(a.get("existing") for a in accounts or []):
         raise ServiceError(
             f"{domain} already has a Cloud Identity account; sync customers (it may be this one's) "

@@ -10,11 +10,11 @@ operation (fulfillment.channel.executors).
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
+from .. import selectors
 from ..choices import PaymentPlan, PeriodType
 from ..transitions import ENTITLEMENT_RULES, entitlement_refusal
 from .common import (
@@ -31,7 +31,6 @@ from .common import (
     seat_parameter_for_plan,
     seat_parameter_of_offer,
 )
-from .offers import offers_for_change, offers_for_sku
 
 
 def _prepare(entitlement, actor, action: str):
@@ -228,7 +227,7 @@ def entitlement_change_offer(
     if offer_name == entitlement.offer_id:
         raise ServiceError(f"Entitlement {entitlement} is already on offer {offer_name}.")
     # Asked upstream outside the transaction (an HTTP call must not hold the database).
-    choices, source = offers_for_change(entitlement)
+    choices, source = selectors.offers_for_change(entitlement=entitlement)
     chosen = next((o for o in choices if o.get("name") == offer_name), None)
     if chosen is None:
         where = "Cloud Channel" if source == "upstream" else "the mirrored offers of this product"
@@ -257,8 +256,6 @@ def entitlement_change_offer(
 def _check_can_buy(fresh, pk: str, mirrored, offer_name: str) -> None:
     """Whether the mirrored customer can buy the mirrored offer: by entitlement_create, and
     again under the customer's lock (an entitlement the sender just created counts)."""
-    from fulfillment.channel.models import Entitlement
-
     if fresh is None or fresh.is_gone:
         raise ServiceError(f"Customer {pk} is not in the mirror (or is gone upstream).", code="missing")
     if fresh.partner_link_id:
@@ -271,14 +268,8 @@ def _check_can_buy(fresh, pk: str, mirrored, offer_name: str) -> None:
     if mirrored is None or mirrored.is_gone:
         raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
     # One entitlement per product upstream: another SKU of a product it has is a change of offer.
-    owned = (
-        Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True)
-        .filter(
-            Q(sku_id=mirrored.sku_id) | Q(product_id=mirrored.product_id)
-            if mirrored.product_id
-            else Q(sku_id=mirrored.sku_id)
-        )
-        .first()
+    owned = selectors.entitlement_of_product(
+        customer_id=fresh.pk, sku_id=mirrored.sku_id, product_id=mirrored.product_id
     )
     if owned is not None:
         raise ServiceError(
@@ -304,7 +295,7 @@ def entitlement_create(
         "parameterDefinitions": mirrored.parameter_definitions,
     }
     if mirrored.sku_id:
-        purchasable = offers_for_sku(fresh.pk, mirrored.sku_id)
+        purchasable = selectors.offers_for_sku(customer_id=fresh.pk, sku=mirrored.sku_id)
         if purchasable is not None:
             upstream_offer = next((o for o in purchasable if o.get("name") == offer_name), None)
             if upstream_offer is None:
