@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from channelhub.services import ServiceError
 from channelhub.upstream.errors import UpstreamError, UpstreamNotConfigured
@@ -167,7 +167,8 @@ def customer_detail(*, customer: Customer, limit: int = 200) -> CustomerDetail:
         Entitlement.objects.filter(customer_id=customer.pk)
         .select_related("offer")
         .defer("payload", "parameters", "offer__payload", "offer__parameter_definitions")
-        .order_by("gone_at", "-create_time")[:limit]
+        # Live ones first on every database (PostgreSQL sorts NULLs last by default).
+        .order_by(F("gone_at").asc(nulls_first=True), "-create_time")[:limit]
     )
     doc = customer.payload or {}
     return CustomerDetail(
