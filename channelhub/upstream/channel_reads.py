@@ -39,8 +39,8 @@ class ChannelReads:
 
     def check_cloud_identity_accounts_exist(self, *, domain: str) -> list[dict]:
         """The Cloud Identity accounts of a domain (`accounts:checkCloudIdentityAccountsExist`):
-        each says whether it `existing`, whether it is `owned` by us and its `customerName`.
-        [] when the domain has none. A POST that changes nothing, so it is retried like a read."""
+        each says whether it exists (`existing`), whether it is ours (`owned`) and, if so, its
+        `customerName`; [] when the domain has none. A POST that changes nothing, so it is retried like a read."""
         answer = self._call(
             "POST",
             f"{self.account}:checkCloudIdentityAccountsExist",
