@@ -9,7 +9,8 @@ import pytest
 
 from fulfillment.connect import selectors
 from fulfillment.models import Conversation, FulfillmentRequest, TierConfigRequest
-from tests.factories import (
+
+from .factories import (
     BASE_TIME,
     AssetFactory,
     ConversationFactory,
