@@ -86,10 +86,14 @@ class OpenStateFilter(admin.SimpleListFilter):
 
 
 class RequestQueueFilter(OpenStateFilter):
+    """The fulfillment request queues (`selectors.request_queue`)."""
+
     select = staticmethod(selectors.request_queue)
 
 
 class TierConfigRequestQueueFilter(OpenStateFilter):
+    """The tier config request queues (`selectors.tier_config_request_queue`)."""
+
     select = staticmethod(selectors.tier_config_request_queue)
 
 
