@@ -13,6 +13,7 @@ from django.utils import timezone
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
+from . import selectors
 from .targets import lock_target
 
 logger = logging.getLogger(__name__)
@@ -50,13 +51,8 @@ def audit(
 
 
 def open_action_for(target_type: str, target_id: str) -> UpstreamAction | None:
-    return (
-        UpstreamAction.objects.filter(
-            target_type=target_type, target_id=target_id, status__in=ActionStatus.OPEN_STATES
-        )
-        .select_related("actor")
-        .first()
-    )
+    """The target's open action (`channelhub.actions.selectors.open_action`)."""
+    return selectors.open_action(target_type=target_type, target_id=target_id)
 
 
 def _busy_message(existing: UpstreamAction | None, target_id: str) -> str:

@@ -10,14 +10,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 
-from channelhub.actions.services import open_action_for
+from channelhub.actions import selectors
 from channelhub.actions.specs import specs_of, target_type_of
 from channelhub.admin.kit import pretty_json, status_badge
-from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.models import ActionStatus
 from channelhub.services import ServiceError
-
-RECENT_ACTIONS = 10
-RECENT_AUDIT_EVENTS = 50
 
 
 class StaffActionsMixin:
@@ -89,7 +86,7 @@ class StaffActionsMixin:
 
     def action_context(self, request, obj, bound_forms: dict) -> dict:
         """The forms, the open action, recent actions and the audit trail of `obj`'s page."""
-        open_action = open_action_for(self.target_type, obj.pk)
+        open_action = selectors.open_action(target_type=self.target_type, target_id=obj.pk)
         offered = [] if open_action is not None else self.offered_actions(request, obj)
         if self.has_act_permission(request, obj) and self.can_act_on(obj):
             # A refused form comes back with what was typed, even if the refusal was that the
@@ -108,21 +105,15 @@ class StaffActionsMixin:
                     "template": self.action_specs()[action].template,
                 }
             )
-        recent = list(
-            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
-            .select_related("actor")
-            .defer("response", "error_detail")
-            .order_by("-created_at", "-id")[:RECENT_ACTIONS]
-        )
+        target = {"target_type": self.target_type, "target_id": obj.pk}
+        recent = selectors.recent_actions(**target)
         events = [
             {
                 "event": event,
                 "before": pretty_json(event.before) if event.before else "",
                 "after": pretty_json(event.after) if event.after else "",
             }
-            for event in AuditEvent.objects.filter(target_type=self.target_type, target_id=obj.pk).order_by(
-                "-created_at", "-id"
-            )[:RECENT_AUDIT_EVENTS]
+            for event in selectors.audit_trail(**target)
         ]
         user = request.user
         return {
@@ -225,12 +216,7 @@ class StaffActionsMixin:
     def progress_view(self, request, object_id):
         """Tiny JSON for the page's poller: is an action still in flight, and the latest one."""
         obj = self._get_viewable(request, object_id)
-        latest = (
-            UpstreamAction.objects.filter(target_type=self.target_type, target_id=obj.pk)
-            .only("id", "status", "kind", "attempts")
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        latest = selectors.latest_action(target_type=self.target_type, target_id=obj.pk)
         return JsonResponse(
             {
                 "open": bool(latest and latest.status in ActionStatus.OPEN_STATES),

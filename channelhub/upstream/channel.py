@@ -39,6 +39,7 @@ from google.auth import exceptions as auth_exceptions
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
+from .channel_reads import ChannelReads
 from .channel_words import TOKEN_ENDPOINT_DOWN, plain_words
 from .channel_writes import ChannelWrites
 from .errors import (
@@ -270,10 +271,11 @@ def clear_credentials_cache() -> None:
         _credentials_cache.clear()
 
 
-class ChannelClient(ChannelWrites):
+class ChannelClient(ChannelReads, ChannelWrites):
     """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account.
 
-    Its writes (entitlement operations, customers, partner links) are in `ChannelWrites`."""
+    Its typed reads (get_customer, purchasable_offers, ...) are in `channel_reads.ChannelReads`,
+    its writes (entitlement operations, customers, partner links) in `channel_writes.ChannelWrites`."""
 
     upstream = "channel"
 
@@ -367,7 +369,7 @@ class ChannelClient(ChannelWrites):
             )
         return data
 
-    # --- reads -----------------------------------------------------------------------------
+    # --- reads (typed ones: ChannelReads, in channel_reads.py) --------------------------------
 
     def get(self, name: str, params: dict | None = None) -> dict:
         """GET /v1/{name}: one resource."""

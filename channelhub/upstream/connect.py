@@ -8,6 +8,7 @@ pagination read from `Content-Range`.
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -44,6 +45,12 @@ def _connect_error(response: requests.Response) -> tuple[str, list[str]]:
             errors = [errors]
         return str(body.get("error_code") or ""), [str(e) for e in errors]
     return "", [str(body)[:500]]
+
+
+def _segment(ident: str) -> str:
+    """An id as one path segment: Connect's ids need no quoting, anything else cannot
+    reach another path."""
+    return urllib.parse.quote(str(ident), safe="")
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int] | None:
@@ -89,7 +96,7 @@ class ConnectClient:
             retry=RetryPolicy(max_retries=settings.UPSTREAM_MAX_RETRIES, backoff=settings.UPSTREAM_BACKOFF),
         )
 
-    # --- reads -----------------------------------------------------------------------------
+    # --- reads (collections; the typed reads of single objects follow) ------------------------
 
     def list_page(
         self,
@@ -141,7 +148,44 @@ class ConnectClient:
         return self.list_page(path, filters=filters, limit=0).total
 
     def get(self, path: str) -> dict:
+        """GET one object by its path (the typed reads below name theirs)."""
         return self.http.request("GET", path).data
+
+    # --- typed reads: one method per object the services, forms and executors read ----------
+
+    def get_request(self, request_id: str) -> dict:
+        """GET /requests/{id}: a fulfillment request (`PR-…`), with its asset copy."""
+        return self.get(f"/requests/{_segment(request_id)}")
+
+    def get_asset(self, asset_id: str) -> dict:
+        """GET /assets/{id}: an asset (`AS-…`)."""
+        return self.get(f"/assets/{_segment(asset_id)}")
+
+    def get_tier_config(self, tier_config_id: str) -> dict:
+        """GET /tier/configs/{id}: a tier configuration (`TC-…`)."""
+        return self.get(f"/tier/configs/{_segment(tier_config_id)}")
+
+    def get_tier_config_request(self, tier_config_request_id: str) -> dict:
+        """GET /tier/config-requests/{id}: a tier config request (`TCR-…`)."""
+        return self.get(f"/tier/config-requests/{_segment(tier_config_request_id)}")
+
+    def get_product(self, product_id: str) -> dict:
+        """GET /products/{id}: a product (`PRD-…`)."""
+        return self.get(f"/products/{_segment(product_id)}")
+
+    def get_template(self, *, product_id: str, template_id: str) -> dict:
+        """GET /products/{product}/templates/{id}: one of a product's templates (`TL-…`)."""
+        return self.get(f"/products/{_segment(product_id)}/templates/{_segment(template_id)}")
+
+    def get_conversation(self, conversation_or_instance_id: str) -> dict:
+        """GET /conversations/{id}: a conversation (`CO-…`), or the one about an object when
+        given that object's id (`PR-…`, `TCR-…`), as Connect allows."""
+        return self.get(f"/conversations/{_segment(conversation_or_instance_id)}")
+
+    def recent_messages(self, conversation_id: str, *, limit: int = 50) -> list[dict]:
+        """A conversation's latest messages, newest first (one page of at most `limit`)."""
+        path = f"/conversations/{_segment(conversation_id)}/messages"
+        return self.list_page(path, ordering=("-created",), limit=limit).items
 
     # --- writes (the outbox's executors are the only callers) ------------------------------
     # One method per upstream write; executors call these, never a path.

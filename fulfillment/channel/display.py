@@ -1,4 +1,5 @@
-"""Cloud Channel's words and badges for staff: states, reasons, periods, renewals, parameters."""
+"""Cloud Channel's words and badges for staff: states, reasons, periods, renewals, parameters,
+offers and prices."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from fulfillment.channel.choices import (
 )
 
 ACTION_FORM_TEMPLATE = "admin/fulfillment/channel/actions/_form.html"
-RECENT_CHANGES = 100
 
 # Reasons of an entitlement change, in words (channel-api.md §3 EntitlementChange).
 REASON_WORDS = {
@@ -87,3 +87,41 @@ def definition_words(definitions) -> list[str]:
         optional = " (optional)" if d.get("optional") else ""
         out.append(f"{d.get('name')}: {str(d.get('parameterType') or '').lower()}{bounds}{optional}")
     return out
+
+
+def offer_summary(offer: dict) -> str:
+    """One line for a person: SKU name, plan and base price (of an upstream Offer dict)."""
+    marketing = (offer.get("marketingInfo") or {}).get("displayName") or ""
+    sku = ((offer.get("sku") or {}).get("marketingInfo") or {}).get("displayName") or ""
+    plan = (offer.get("plan") or {}).get("paymentPlan") or ""
+    plan_words = PaymentPlan(plan).label if plan in PaymentPlan.values else plan
+    name = marketing or sku or offer.get("name", "")
+    price = price_words(offer.get("priceByResources") or [])
+    return " — ".join(p for p in (name, plan_words, price) if p)
+
+
+def mirrored_offer_summary(offer) -> str:
+    """offer_summary for a mirrored Offer row, from its columns (no payload read)."""
+    plan = offer.get_payment_plan_display() if offer.payment_plan else ""
+    name = offer.display_name or offer.pk
+    return " — ".join(p for p in (name, plan, price_words(offer.prices or [])) if p)
+
+
+def price_words(prices: list) -> str:
+    """'12.00 USD per SEAT per 1 MONTH' for the first price of an offer."""
+    for entry in prices or []:
+        if not isinstance(entry, dict):
+            continue
+        price = entry.get("price") or {}
+        money = price.get("effectivePrice") or price.get("basePrice") or {}
+        if not money:
+            continue
+        units = str(money.get("units") or "0")
+        nanos = int(money.get("nanos") or 0)
+        amount = f"{units}.{abs(nanos) // 10_000_000:02d}"
+        period = price.get("pricePeriod") or {}
+        per = f" per {period.get('duration', '')} {period.get('periodType', '')}".rstrip() if period else ""
+        return (
+            f"{amount} {money.get('currencyCode', '')} per {entry.get('resourceType', 'unit')}{per}".strip()
+        )
+    return ""

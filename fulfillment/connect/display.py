@@ -41,6 +41,18 @@ def status_badge_for(choices, status: str):
     return status_badge(status, choices(status).label if status in choices.values else status)
 
 
+def account_card(account) -> dict:
+    """The address card of a tier account (the `_address.html` include's shape)."""
+    return {
+        "label": "Account",
+        "id": account.pk,
+        "name": account.name,
+        "external_id": account.external_id,
+        "external_uid": account.external_uid,
+        "contact_info": account.contact_info,
+    }
+
+
 def tier_cards(tiers: dict) -> list[dict]:
     return [{"label": label, **tiers[key]} for key, label in TIER_LABELS if tiers.get(key)]
 

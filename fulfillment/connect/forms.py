@@ -16,8 +16,8 @@ from django import forms
 
 from channelhub.forms import ActionForm
 
+from . import selectors
 from .choices import ParamType, TemplateScope, TemplateType
-from .models import Template
 
 # Parameter types whose value is one string (edited in a text box). Structured ones
 # (checkbox, address, phone, object) are edited in Connect itself.
@@ -39,14 +39,8 @@ VALUE_PREFIX = "value__"
 
 
 def templates_for(product_id: str | None, *, type: str, scope: str):
-    """A product's templates of one type and scope, with their sanitised previews."""
-    if not product_id:
-        return Template.objects.none()
-    return (
-        Template.objects.filter(product_id=product_id, type=type, scope=scope)
-        .only("id", "title", "name", "body_html", "position", "product_id")
-        .order_by("position", "title", "id")
-    )
+    """A product's templates of one type and scope (`selectors.template_choices`)."""
+    return selectors.template_choices(product_id=product_id, type=type, scope=scope)
 
 
 def _template_choices(templates) -> list[tuple[str, str]]:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from fulfillment.channel.display import (
-    definition_words,
-)
+from fulfillment.channel.display import definition_words, price_words
 from fulfillment.channel.models import (
     ChannelProduct,
     Offer,
     Sku,
 )
-from fulfillment.channel.services.offers import price_words
 
 from .base import ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
 

@@ -8,21 +8,17 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 
+from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
 from channelhub.admin import BoundedCountPaginator, status_badge
-from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment.channel import services
+from fulfillment.channel import selectors, services
 from fulfillment.channel.display import (
     admin_url,
     link_badge,
     state_badge,
 )
-from fulfillment.channel.models import (
-    ChannelPartnerLink,
-    Customer,
-    Entitlement,
-)
+from fulfillment.channel.models import ChannelPartnerLink, Customer
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
 
@@ -54,8 +50,7 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return link_badge(obj)
 
     def detail_context(self, request, obj):
-        customers = Customer.objects.filter(partner_link_id=obj.pk).defer("payload", "postal_address")[:100]
-        return {"state_badge": link_badge(obj), "customers": customers}
+        return {"state_badge": link_badge(obj), "customers": selectors.partner_link_customers(link=obj)}
 
 
 # --- customers --------------------------------------------------------------------------------------
@@ -104,18 +99,12 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
-        entitlements = list(
-            Entitlement.objects.filter(customer_id=obj.pk)
-            .select_related("offer")
-            .defer("payload", "parameters", "offer__payload", "offer__parameter_definitions")
-            .order_by("gone_at", "-create_time")[:200]
-        )
-        doc = obj.payload or {}
+        detail = selectors.customer_detail(customer=obj)
         return {
-            "entitlements": [{"e": e, "badge": state_badge(e)} for e in entitlements],
-            "address": doc.get("orgPostalAddress") or obj.postal_address or {},
-            "contact": doc.get("primaryContactInfo") or {},
-            "identity": doc.get("cloudIdentityInfo") or {},
+            "entitlements": [{"e": e, "badge": state_badge(e)} for e in detail.entitlements],
+            "address": detail.address,
+            "contact": detail.contact,
+            "identity": detail.identity,
             "partner_url": admin_url(ChannelPartnerLink, obj.partner_link_id) if obj.partner_link_id else "",
         }
 
@@ -139,10 +128,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         extra_context["create_url"] = reverse("admin:fulfillment_customer_create_upstream")
         extra_context["recent_creates"] = [
             {"action": a, "badge": status_badge(a.status, a.get_status_display())}
-            for a in UpstreamAction.objects.filter(kind=create.kind)
-            .select_related("actor")
-            .defer("payload", "error_detail")
-            .order_by("-created_at", "-id")[:5]
+            for a in action_selectors.actions_of_kind(kind=create.kind, limit=5)
         ]
         return super().changelist_view(request, extra_context)
 

@@ -6,16 +6,16 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator
-from fulfillment.channel import services
+from fulfillment.channel import selectors, services
 from fulfillment.channel.choices import (
     ChangeType,
     OperatorType,
 )
 from fulfillment.channel.display import (
     REASON_WORDS,
-    RECENT_CHANGES,
     admin_url,
     definition_words,
+    price_words,
     renewal_words,
     state_badge,
     words,
@@ -26,7 +26,6 @@ from fulfillment.channel.models import (
     EntitlementChange,
     Offer,
 )
-from fulfillment.channel.services.offers import price_words
 from fulfillment.channel.transitions import suspension_reason_words
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
@@ -108,7 +107,8 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
-        offer = obj.offer
+        detail = selectors.entitlement_detail(entitlement=obj)
+        offer = detail.offer
         changes = [
             {
                 "c": c,
@@ -116,9 +116,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
                 "who": words(OperatorType, c.operator_type),
                 "reason": REASON_WORDS.get(c.reason, c.reason),
             }
-            for c in EntitlementChange.objects.filter(entitlement_id=obj.pk)
-            .defer("payload")
-            .order_by("-create_time", "-id")[:RECENT_CHANGES]
+            for c in detail.changes
         ]
         renewal = obj.renewal_settings or {}
         return {
@@ -131,11 +129,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
             "customer_url": admin_url(Customer, obj.customer_id) if obj.customer_id else "",
             "offer_url": admin_url(Offer, obj.offer_id) if obj.offer_id else "",
             "changes": changes,
-            "other_parameters": [
-                p
-                for p in obj.parameters or []
-                if isinstance(p, dict) and p.get("name") not in ("num_units", "max_units", "assigned_units")
-            ],
+            "other_parameters": detail.other_parameters,
         }
 
 

@@ -1,21 +1,17 @@
-"""What the Channel services share: the account, the upstream reads they validate against,
-seat parameters, and the 'before' snapshots of their audit events. Preparing and recording
-an action is `channelhub.actions.targets.ActionTarget`'s, from the specs in
+"""What the Channel services share: the account, seat parameters, and the 'before' snapshots
+of their audit events (the upstream reads they validate against are selectors). Preparing and
+recording an action is `channelhub.actions.targets.ActionTarget`'s, from the specs in
 fulfillment.channel.transitions."""
 
 from __future__ import annotations
 
-import logging
 import re
 
 from django.conf import settings
 
 from channelhub.services import ServiceError
-from channelhub.upstream.errors import UpstreamError, UpstreamNotConfigured
 
 from ..choices import PaymentPlan
-
-logger = logging.getLogger(__name__)
 
 # The editable seat input of a Workspace entitlement: num_units on a commitment plan (the
 # seats bought), max_units otherwise (a cap). assigned_units is output only.
@@ -30,32 +26,6 @@ def channel_account() -> str:
     if not account:
         raise ServiceError("Cloud Channel is not configured (CHANNEL_ACCOUNT_ID is empty).", code="config")
     return account if account.startswith("accounts/") else f"accounts/{account}"
-
-
-def channel_client():
-    """The Channel client, or None when Channel is not configured (checks then use the mirror)."""
-    from channelhub.upstream.channel import ChannelClient
-
-    if not ChannelClient.is_configured():
-        return None
-    return ChannelClient.from_settings()
-
-
-def upstream_read(what: str, call):
-    """Run a read the services validate against; None when the upstream cannot answer now
-    (the caller then falls back to the mirror). A refusal of the read itself is not hidden."""
-    try:
-        client = channel_client()
-        if client is None:
-            return None
-        return call(client)
-    except UpstreamError as exc:
-        if exc.retryable or isinstance(exc, UpstreamNotConfigured):
-            logger.warning("could not %s upstream (%s); checking against the mirror", what, exc)
-            return None
-        raise ServiceError(
-            f"Cloud Channel refused to {what}: {'; '.join(exc.errors) or exc.message}"
-        ) from exc
 
 
 def entitlement_snapshot(entitlement) -> dict:

@@ -14,14 +14,14 @@ from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
+from .. import selectors
 from ..choices import CustomerType
-from ..models import Customer, Entitlement
+from ..models import Customer
 from .common import (
     channel_account,
     clean_domain,
     clean_text,
     customer_snapshot,
-    upstream_read,
 )
 
 CUSTOMERS = ActionTarget(Customer, snapshot=customer_snapshot)
@@ -114,18 +114,10 @@ def _check_customer_body(body: dict, domain: str) -> None:
 
 def check_domain_free(domain: str) -> None:
     """Refuse a domain that is already a customer (mirror) or has a Cloud Identity (upstream)."""
-    known = Customer.objects.filter(domain__iexact=domain, gone_at__isnull=True).first()
+    known = selectors.customer_with_domain(domain=domain)
     if known is not None:
         raise ServiceError(f"{domain} is already our customer {known} ({known.pk}).", code="exists")
-    accounts = upstream_read(
-        "check the domain",
-        lambda client: (
-            client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain}).get(
-                "cloudIdentityAccounts"
-            )
-            or []
-        ),
-    )
+    accounts = selectors.cloud_identity_accounts(domain=domain)
     for account in accounts or []:
         if account.get("existing"):
             if account.get("owned"):
@@ -164,7 +156,7 @@ def customer_create(*, values: dict, actor) -> UpstreamAction:
 
 def _check_deletable(fresh) -> None:
     """No live entitlements (Cloud Channel refuses to delete a customer with entitlements)."""
-    live = Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True).count()
+    live = selectors.live_entitlements(customer_id=fresh.pk).count()
     if live:
         raise ServiceError(
             f"Customer {fresh} still has {live} entitlement(s); cancel or transfer them first "
@@ -237,15 +229,7 @@ def customer_provision_cloud_identity(
             raise ServiceError("The alternate email must be outside the customer's domain.", code="email")
         info["alternateEmail"] = alternate
     # The codelab's order: a domain with a Cloud Identity already cannot get another one.
-    accounts = upstream_read(
-        "check the domain",
-        lambda client: (
-            client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain}).get(
-                "cloudIdentityAccounts"
-            )
-            or []
-        ),
-    )
+    accounts = selectors.cloud_identity_accounts(domain=domain)
     if any(a.get("existing") for a in accounts or []):
         raise ServiceError(
             f"{domain} already has a Cloud Identity account; sync customers (it may be this one's) "

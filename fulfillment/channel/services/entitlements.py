@@ -10,12 +10,12 @@ operation (fulfillment.channel.executors).
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Q
 
 from channelhub.actions.targets import ActionTarget
 from channelhub.models import UpstreamAction
 from channelhub.services import ServiceError
 
+from .. import selectors
 from ..choices import PaymentPlan, PeriodType
 from ..models import Customer, Entitlement, Offer
 from .common import (
@@ -29,7 +29,6 @@ from .common import (
     seat_parameter_for_plan,
     seat_parameter_of_offer,
 )
-from .offers import offers_for_change, offers_for_sku
 
 ENTITLEMENTS = ActionTarget(Entitlement, snapshot=entitlement_snapshot, select_related=("offer",))
 CUSTOMERS = ActionTarget(Customer)
@@ -207,7 +206,7 @@ def entitlement_change_offer(
     if offer_name == entitlement.offer_id:
         raise ServiceError(f"Entitlement {entitlement} is already on offer {offer_name}.")
     # Asked upstream outside the transaction (an HTTP call must not hold the database).
-    choices, source = offers_for_change(entitlement)
+    choices, source = selectors.offers_for_change(entitlement=entitlement)
     chosen = next((o for o in choices if o.get("name") == offer_name), None)
     if chosen is None:
         where = "Cloud Channel" if source == "upstream" else "the mirrored offers of this product"
@@ -242,14 +241,8 @@ def _offer_check(mirrored, offer_name: str):
         if mirrored is None or mirrored.is_gone:
             raise ServiceError(f"Offer {offer_name or '(none)'} is not a known, current offer.", code="offer")
         # One entitlement per product upstream: another SKU of a product it has is a change of offer.
-        owned = (
-            Entitlement.objects.filter(customer_id=fresh.pk, gone_at__isnull=True)
-            .filter(
-                Q(sku_id=mirrored.sku_id) | Q(product_id=mirrored.product_id)
-                if mirrored.product_id
-                else Q(sku_id=mirrored.sku_id)
-            )
-            .first()
+        owned = selectors.entitlement_of_product(
+            customer_id=fresh.pk, sku_id=mirrored.sku_id, product_id=mirrored.product_id
         )
         if owned is not None:
             raise ServiceError(
@@ -274,7 +267,7 @@ def entitlement_create(
         "parameterDefinitions": mirrored.parameter_definitions,
     }
     if mirrored.sku_id:
-        purchasable = offers_for_sku(fresh.pk, mirrored.sku_id)
+        purchasable = selectors.offers_for_sku(customer_id=fresh.pk, sku=mirrored.sku_id)
         if purchasable is not None:
             upstream_offer = next((o for o in purchasable if o.get("name") == offer_name), None)
             if upstream_offer is None:

@@ -5,13 +5,12 @@ Connect flavour of the mirror admin and the staff actions.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import connections, router
 from django.db.models import Q
 
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
 from channelhub.admin.mirror import MirrorAdmin, SmallTableFilter
-from fulfillment.connect.choices import RequestStatus, TierConfigRequestStatus
+from fulfillment.connect import selectors
 from fulfillment.connect.display import redact_secrets
 from fulfillment.connect.models import Marketplace, Product
 
@@ -31,51 +30,16 @@ class MarketplaceFilter(SmallTableFilter):
 
 
 class AssigneeFilter(admin.SimpleListFilter):
-    """Assignees of the model's table, read through the (assignee_name, assignee_id) index.
-
-    On PostgreSQL a loose index scan (a recursive CTE that seeks to the next distinct
-    assignee) costs one index probe per assignee whatever the table size; elsewhere (the
-    small SQLite deployments) a plain bounded DISTINCT over the same index.
-    """
+    """Assignees of the model's table, read through the (assignee_name, assignee_id) index
+    (`selectors.assignee_list`: a loose index scan on PostgreSQL)."""
 
     title = "assignee"
     parameter_name = "assignee"
     unassigned = "__none__"
     limit = 100
 
-    _LOOSE_SCAN = """
-        WITH RECURSIVE a AS (
-            (SELECT assignee_name AS name, assignee_id AS id FROM {table}
-             WHERE (assignee_name, assignee_id) > ('', '')
-             ORDER BY assignee_name, assignee_id LIMIT 1)
-            UNION ALL
-            SELECT n.name, n.id FROM a, LATERAL (
-                SELECT assignee_name AS name, assignee_id AS id FROM {table}
-                WHERE (assignee_name, assignee_id) > (a.name, a.id)
-                ORDER BY assignee_name, assignee_id LIMIT 1
-            ) n
-        )
-        SELECT id, name FROM a LIMIT %s
-    """
-
-    def _assignees(self, model) -> list[tuple[str, str]]:
-        connection = connections[router.db_for_read(model)]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    self._LOOSE_SCAN.format(table=connection.ops.quote_name(model._meta.db_table)),
-                    [self.limit],
-                )
-                return [(pk, name) for pk, name in cursor.fetchall() if pk]
-        return list(
-            model.objects.exclude(assignee_id="")
-            .order_by("assignee_name", "assignee_id")
-            .values_list("assignee_id", "assignee_name")
-            .distinct()[: self.limit]
-        )
-
     def lookups(self, request, model_admin):
-        rows = self._assignees(model_admin.model)
+        rows = selectors.assignee_list(model=model_admin.model, limit=self.limit)
         return [(self.unassigned, "Unassigned"), *((pk, name or pk) for pk, name in rows)]
 
     def queryset(self, request, queryset):
@@ -90,17 +54,20 @@ class AssigneeFilter(admin.SimpleListFilter):
 class OpenStateFilter(admin.SimpleListFilter):
     """The staff queues: open vs finished, pending, inquiring, and "assigned to me".
 
-    Statuses come from the choices class's named groups. "Assigned to me" maps the staff
-    user to a Connect assignee by email. The pending / inquiring / mine queues list the oldest
-    first (the model admin's `get_ordering` reads this filter's value).
+    The queues are the app's selectors (`selectors.request_queue`, ...): statuses from the
+    choices class's named groups, "assigned to me" by the staff user's email. The pending /
+    inquiring / mine queues list the oldest first (the model admin's `get_ordering` reads
+    this filter's value).
     """
 
     title = "queue"
     parameter_name = "queue"
-    open_states: tuple = ()
-    pending = ""
-    inquiring = ""
-    OLDEST_FIRST = ("pending", "inquiring", "mine")
+    OLDEST_FIRST = selectors.OLDEST_FIRST_QUEUES
+
+    @staticmethod
+    def select(*, queue, user, queryset):
+        """The queue selector of the model."""
+        raise NotImplementedError
 
     def lookups(self, request, model_admin):
         return [
@@ -113,32 +80,21 @@ class OpenStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "open":
-            return queryset.filter(status__in=self.open_states)
-        if value == "pending":
-            return queryset.filter(status=self.pending)
-        if value == "inquiring":
-            return queryset.filter(status=self.inquiring)
-        if value == "mine":
-            email = (getattr(request.user, "email", "") or "").strip()
-            if not email:
-                return queryset.none()
-            return queryset.filter(status__in=self.open_states, assignee_email__iexact=email)
-        if value == "closed":
-            return queryset.exclude(status__in=self.open_states)
-        return queryset
+        if value not in selectors.QUEUES:
+            return queryset
+        return self.select(queue=value, user=request.user, queryset=queryset)
 
 
 class RequestQueueFilter(OpenStateFilter):
-    open_states = RequestStatus.OPEN_STATES
-    pending = RequestStatus.PENDING
-    inquiring = RequestStatus.INQUIRING
+    """The fulfillment request queues (`selectors.request_queue`)."""
+
+    select = staticmethod(selectors.request_queue)
 
 
 class TierConfigRequestQueueFilter(OpenStateFilter):
-    open_states = TierConfigRequestStatus.OPEN_STATES
-    pending = TierConfigRequestStatus.PENDING
-    inquiring = TierConfigRequestStatus.INQUIRING
+    """The tier config request queues (`selectors.tier_config_request_queue`)."""
+
+    select = staticmethod(selectors.tier_config_request_queue)
 
 
 class MigrationFilter(HiddenByDefaultFilter):

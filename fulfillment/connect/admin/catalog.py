@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
+from fulfillment.connect import selectors
 from fulfillment.connect.display import admin_url
 from fulfillment.connect.models import (
     Hub,
@@ -34,8 +35,7 @@ class ProductAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
-        templates = Template.objects.filter(product_id=obj.pk).defer("payload", "body")
-        return {"templates": templates}
+        return {"templates": selectors.product_templates(product_id=obj.pk)}
 
 
 @admin.register(Template)

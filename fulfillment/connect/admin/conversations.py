@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from channelhub.admin import BoundedCountPaginator
+from fulfillment.connect import selectors
 from fulfillment.connect.display import admin_url
 from fulfillment.connect.models import (
     Conversation,
@@ -29,8 +30,10 @@ class ConversationAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
-        messages = obj.messages.defer("payload", "text").order_by("created", "id")
-        return {"thread": messages, "instance_url": _instance_url(obj.instance_id)}
+        return {
+            "thread": selectors.conversation_messages(conversation=obj),
+            "instance_url": _instance_url(obj.instance_id),
+        }
 
 
 def _instance_url(instance_id: str) -> str:

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from channelhub.admin import BoundedCountPaginator
 from channelhub.services import ServiceError
 from fulfillment.connect import forms as action_forms
-from fulfillment.connect import services
+from fulfillment.connect import selectors, services
 from fulfillment.connect.choices import AssetStatus, RequestStatus
 from fulfillment.connect.display import (
     admin_url,
@@ -18,7 +18,6 @@ from fulfillment.connect.display import (
 )
 from fulfillment.connect.models import (
     Asset,
-    ConversationMessage,
     FulfillmentRequest,
 )
 
@@ -176,11 +175,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     def _bulk_rows(self, request, queryset):
         """The selection (capped: "select all 10,000" is a mistake, not a bulk action)."""
-        rows = list(
-            queryset.only(
-                "id", "status", "type", "product_id", "product_name", "customer_name", "created"
-            ).order_by("created", "id")[: self.BULK_LIMIT + 1]
-        )
+        rows = selectors.requests_for_bulk_action(queryset=queryset, limit=self.BULK_LIMIT)
         if len(rows) > self.BULK_LIMIT:
             self.message_user(
                 request,
@@ -223,24 +218,13 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         return None
 
     def detail_context(self, request, obj):
-        asset = (
-            Asset.objects.filter(pk=obj.asset_id).only("id", "status", "updated").first()
-            if obj.asset_id
-            else None
-        )
-        messages = list(
-            ConversationMessage.objects.filter(conversation__instance_id=obj.pk)
-            .select_related("conversation")
-            .defer("payload", "conversation__payload", "text")
-            .order_by("created", "id")
-        )
+        detail = selectors.request_detail(request=obj)
         return {
-            "asset": asset,
-            # The mirrored asset is at least as fresh as the copy inside the request.
-            "asset_status_badge": status_badge_for(AssetStatus, asset.status if asset else obj.asset_status),
+            "asset": detail.asset,
+            "asset_status_badge": status_badge_for(AssetStatus, detail.asset_status),
             "asset_url": admin_url(Asset, obj.asset_id) if obj.asset_id else "",
             "tier_cards": tier_cards(obj.tiers or {}),
-            "thread": messages,
+            "thread": detail.thread,
             "is_open": obj.is_open,
             "age": age(obj, RequestStatus.OPEN_STATES),
         }
@@ -275,9 +259,4 @@ class AssetAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
-        requests = (
-            FulfillmentRequest.objects.filter(asset_id=obj.pk)
-            .only("id", "type", "status", "created", "updated", "assignee_name")
-            .order_by("-created")[:100]
-        )
-        return {"requests": requests, "tier_cards": tier_cards(obj.tiers or {})}
+        return {"requests": selectors.asset_requests(asset=obj), "tier_cards": tier_cards(obj.tiers or {})}

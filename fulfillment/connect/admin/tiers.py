@@ -6,15 +6,15 @@ from django.contrib import admin
 
 from channelhub.admin import BoundedCountPaginator
 from fulfillment.connect import forms as action_forms
+from fulfillment.connect import selectors
 from fulfillment.connect.choices import TemplateType, TierConfigRequestStatus
 from fulfillment.connect.display import (
+    account_card,
     admin_url,
     age,
     tier_cards,
 )
 from fulfillment.connect.models import (
-    ConversationMessage,
-    TierAccount,
     TierConfig,
     TierConfigRequest,
 )
@@ -51,25 +51,12 @@ class TierConfigAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
-        requests = (
-            TierConfigRequest.objects.filter(configuration_id=obj.pk)
-            .only("id", "type", "status", "created", "updated")
-            .order_by("-created")[:100]
-        )
-        account = (
-            TierAccount.objects.filter(pk=obj.account_id).defer("payload").first() if obj.account_id else None
-        )
-        account_card = None
-        if account is not None:
-            account_card = {
-                "label": "Account",
-                "id": account.pk,
-                "name": account.name,
-                "external_id": account.external_id,
-                "external_uid": account.external_uid,
-                "contact_info": account.contact_info,
-            }
-        return {"requests": requests, "account": account, "account_card": account_card}
+        detail = selectors.tier_config_detail(tier_config=obj)
+        return {
+            "requests": detail.requests,
+            "account": detail.account,
+            "account_card": account_card(detail.account) if detail.account is not None else None,
+        }
 
 
 @admin.register(TierConfigRequest)
@@ -143,14 +130,9 @@ class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
-        messages = list(
-            ConversationMessage.objects.filter(conversation__instance_id=obj.pk)
-            .defer("payload", "text")
-            .order_by("created", "id")
-        )
         return {
             "configuration_url": admin_url(TierConfig, obj.configuration_id) if obj.configuration_id else "",
             "tier_cards": tier_cards(obj.tiers or {}),
-            "thread": messages,
+            "thread": selectors.conversation_thread(instance_id=obj.pk),
             "age": age(obj, TierConfigRequestStatus.OPEN_STATES),
         }

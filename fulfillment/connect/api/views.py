@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from channelhub.api import select
 from channelhub.api.viewsets import ConnectPayloadViewSet
-from fulfillment.connect import filters
+from fulfillment.connect import filters, selectors
 from fulfillment.connect.models import (
     Asset,
     Conversation,
@@ -113,6 +113,6 @@ class ConversationViewSet(ConnectPayloadViewSet):
         if key.startswith("CO-"):
             return super().get_object_payload()
         paths = select.exclusions(self.request)
-        raw = self.raw_payloads(self.get_queryset(), paths)
-        rows = list(raw.filter(instance_id=key).order_by("-created", "-id")[:1])
+        about = selectors.conversations_of_instance(instance_id=key, queryset=self.get_queryset())
+        rows = list(self.raw_payloads(about, paths)[:1])
         return self.text(rows[0], paths) if rows else super().get_object_payload()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from channelhub.services import ServiceError
 
+from .. import selectors
 from ..choices import TemplateType
 
 
@@ -44,11 +45,7 @@ def clean_text(value, field: str, *, required: bool) -> str:
 def check_template(
     *, product_id: str | None, template_id: str, types: tuple[str, ...], scopes: tuple[str, ...]
 ):
-    from ..models import Template
-
-    template = (
-        Template.objects.filter(pk=template_id).only("id", "product_id", "type", "scope", "name").first()
-    )
+    template = selectors.template_get(template_id=template_id)
     if template is None:
         raise ServiceError(
             f"Template {template_id} is not known (has the templates stream run?).", code="template"

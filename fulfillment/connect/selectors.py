@@ -1,0 +1,245 @@
+"""Reads of the Connect mirror that are more than a one-line query: the staff queues, the
+assignees, the detail of a request / asset / tier config / tier config request /
+conversation, and the templates staff choose from (HackSoft's selectors: services write,
+selectors read). The admin pages, the forms, the API and the dashboard to come read through
+these; the words and badges around them are in `display`.
+
+Each selector is keyword-only and says what it reads; querysets stay lazy where the caller
+narrows them further (a changelist), lists are returned where the page reads all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+from .choices import RequestStatus, TierConfigRequestStatus
+from .models import (
+    Asset,
+    Conversation,
+    ConversationMessage,
+    FulfillmentRequest,
+    Template,
+    TierAccount,
+    TierConfig,
+    TierConfigRequest,
+)
+
+# --- queues ----------------------------------------------------------------------------------
+
+#: The staff queues of requests and tier config requests, by the name the admin's `?queue=` uses.
+QUEUES = ("open", "pending", "inquiring", "mine", "closed")
+#: The work queues, served oldest first: the longest wait is at the top.
+OLDEST_FIRST_QUEUES = ("pending", "inquiring", "mine")
+OLDEST_FIRST = ("created", "id")
+
+
+@dataclass(frozen=True)
+class _QueueStates:
+    open: tuple[str, ...]
+    pending: str
+    inquiring: str
+
+
+_REQUEST_STATES = _QueueStates(RequestStatus.OPEN_STATES, RequestStatus.PENDING, RequestStatus.INQUIRING)
+_TCR_STATES = _QueueStates(
+    TierConfigRequestStatus.OPEN_STATES, TierConfigRequestStatus.PENDING, TierConfigRequestStatus.INQUIRING
+)
+
+
+def _queue(queryset: QuerySet, states: _QueueStates, queue: str, user) -> QuerySet:
+    if queue == "open":
+        queryset = queryset.filter(status__in=states.open)
+    elif queue == "pending":
+        queryset = queryset.filter(status=states.pending)
+    elif queue == "inquiring":
+        queryset = queryset.filter(status=states.inquiring)
+    elif queue == "mine":
+        # Staff map to Connect assignees by email (indexed: assignee_email, status).
+        email = (getattr(user, "email", "") or "").strip()
+        if not email:
+            return queryset.none()
+        queryset = queryset.filter(status__in=states.open, assignee_email__iexact=email)
+    elif queue == "closed":
+        queryset = queryset.exclude(status__in=states.open)
+    else:
+        raise ValueError(f"no queue {queue!r}; the queues are {', '.join(QUEUES)}")
+    return queryset.order_by(*OLDEST_FIRST) if queue in OLDEST_FIRST_QUEUES else queryset
+
+
+def request_queue(*, queue: str, user=None, queryset: QuerySet | None = None) -> QuerySet[FulfillmentRequest]:
+    """One staff queue of fulfillment requests (`QUEUES`): open, pending or inquiring (oldest
+    first), open and assigned to `user` (by email; none without one), or finished.
+
+    `queryset` narrows an already filtered list (the admin's changelist) instead of every
+    request; migration requests are in unless that queryset leaves them out.
+    """
+    base = FulfillmentRequest.objects.all() if queryset is None else queryset
+    return _queue(base, _REQUEST_STATES, queue, user)
+
+
+def tier_config_request_queue(
+    *, queue: str, user=None, queryset: QuerySet | None = None
+) -> QuerySet[TierConfigRequest]:
+    """One staff queue of tier config requests; the same queues as `request_queue`."""
+    base = TierConfigRequest.objects.all() if queryset is None else queryset
+    return _queue(base, _TCR_STATES, queue, user)
+
+
+def requests_for_bulk_action(*, queryset: QuerySet, limit: int) -> list[FulfillmentRequest]:
+    """A bulk action's selection, oldest first, with the columns its confirmation page shows;
+    at most `limit + 1` rows, so the caller can tell that the selection is too big."""
+    return list(
+        queryset.only(
+            "id", "status", "type", "product_id", "product_name", "customer_name", "created"
+        ).order_by(*OLDEST_FIRST)[: limit + 1]
+    )
+
+
+# A loose index scan: a recursive CTE that seeks to the next distinct (name, id) of the
+# (assignee_name, assignee_id) index, one probe per assignee whatever the table's size.
+_LOOSE_SCAN = """
+    WITH RECURSIVE a AS (
+        (SELECT assignee_name AS name, assignee_id AS id FROM {table}
+         WHERE (assignee_name, assignee_id) > ('', '')
+         ORDER BY assignee_name, assignee_id LIMIT 1)
+        UNION ALL
+        SELECT n.name, n.id FROM a, LATERAL (
+            SELECT assignee_name AS name, assignee_id AS id FROM {table}
+            WHERE (assignee_name, assignee_id) > (a.name, a.id)
+            ORDER BY assignee_name, assignee_id LIMIT 1
+        ) n
+    )
+    SELECT id, name FROM a LIMIT %s
+"""
+
+
+def assignee_list(*, model: type[Model], limit: int = 100) -> list[tuple[str, str]]:
+    """(Connect user id, name) of the people assigned to rows of `model` (requests or tier
+    config requests), by name, read through its (assignee_name, assignee_id) index.
+
+    On PostgreSQL a loose index scan costs one index probe per assignee whatever the table
+    size; elsewhere (the small SQLite deployments) a plain bounded DISTINCT over that index.
+    """
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOOSE_SCAN.format(table=connection.ops.quote_name(model._meta.db_table)), [limit])
+            return [(pk, name) for pk, name in cursor.fetchall() if pk]
+    return list(
+        model.objects.exclude(assignee_id="")
+        .order_by("assignee_name", "assignee_id")
+        .values_list("assignee_id", "assignee_name")
+        .distinct()[:limit]
+    )
+
+
+# --- details -------------------------------------------------------------------------------
+
+
+def conversation_thread(*, instance_id: str) -> list[ConversationMessage]:
+    """The messages about one request or TCR (its conversation's `instance_id`), oldest first,
+    each with its conversation; payloads and the markdown source deferred."""
+    return list(
+        ConversationMessage.objects.filter(conversation__instance_id=instance_id)
+        .select_related("conversation")
+        .defer("payload", "conversation__payload", "text")
+        .order_by("created", "id")
+    )
+
+
+def conversation_messages(*, conversation: Conversation) -> list[ConversationMessage]:
+    """A conversation's messages, oldest first (payloads and markdown source deferred)."""
+    return list(conversation.messages.defer("payload", "text").order_by("created", "id"))
+
+
+def conversations_of_instance(
+    *, instance_id: str, queryset: QuerySet | None = None
+) -> QuerySet[Conversation]:
+    """The conversations about one object (`PR-…`, `TCR-…`), newest first: Connect answers
+    `/conversations/<instance id>` with the newest. `queryset` narrows the caller's own."""
+    base = Conversation.objects.all() if queryset is None else queryset
+    return base.filter(instance_id=instance_id).order_by("-created", "-id")
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    """What a request's detail shows beside the request itself."""
+
+    asset: Asset | None  # the mirrored asset (id, status, updated), if it is mirrored
+    asset_status: str  # the mirrored asset's status, else the copy inside the request
+    thread: list[ConversationMessage]
+
+
+def request_detail(*, request: FulfillmentRequest) -> RequestDetail:
+    """A request's asset (the mirrored one is at least as fresh as the copy inside the
+    request) and its conversation: two queries."""
+    asset = (
+        Asset.objects.filter(pk=request.asset_id).only("id", "status", "updated").first()
+        if request.asset_id
+        else None
+    )
+    return RequestDetail(
+        asset=asset,
+        asset_status=asset.status if asset is not None else request.asset_status,
+        thread=conversation_thread(instance_id=request.pk),
+    )
+
+
+def asset_requests(*, asset: Asset, limit: int = 100) -> QuerySet[FulfillmentRequest]:
+    """An asset's requests, newest first, with the columns its detail lists."""
+    return (
+        FulfillmentRequest.objects.filter(asset_id=asset.pk)
+        .only("id", "type", "status", "created", "updated", "assignee_name")
+        .order_by("-created")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class TierConfigDetail:
+    """What a tier config's detail shows beside the config itself."""
+
+    requests: QuerySet[TierConfigRequest]
+    account: TierAccount | None
+
+
+def tier_config_detail(*, tier_config: TierConfig, limit: int = 100) -> TierConfigDetail:
+    """A tier config's requests (newest first) and its tier account (payload deferred)."""
+    requests = (
+        TierConfigRequest.objects.filter(configuration_id=tier_config.pk)
+        .only("id", "type", "status", "created", "updated")
+        .order_by("-created")[:limit]
+    )
+    account = (
+        TierAccount.objects.filter(pk=tier_config.account_id).defer("payload").first()
+        if tier_config.account_id
+        else None
+    )
+    return TierConfigDetail(requests=requests, account=account)
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+def product_templates(*, product_id: str) -> QuerySet[Template]:
+    """A product's templates, for its detail page (payload and markdown source deferred)."""
+    return Template.objects.filter(product_id=product_id).defer("payload", "body")
+
+
+def template_choices(*, product_id: str | None, type: str, scope: str) -> QuerySet[Template]:
+    """A product's templates of one type and scope, with their sanitised previews, in the
+    order Connect shows them: what staff choose from when they approve or inquire."""
+    if not product_id:
+        return Template.objects.none()
+    return (
+        Template.objects.filter(product_id=product_id, type=type, scope=scope)
+        .only("id", "title", "name", "body_html", "position", "product_id")
+        .order_by("position", "title", "id")
+    )
+
+
+def template_get(*, template_id: str) -> Template | None:
+    """One template with what a service checks it by (product, type, scope), or None."""
+    return Template.objects.filter(pk=template_id).only("id", "product_id", "type", "scope", "name").first()
