@@ -11,9 +11,11 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from channelhub import registry
 from channelhub.models.tokens import ApiToken, hash_token
 
 from .endpoints import ENDPOINTS, url
+from .routes import list_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +81,25 @@ def test_without_the_view_permission_is_403_and_with_it_200(make_token, endpoint
     client = bearer(plain)  # a fresh user object: permissions are cached per request's user
     assert client.get(url(endpoint)).status_code == 200
     assert client.get(f"{url(endpoint)}/{obj.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("route", list_routes(), ids=str)
+def test_every_list_route_of_every_app_needs_a_token_and_its_view_permission(anon, make_token, route):
+    """From the routers, not a table: anonymous 401, a token that may read nothing 403, the
+    model's view permission alone 200."""
+    assert anon.get(f"/api/v1/{route.path}").status_code == 401
+    token, plain = make_token(username="nobody", groups=())
+    assert bearer(plain).get(f"/api/v1/{route.path}").status_code == 403
+    app_label, codename = route.perm.split(".")
+    token.user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    assert bearer(plain).get(f"/api/v1/{route.path}").status_code == 200
+
+
+def test_the_routers_serve_every_app_mounted_through_the_registry():
+    prefixes = {route.path.split("/")[0] for route in list_routes()}
+    assert prefixes == {mount.prefix for mount in registry.api_mounts()} | {"channelhub"}
 
 
 def test_readonly_role_reads_every_endpoint(api):
@@ -202,7 +223,10 @@ def test_admin_issues_a_token_and_shows_it_once(admin_client, django_user_model)
 
 def test_api_root_lists_every_collection_and_each_link_answers(api):
     root = api.get("/api/v1/").json()
-    assert set(root) == {"connect", "channel", "channelhub", "schema", "docs"}
+    mounts = {mount.prefix: mount for mount in registry.api_mounts()}
+    assert set(root) == {*mounts, "channelhub", "schema", "docs"}
+    for prefix, mount in mounts.items():
+        assert set(root[prefix]) == set(mount.root), prefix
     assert set(root["channel"]) == {
         "customers", "entitlements", "entitlement-changes", "offers", "products", "skus",
         "channel-partner-links",
