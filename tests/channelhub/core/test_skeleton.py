@@ -9,6 +9,7 @@ list route of the API is in an endpoint table the auth, permission and fuzz test
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import pytest
@@ -25,9 +26,8 @@ from channelhub.sandbox.channel.wire import GoogleError
 from channelhub.upstream.channel import ChannelClient
 from channelhub.upstream.connect import ConnectClient
 from channelhub.upstream.errors import UpstreamError
-from tests.channelhub.api.endpoints import ENDPOINTS
 from tests.channelhub.sync.helpers import control, sandbox_log
-from tests.fulfillment.channel.test_channel_api import ENDPOINTS as CHANNEL_ENDPOINTS
+from tests.paths import ROOT
 
 # Served inside another endpoint, with the reason.
 NO_ENDPOINT_OF_ITS_OWN = {"ConversationMessage": "a conversation's messages are part of the conversation"}
@@ -163,7 +163,15 @@ def test_every_action_kind_has_a_behaviour_in_the_sandbox(connect_settings, chan
         assert not unrouted, f"{spec.kind}: the sandbox has no route for {unrouted}"
 
 
-def test_every_list_route_of_the_api_is_in_the_endpoint_table():
+def _endpoint_tables():
+    """(PREFIX, ENDPOINTS) of every `tests/**/endpoints.py`: each app keeps its own table."""
+    for path in sorted((ROOT / "tests").rglob("endpoints.py")):
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        module = importlib.import_module(name)
+        yield getattr(module, "PREFIX", ""), module.ENDPOINTS
+
+
+def test_every_list_route_of_the_api_is_in_an_endpoint_table():
     listed = set()
     for route, pattern in _views(get_resolver().url_patterns):
         if route.startswith("api/v1/") and (pattern.name or "").endswith("-list"):
@@ -172,6 +180,6 @@ def test_every_list_route_of_the_api_is_in_the_endpoint_table():
             path = route.replace("(?P<product_id>[^/]+)", "PRD-276-377-545")
             path = re.sub(r"[\^$]", "", path).removeprefix("api/v1/").removesuffix("/?")
             listed.add(path.rstrip("/"))
-    table = {endpoint.path for endpoint in ENDPOINTS} | {f"channel/{e.path}" for e in CHANNEL_ENDPOINTS}
+    table = {f"{prefix}{endpoint.path}" for prefix, endpoints in _endpoint_tables() for endpoint in endpoints}
     missing = listed - table
     assert not missing, f"list routes no auth/permission test covers: {sorted(missing)}"
