@@ -4,11 +4,12 @@
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main():
+    """Run the management command named on the command line, with channelhub's settings by default."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelhub.settings")
-    from django.core.management import execute_from_command_line
-
     execute_from_command_line(sys.argv)
 
 

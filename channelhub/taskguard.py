@@ -22,6 +22,8 @@ from __future__ import annotations
 import ast
 import logging
 
+from django.db.models.signals import pre_save
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_TASKS = frozenset(
@@ -49,6 +51,7 @@ def func_name(func) -> str:
 
 
 def is_allowed(func) -> bool:
+    """Whether a task's function (a name or a callable) is on the allow-list."""
     return func_name(func) in ALLOWED_TASKS
 
 
@@ -125,9 +128,10 @@ def refused_task(reason: str) -> None:
 
 def connect() -> None:
     """Wire the receivers (from the app's ready())."""
-    from django.db.models.signals import pre_save
-    from django_q.models import Schedule
-    from django_q.signals import pre_enqueue
+    # channelhub.apps imports this module before the app registry is ready: django-q's models
+    # (and its signals module, which imports them) can only be imported once it is.
+    from django_q.models import Schedule  # noqa: PLC0415 - models, only after app loading
+    from django_q.signals import pre_enqueue  # noqa: PLC0415 - imports django-q's models
 
     pre_save.connect(check_schedule, sender=Schedule, dispatch_uid="channelhub.taskguard.schedule")
     pre_enqueue.connect(guard_enqueue, dispatch_uid="channelhub.taskguard.enqueue")

@@ -1,0 +1,1 @@
+"""CMP inventory in the nflex connector format (a later issue): no models yet."""

@@ -1,4 +1,8 @@
+"""The inventory app's configuration: its declarations to the core, from `ready()`."""
+
 from django.apps import AppConfig
+
+from channelhub import registry
 
 
 class InventoryConfig(AppConfig):
@@ -8,6 +12,5 @@ class InventoryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from channelhub import registry
-
+        """Grant the readonly role view of every model of the app."""
         registry.grant_view("inventory")  # readonly sees every model the app will have

@@ -1,0 +1,1 @@
+"""Connect usage files and records (a later issue): no models yet."""

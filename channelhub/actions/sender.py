@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 
 def backoff(attempt: int) -> timedelta:
+    """The wait before retry `attempt`: ACTION_RETRY_BACKOFF doubled each time, at most an hour, jittered."""
     base = settings.ACTION_RETRY_BACKOFF * (2 ** max(attempt - 1, 0))
     return timedelta(seconds=min(base, 3600) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
 

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def new_correlation_id() -> str:
+    """A fresh random id tying an action to its audit events and logs."""
     return uuid.uuid4().hex
 
 
@@ -124,7 +125,7 @@ def action_record(
 
 def enqueue(action_id: int) -> None:
     """Hand the action to a worker now; the every-minute sweep catches anything missed."""
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task  # noqa: PLC0415 - django-q's tasks need the app registry ready
 
     try:
         async_task("channelhub.actions.tasks.send_action_task", action_id, task_name=f"action-{action_id}")

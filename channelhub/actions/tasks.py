@@ -6,6 +6,7 @@ from .sender import send_action, send_due
 
 
 def send_action_task(action_id: int) -> str:
+    """Send one queued action (enqueued when it is recorded); the result says how it ended."""
     action = send_action(action_id)
     return (
         "not due or already taken" if action is None else f"{action.kind} {action.target_id}: {action.status}"

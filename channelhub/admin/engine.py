@@ -21,11 +21,13 @@ class StreamFilter(admin.SimpleListFilter):
     parameter_name = "stream"
 
     def lookups(self, request, model_admin):
+        """One choice per stream that has a state row, in name order."""
         return [
             (name, name) for name in StreamState.objects.order_by("stream").values_list("stream", flat=True)
         ]
 
     def queryset(self, request, queryset):
+        """The runs of the chosen stream, or all of them when none is chosen."""
         return queryset.filter(stream=self.value()) if self.value() else queryset
 
 
@@ -80,10 +82,12 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_pill(self, obj):
+        """The run's status as a coloured badge."""
         return status_badge(obj.status, obj.get_status_display())
 
     @admin.display(description="Duration")
     def duration_display(self, obj):
+        """How long the run took, as `1h 02m 03s` or `2m 03s`; "running" while it runs."""
         duration = obj.duration
         if duration is None:
             return "running" if obj.status == SyncRunStatus.RUNNING else "—"
@@ -94,14 +98,17 @@ class SyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Progress", ordering="progress")
     def progress_display(self, obj):
+        """The run's progress as a percentage."""
         return f"{obj.progress}%"
 
     @admin.display(description="Error")
     def error_excerpt(self, obj):
+        """The first 80 characters of the run's error, for the list."""
         return Truncator(obj.error).chars(80) if obj.error else ""
 
     @admin.display(description="Upstream detail")
     def error_detail_display(self, obj):
+        """What upstream answered when the run failed, as indented JSON."""
         if not obj.error_detail:
             return "—"
         return format_html(
@@ -148,16 +155,19 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Cursor")
     def cursor_display(self, obj):
+        """The cursor as `key=value` pairs cut to 80 characters, for the list."""
         if not obj.cursor:
             return "—"
         return Truncator(", ".join(f"{k}={v}" for k, v in obj.cursor.items())).chars(80)
 
     @admin.display(description="Cursor")
     def cursor_pretty(self, obj):
+        """The whole cursor as indented JSON, for the detail page."""
         return format_html('<pre style="margin:0">{}</pre>', pretty_json(obj.cursor))
 
     @admin.display(description="Lock")
     def lock_state(self, obj):
+        """A badge: held (and until when) while a live lock is on the stream, else free."""
         if obj.locked_by and obj.locked_until and obj.locked_until > timezone.now():
             return status_badge("running", f"held until {timezone.localtime(obj.locked_until):%H:%M:%S}")
         return status_badge("", "free")

@@ -13,6 +13,8 @@ worker host. Here:
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django_q import admin as q_admin
@@ -25,6 +27,8 @@ from channelhub.taskguard import ALLOWED_TASKS, TaskRefused, check_schedule_fiel
 
 
 class ScheduleForm(forms.ModelForm):
+    """A schedule's edit form: the function picked from channelhub's own tasks, and no hook field."""
+
     func = forms.ChoiceField(
         choices=sorted((name, name) for name in ALLOWED_TASKS), help_text="One of channelhub's own tasks."
     )
@@ -47,6 +51,7 @@ class ScheduleForm(forms.ModelForm):
         )
 
     def clean(self):
+        """Refuse a function or arguments the task guard would refuse on save."""
         data = super().clean()
         try:
             check_schedule_fields(
@@ -64,25 +69,32 @@ for _model in (Schedule, Success, Failure):
 
 @admin.register(Schedule)
 class ScheduleAdmin(q_admin.ScheduleAdmin):
+    """Schedules read-only for staff, editable by superusers, with audited pause/resume/run now."""
+
     form = ScheduleForm
     list_display = ("name", "func", "state", "minutes", "next_run", "get_last_run", "get_success")
     list_display_links = ("name",)
-    actions = ["run_now_selected", "pause_selected", "resume_selected"]
+    actions: ClassVar[list[str]] = ["run_now_selected", "pause_selected", "resume_selected"]
 
     def has_add_permission(self, request):
+        """Only a superuser may add a schedule."""
         return request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
+        """Only a superuser may edit a schedule (others see it read-only)."""
         return request.user.is_superuser
 
     def has_delete_permission(self, request, obj=None):
+        """Only a superuser may delete a schedule."""
         return request.user.is_superuser
 
     def has_run_sync_permission(self, request):
+        """Who may pause, resume and run schedules: the `run_sync` permission (supervisors)."""
         return request.user.has_perm("channelhub.run_sync")
 
     @admin.display(description="state")
     def state(self, obj):
+        """A badge: paused or active."""
         return status_badge("paused" if is_paused(obj) else "active")
 
     def _each(self, request, queryset, verb, call):
@@ -99,6 +111,7 @@ class ScheduleAdmin(q_admin.ScheduleAdmin):
 
     @admin.action(description="Run selected schedules now", permissions=["run_sync"])
     def run_now_selected(self, request, queryset):
+        """Hand each selected schedule's task to a worker now (audited)."""
         self._each(
             request,
             queryset,
@@ -108,6 +121,7 @@ class ScheduleAdmin(q_admin.ScheduleAdmin):
 
     @admin.action(description="Pause selected schedules", permissions=["run_sync"])
     def pause_selected(self, request, queryset):
+        """Pause each selected schedule (audited)."""
         self._each(
             request,
             queryset,
@@ -117,14 +131,19 @@ class ScheduleAdmin(q_admin.ScheduleAdmin):
 
     @admin.action(description="Resume selected schedules", permissions=["run_sync"])
     def resume_selected(self, request, queryset):
+        """Resume each selected schedule (audited)."""
         self._each(request, queryset, "Resumed", lambda s: schedule_resume(schedule=s, actor=request.user))
 
 
 @admin.register(Success)
 class SuccessAdmin(ReadOnlyAdminMixin, q_admin.TaskAdmin):
-    actions = []
+    """Finished tasks, read-only and without django-q's "resubmit"."""
+
+    actions: ClassVar[list[str]] = []
 
 
 @admin.register(Failure)
 class FailureAdmin(ReadOnlyAdminMixin, q_admin.FailAdmin):
-    actions = []
+    """Failed tasks, read-only and without django-q's "resubmit"."""
+
+    actions: ClassVar[list[str]] = []

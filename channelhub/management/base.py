@@ -46,6 +46,7 @@ class StreamCommand(BaseCommand):
         return names
 
     def progress_bar(self, name: str):
+        """A tqdm bar on stderr for stream `name` (none at verbosity 0) and the callback that moves it."""
         bar = tqdm(
             desc=name,
             unit="obj",

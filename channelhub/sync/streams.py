@@ -73,6 +73,7 @@ def dig(payload: dict, path: tuple[str, ...]):
 
 
 def parse_ts(value: str) -> datetime:
+    """An upstream ISO 8601 time (`Z` for UTC accepted) as a datetime."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
@@ -92,15 +93,19 @@ class Stream:
     schedule_words: str = ""  # the same, in words, for the admin and README
 
     def is_configured(self) -> bool:
+        """Whether the stream's upstream has the settings it needs to be read."""
         return registry.upstream(self.upstream).is_configured()
 
     def not_configured_reason(self) -> str:
+        """What the stream's upstream lacks, for a message to the operator."""
         return registry.upstream(self.upstream).not_configured_reason
 
     def client(self):
+        """A client for the stream's upstream, built from settings."""
         return registry.upstream(self.upstream).from_settings()
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """Read the upstream from `ctx.cursor` and yield one `Batch` per page (each subclass's own)."""
         raise NotImplementedError
 
     def complete(self, ctx: RunContext) -> int | None:
@@ -135,6 +140,7 @@ class Stream:
     mapper: Callable[[dict], dict]
 
     def map_rows(self, payloads: list[dict]) -> list[Row]:
+        """Each payload as a `Row`: its id, its fields through `mapper`, and the payload itself."""
         mapper = self.mapper
         return [(p["id"], mapper(p), p) for p in payloads]
 
@@ -143,4 +149,5 @@ class Stream:
 
 
 def default_page_size() -> int:
+    """The configured number of rows a page asks for (`SYNC_PAGE_SIZE`)."""
     return settings.SYNC_PAGE_SIZE

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import orjson
 from django.db import connections, models, router
@@ -61,13 +62,14 @@ def canonical_json(payload) -> str:
 
 
 def digest(text: str) -> str:
+    """The MD5 hex digest of a canonical payload: a change check (`payload_hash`), not security."""
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 class _Plan:
     """Per-model, per-vendor column list and value converters, computed once."""
 
-    _cache: dict = {}
+    _cache: ClassVar[dict] = {}
 
     def __init__(self, model: type[models.Model], vendor: str):
         self.model = model

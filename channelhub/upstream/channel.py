@@ -314,6 +314,7 @@ class ChannelClient(ChannelReads, ChannelWrites):
 
     @classmethod
     def is_configured(cls) -> bool:
+        """Whether the API URL, account, credentials file and admin email are all set."""
         return bool(
             settings.CHANNEL_API_URL
             and settings.CHANNEL_ACCOUNT_ID
@@ -323,6 +324,7 @@ class ChannelClient(ChannelReads, ChannelWrites):
 
     @classmethod
     def from_settings(cls) -> ChannelClient:
+        """A client from the CHANNEL_* and UPSTREAM_* settings; UpstreamNotConfigured if one is missing."""
         if not cls.is_configured():
             raise UpstreamNotConfigured(_not_configured_message(), upstream=cls.upstream)
         return cls(

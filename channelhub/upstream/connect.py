@@ -54,6 +54,7 @@ def _segment(ident: str) -> str:
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int] | None:
+    """`items 0-99/1234` as (first, last, total); None when absent or not in that form."""
     if not value:
         return None
     m = CONTENT_RANGE.match(value.strip())
@@ -85,10 +86,12 @@ class ConnectClient:
 
     @classmethod
     def is_configured(cls) -> bool:
+        """Whether CONNECT_API_URL and CONNECT_API_KEY are both set."""
         return bool(settings.CONNECT_API_URL and settings.CONNECT_API_KEY)
 
     @classmethod
     def from_settings(cls) -> ConnectClient:
+        """A client built from the CONNECT_* and UPSTREAM_* settings."""
         return cls(
             base_url=settings.CONNECT_API_URL,
             api_key=settings.CONNECT_API_KEY,
@@ -145,6 +148,7 @@ class ConnectClient:
                 return
 
     def count(self, path: str, *, filters: str = "") -> int:
+        """How many objects match `filters`, from an empty page's Content-Range total."""
         return self.list_page(path, filters=filters, limit=0).total
 
     def get(self, path: str) -> dict:

@@ -8,6 +8,8 @@ from channelhub.sync.engine import run_stream
 
 
 class Command(StreamCommand):
+    """`backfill`: one backfill run of a stream over a window of update times, cursor untouched."""
+
     help = (
         "Re-read every object of STREAM whose upstream update time is in [--since, --until) and write "
         "what differs from the mirror. Without --since, from the beginning. Does not move the stream's "
@@ -15,6 +17,7 @@ class Command(StreamCommand):
     )
 
     def add_arguments(self, parser):
+        """The stream, the window (--since, --until) and the page size."""
         parser.add_argument("stream", metavar="STREAM")
         parser.add_argument("--since", help="lower bound of the update time (YYYY-MM-DD or ISO datetime)")
         parser.add_argument("--until", help="upper bound, exclusive")
@@ -23,6 +26,7 @@ class Command(StreamCommand):
         )
 
     def handle(self, *args, stream, since, until, page_size, **options):
+        """Check the options against the stream, run the backfill with a progress bar, report it."""
         self.verbosity = options["verbosity"]
         self.check_streams([stream])
         since_dt = parse_date(since, option="--since") if since else None
