@@ -38,6 +38,7 @@ def words(choices, value: str) -> str:
 
 
 def state_badge(entitlement):
+    """An entitlement's provisioning state as a coloured badge, or why it is gone."""
     if entitlement.is_gone:
         return status_badge("terminated", f"Gone: {entitlement.get_gone_reason_display().lower()}")
     state = entitlement.provisioning_state
@@ -45,15 +46,18 @@ def state_badge(entitlement):
 
 
 def link_badge(link):
+    """A partner link's state as a coloured badge."""
     colour = {"ACTIVE": "active", "SUSPENDED": "suspended", "REVOKED": "revoked", "INVITED": "pending"}
     return status_badge(colour.get(link.link_state, link.link_state), words(LinkState, link.link_state))
 
 
 def admin_url(model, pk) -> str:
+    """The admin change page URL of a fulfillment row."""
     return reverse(f"admin:fulfillment_{model._meta.model_name}_change", args=[quote(pk)])
 
 
 def period_words(period: dict | None) -> str:
+    """A Channel Period in words ("12 months"), or "" when there is none."""
     if not period:
         return ""
     duration = period.get("duration") or 1
@@ -62,6 +66,7 @@ def period_words(period: dict | None) -> str:
 
 
 def renewal_words(settings: dict | None) -> str:
+    """An entitlement's renewal settings in a sentence for staff."""
     if not settings:
         return "—"
     if not settings.get("enableRenewal"):
@@ -77,6 +82,7 @@ def renewal_words(settings: dict | None) -> str:
 
 
 def definition_words(definitions) -> list[str]:
+    """An offer's parameter definitions in words, one line each: name, type, bounds, whether optional."""
     out = []
     for d in definitions or []:
         if not isinstance(d, dict):

@@ -8,6 +8,8 @@ why they refuse. Offer choices are the ones the services accept, so a refusal is
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django import forms
 
 from channelhub.forms import ActionForm
@@ -37,14 +39,19 @@ class StartPaidServiceForm(ActionForm):
 
 
 class CancelEntitlementForm(ActionForm):
+    """Cancel an entitlement for good: a confirmation box and a reason for the audit trail."""
+
     confirm = forms.BooleanField(label="Yes, cancel it for good (it cannot be undone)", required=True)
     reason = forms.CharField(label="Why (for the audit trail)", required=False, max_length=500)
 
     def service_kwargs(self) -> dict:
+        """The reason, for the audit trail."""
         return {"reason": self.cleaned_data["reason"]}
 
 
 class ChangeSeatsForm(ActionForm):
+    """A new seat count (starting from the current one) and an optional purchase order id."""
+
     seats = forms.IntegerField(
         label="Seats", min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
     )
@@ -56,6 +63,7 @@ class ChangeSeatsForm(ActionForm):
             self.fields["seats"].initial = self.obj.seats
 
     def service_kwargs(self) -> dict:
+        """The seats and the purchase order id."""
         return {
             "seats": self.cleaned_data["seats"],
             "purchase_order_id": self.cleaned_data["purchase_order_id"],
@@ -63,6 +71,8 @@ class ChangeSeatsForm(ActionForm):
 
 
 class ChangeRenewalForm(ActionForm):
+    """Renewal settings: whether to renew, on which plan, paid how often, and whether to resize seats."""
+
     enable_renewal = forms.BooleanField(label="Renew at the end of the commitment", required=False)
     payment_plan = forms.ChoiceField(
         label="Renew on",
@@ -87,6 +97,7 @@ class ChangeRenewalForm(ActionForm):
         self.fields["resize_unit_count"].initial = bool(current.get("resizeUnitCount"))
 
     def service_kwargs(self) -> dict:
+        """The renewal settings; a blank plan or period means a commitment plan paid yearly."""
         data = self.cleaned_data
         return {
             "enable_renewal": data["enable_renewal"],
@@ -116,6 +127,7 @@ class ChangeOfferForm(ActionForm):
             self.fields["seats"].initial = self.obj.seats
 
     def service_kwargs(self) -> dict:
+        """The chosen offer's name, the seats and the purchase order id."""
         data = self.cleaned_data
         return {
             "offer": data["offer"],
@@ -156,17 +168,20 @@ class CustomerCreateForm(_CustomerFields):
 
     action = "create"
     domain = forms.CharField(label="Primary domain", max_length=253)
-    field_order = ["org_display_name", "domain"]
+    field_order: ClassVar[list[str]] = ["org_display_name", "domain"]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", "create")
         super().__init__(*args, **kwargs)
 
     def service_kwargs(self) -> dict:
+        """The customer's details, as typed."""
         return {"values": self.values()}
 
 
 class CustomerUpdateForm(ActionForm, _CustomerFields):
+    """A customer's details, filled in from its payload to be edited."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         doc = (self.obj.payload or {}) if self.obj is not None else {}
@@ -190,10 +205,13 @@ class CustomerUpdateForm(ActionForm, _CustomerFields):
             self.fields[name].initial = value
 
     def service_kwargs(self) -> dict:
+        """The customer's details, as edited."""
         return {"values": self.values()}
 
 
 class ProvisionCloudIdentityForm(ActionForm):
+    """The first admin, type and language of the customer's new Cloud Identity."""
+
     admin_email = forms.EmailField(label="First admin's email (in the domain)")
     given_name = forms.CharField(label="Given name", max_length=60)
     family_name = forms.CharField(label="Family name", max_length=60)
@@ -206,10 +224,13 @@ class ProvisionCloudIdentityForm(ActionForm):
     language_code = forms.CharField(label="Language", max_length=16, initial="en-US")
 
     def service_kwargs(self) -> dict:
+        """Every field, as typed."""
         return dict(self.cleaned_data)
 
 
 class CreateEntitlementForm(ActionForm):
+    """A new entitlement: one of the offers the customer can buy, seats and a purchase order id."""
+
     offer = forms.ChoiceField(label="Offer", choices=())
     seats = forms.IntegerField(
         label="Seats", required=False, min_value=0, widget=forms.NumberInput(attrs={"style": "width:8em"})
@@ -223,6 +244,7 @@ class CreateEntitlementForm(ActionForm):
         ]
 
     def service_kwargs(self) -> dict:
+        """The chosen offer's id, the seats and the purchase order id."""
         data = self.cleaned_data
         return {
             "offer": data["offer"],
@@ -232,6 +254,8 @@ class CreateEntitlementForm(ActionForm):
 
 
 class DeleteCustomerForm(ActionForm):
+    """Delete a customer upstream, once confirmed."""
+
     confirm = forms.BooleanField(label="Yes, delete this customer upstream", required=True)
 
 
@@ -239,6 +263,8 @@ class DeleteCustomerForm(ActionForm):
 
 
 class LinkStateForm(ActionForm):
+    """A partner link's new state, among those its current state can move to."""
+
     link_state = forms.ChoiceField(label="New state", choices=())
 
     def __init__(self, *args, **kwargs):
@@ -249,4 +275,5 @@ class LinkStateForm(ActionForm):
         ] or [(s, LinkState(s).label) for s in (LinkState.ACTIVE, LinkState.SUSPENDED, LinkState.REVOKED)]
 
     def service_kwargs(self) -> dict:
+        """The chosen link state."""
         return {"link_state": self.cleaned_data["link_state"]}

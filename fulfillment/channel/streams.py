@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -43,6 +44,7 @@ CURSOR_EVERY = 50  # customers between cursor-only checkpoints of the history st
 
 
 def rfc3339(when: datetime) -> str:
+    """A time as Channel's list filters take it: UTC, RFC 3339 with microseconds."""
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -66,16 +68,19 @@ class ListingStream(ReconcilingStream, ChannelStream):
 
     path = ""  # with {account}
     items_key = ""
-    params: dict = {}
+    params: ClassVar[dict[str, str]] = {}
     gone_reason = GoneReason.DELETED
 
     def scope(self, account: str) -> QuerySet:
+        """The rows a complete pass of the list covers: the whole table unless a subclass narrows it."""
         return self.model.objects.all()
 
     def rows(self, payloads: list[dict]) -> list[Row]:
+        """A page's payloads as upsert rows (name, mapped fields, payload)."""
         return [(p["name"], self.mapper(p), p) for p in payloads]
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """Every page of the list, its path and params filled in with our account."""
         path = self.path.format(account=ctx.client.account)
         params = {k: v.format(account=ctx.client.account) for k, v in self.params.items()}
         yield from self.pages(ctx, self.model, path, self.items_key, self.rows, params=params)
@@ -93,13 +98,14 @@ class ChannelProductStream(ListingStream):
     model = ChannelProduct
     path = "products"
     items_key = "products"
-    params = {"account": "{account}"}  # required per the method's description
+    params: ClassVar[dict[str, str]] = {"account": "{account}"}  # required per the method's description
     schedule_minutes = 60
     schedule_words = "every hour"
 
     mapper = staticmethod(mappers.map_channel_product)
 
     def batches(self, ctx):
+        """The products' pages, then the SKUs of every product in one list."""
         yield from super().batches(ctx)
         account = ctx.client.account
 
@@ -114,6 +120,8 @@ class ChannelProductStream(ListingStream):
 
 
 class OfferStream(ListingStream):
+    """Our account's offers (`accounts/A/offers`), read whole and reconciled."""
+
     name = "channel.offers"
     description = "Cloud Channel offers of our account"
     model = Offer
@@ -125,6 +133,7 @@ class OfferStream(ListingStream):
     mapper = staticmethod(mappers.map_offer)
 
     def scope(self, account):
+        """Our account's offers."""
         return Offer.objects.filter(pk__startswith=f"{account}/")
 
 
@@ -142,6 +151,7 @@ class CustomerStream(ListingStream):
     mapper = staticmethod(mappers.map_customer)
 
     def scope(self, account):
+        """Our own customers (not partners' customers)."""
         return Customer.objects.filter(pk__startswith=f"{account}/customers/")
 
 
@@ -157,16 +167,18 @@ class ChannelPartnerLinkStream(ListingStream):
     model = ChannelPartnerLink
     path = "{account}/channelPartnerLinks"
     items_key = "channelPartnerLinks"
-    params = {"view": "FULL"}  # BASIC leaves out the partner's domain
+    params: ClassVar[dict[str, str]] = {"view": "FULL"}  # BASIC leaves out the partner's domain
     schedule_minutes = 30
     schedule_words = "every 30 minutes"
 
     mapper = staticmethod(mappers.map_channel_partner_link)
 
     def scope(self, account):
+        """Our account's partner links."""
         return ChannelPartnerLink.objects.filter(pk__startswith=f"{account}/")
 
     def batches(self, ctx):
+        """The links, then each link's customers; a link whose customers upstream refuses is skipped."""
         yield from super().batches(ctx)
         listed = ctx.extra.setdefault("links_listed", set())
         # Every page of links is committed (and stamped) by now.
@@ -218,6 +230,7 @@ class EntitlementStream(ReconcilingStream, ChannelStream):
         return Entitlement.objects.filter(pk__startswith=f"{account}/customers/")
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """Each customer's entitlements, then the history of those no longer listed, to say why they went."""
         client = ctx.client
         account = client.account
         customers = [
@@ -366,6 +379,7 @@ class EntitlementChangeStream(ChannelStream):
     schedule_words = "every 10 minutes"
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """Each customer's changes since the cursor (or in the backfill window), checkpointing as it goes."""
         client = ctx.client
         account = client.account
         if ctx.backfill:

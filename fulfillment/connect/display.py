@@ -33,6 +33,7 @@ TIER_LABELS = (("customer", "Customer"), ("tier1", "Tier 1 (reseller)"), ("tier2
 
 
 def admin_url(model, pk) -> str:
+    """The admin change page URL of a fulfillment row."""
     return reverse(f"admin:fulfillment_{model._meta.model_name}_change", args=[pk])
 
 
@@ -54,10 +55,12 @@ def account_card(account) -> dict:
 
 
 def tier_cards(tiers: dict) -> list[dict]:
+    """The address cards of the tiers (customer, tier 1, tier 2) an object names."""
     return [{"label": label, **tiers[key]} for key, label in TIER_LABELS if tiers.get(key)]
 
 
 def age(obj, open_states):
+    """How long an open request or TCR has waited (since created); a dash once it is closed."""
     if obj.status in open_states and obj.created:
         return timesince(obj.created)
     return "—"

@@ -65,6 +65,7 @@ class ApproveForm(ActionForm):
         self.fields["template_id"].choices = _template_choices(self.templates)
 
     def service_kwargs(self) -> dict:
+        """The chosen template and the activation tile (None where left empty)."""
         return {
             "template_id": self.cleaned_data["template_id"] or None,
             "activation_tile": self.cleaned_data["activation_tile"] or None,
@@ -84,6 +85,7 @@ class TierConfigApproveForm(ActionForm):
         self.fields["template_id"].choices = [("", "No template"), *_template_choices(self.templates)]
 
     def service_kwargs(self) -> dict:
+        """The chosen template, or None for no template."""
         return {"template_id": self.cleaned_data["template_id"] or None}
 
 
@@ -135,6 +137,7 @@ class InquireForm(_ParamRowsForm):
             )
 
     def service_kwargs(self) -> dict:
+        """The value error of each parameter given one, and the template when the form offers one."""
         kwargs = {"param_errors": {k: v for k, v in self.values_by_param().items() if v.strip()}}
         if "template_id" in self.fields:
             kwargs["template_id"] = self.cleaned_data.get("template_id") or None
@@ -170,6 +173,7 @@ class UpdateParamsForm(_ParamRowsForm):
             )
 
     def changed_values(self) -> dict[str, str]:
+        """The parameters whose value was changed, leaving out password boxes left empty."""
         changed = set(self.changed_data)
         values = self.values_by_param(changed)
         # An emptied password box is "unchanged", not "set to nothing".
@@ -177,10 +181,13 @@ class UpdateParamsForm(_ParamRowsForm):
         return {k: v for k, v in values.items() if not (k in secrets and v == "")}
 
     def service_kwargs(self) -> dict:
+        """The changed parameter values."""
         return {"values": self.changed_values()}
 
 
 class FailForm(ActionForm):
+    """Fail with a reason shown to the customer."""
+
     reason = forms.CharField(
         label="Reason (shown to the customer)",
         # Required in the browser; the service refuses an empty one with its own message.
@@ -189,15 +196,21 @@ class FailForm(ActionForm):
     )
 
     def service_kwargs(self) -> dict:
+        """The reason."""
         return {"reason": self.cleaned_data["reason"]}
 
 
 class PendForm(ActionForm):
+    """Nothing to fill in: back to pending is one click."""
+
     def service_kwargs(self) -> dict:
+        """Nothing: the service takes no input."""
         return {}
 
 
 class AssignForm(ActionForm):
+    """Assign to a Connect user, by id or email."""
+
     assignee = forms.CharField(
         label="Connect user id (UR-…) or email",
         required=False,
@@ -206,15 +219,21 @@ class AssignForm(ActionForm):
     )
 
     def service_kwargs(self) -> dict:
+        """The assignee, as typed."""
         return {"assignee": self.cleaned_data["assignee"]}
 
 
 class UnassignForm(ActionForm):
+    """Nothing to fill in: unassign is one click."""
+
     def service_kwargs(self) -> dict:
+        """Nothing: the service takes no input."""
         return {}
 
 
 class NoteForm(ActionForm):
+    """A note posted to the conversation."""
+
     text = forms.CharField(
         label="Note (posted to the conversation)",
         required=False,
@@ -222,6 +241,7 @@ class NoteForm(ActionForm):
     )
 
     def service_kwargs(self) -> dict:
+        """The note's text."""
         return {"text": self.cleaned_data["text"]}
 
 
@@ -229,6 +249,8 @@ class NoteForm(ActionForm):
 
 
 class BulkApproveForm(forms.Form):
+    """The one fulfillment template a bulk approve applies to every selected request."""
+
     template_id = forms.ChoiceField(label="Fulfillment template", widget=forms.RadioSelect, choices=())
 
     def __init__(self, *args, templates=(), **kwargs):
@@ -238,6 +260,8 @@ class BulkApproveForm(forms.Form):
 
 
 class BulkFailForm(forms.Form):
+    """The one reason a bulk fail gives every selected request."""
+
     reason = forms.CharField(
         label="Reason (shown to every customer)",
         required=False,
@@ -246,6 +270,8 @@ class BulkFailForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
+    """The one user a bulk assign gives every selected request."""
+
     assignee = forms.CharField(
         label="Connect user id (UR-…) or email",
         required=False,
@@ -255,6 +281,8 @@ class BulkAssignForm(forms.Form):
 
 
 class ActionCancelForm(forms.Form):
+    """An optional reason for cancelling a queued action."""
+
     reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
 
 

@@ -39,6 +39,8 @@ def product_scope(prop: str) -> str:
 
 
 class ProductStream(KeysetStream):
+    """Products, incrementally by update time."""
+
     name = "connect.products"
     description = "Connect products"
     model = Product
@@ -47,6 +49,7 @@ class ProductStream(KeysetStream):
     schedule_words = "every hour"
 
     def scope_filter(self):
+        """Only the products in CONNECT_PRODUCTS, when that is set."""
         return product_scope("id")
 
     mapper = staticmethod(mappers.map_product)
@@ -62,6 +65,7 @@ class TemplateStream(ConnectStream):
     schedule_words = "every hour"
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
+        """One batch per product: its templates, read whole."""
         products = list(ctx.client.iter_all("/products", filters=product_scope("id"), ordering=("id",)))
         for index, product in enumerate(products):
             pid = product["id"]
@@ -71,6 +75,8 @@ class TemplateStream(ConnectStream):
 
 
 class MarketplaceStream(FullListingStream):
+    """Marketplaces, read whole every run."""
+
     name = "connect.marketplaces"
     description = "Connect marketplaces"
     model = Marketplace
@@ -82,6 +88,8 @@ class MarketplaceStream(FullListingStream):
 
 
 class HubStream(FullListingStream):
+    """Hubs, read whole every run."""
+
     name = "connect.hubs"
     description = "Connect hubs"
     model = Hub
@@ -93,6 +101,8 @@ class HubStream(FullListingStream):
 
 
 class TierAccountStream(KeysetStream):
+    """Tier accounts (customers and resellers), incrementally by update time."""
+
     name = "connect.tier_accounts"
     description = "Connect tier accounts (customers and resellers)"
     model = TierAccount
@@ -104,6 +114,8 @@ class TierAccountStream(KeysetStream):
 
 
 class AssetStream(KeysetStream):
+    """Assets (subscriptions), incrementally by update time."""
+
     name = "connect.assets"
     description = "Connect assets (subscriptions)"
     model = Asset
@@ -112,12 +124,15 @@ class AssetStream(KeysetStream):
     schedule_words = "every 5 minutes"
 
     def scope_filter(self):
+        """Only the assets of CONNECT_PRODUCTS, when that is set."""
         return product_scope("product.id")
 
     mapper = staticmethod(mappers.map_asset)
 
 
 class RequestStream(KeysetStream):
+    """Fulfillment requests, incrementally by update time."""
+
     name = "connect.requests"
     description = "Connect fulfillment requests"
     model = FulfillmentRequest
@@ -127,12 +142,15 @@ class RequestStream(KeysetStream):
     schedule_words = "every minute"
 
     def scope_filter(self):
+        """Only the requests of CONNECT_PRODUCTS' assets, when that is set."""
         return product_scope("asset.product.id")
 
     mapper = staticmethod(mappers.map_request)
 
 
 class TierConfigStream(KeysetStream):
+    """Tier configs, incrementally by update time."""
+
     name = "connect.tier_configs"
     description = "Connect tier configurations"
     model = TierConfig
@@ -141,12 +159,15 @@ class TierConfigStream(KeysetStream):
     schedule_words = "every 5 minutes"
 
     def scope_filter(self):
+        """Only the tier configs of CONNECT_PRODUCTS, when that is set."""
         return product_scope("product.id")
 
     mapper = staticmethod(mappers.map_tier_config)
 
 
 class TierConfigRequestStream(KeysetStream):
+    """Tier config requests, incrementally by update time."""
+
     name = "connect.tier_config_requests"
     description = "Connect tier config requests"
     model = TierConfigRequest
@@ -155,6 +176,7 @@ class TierConfigRequestStream(KeysetStream):
     schedule_words = "every minute"
 
     def scope_filter(self):
+        """Only the TCRs of CONNECT_PRODUCTS' configurations, when that is set."""
         return product_scope("configuration.product.id")
 
     mapper = staticmethod(mappers.map_tier_config_request)
@@ -178,6 +200,7 @@ class ConversationStream(KeysetStream):
     mapper = staticmethod(mappers.map_conversation)
 
     def writes_for(self, items, ctx):
+        """The conversations, plus the messages of those about open requests or TCRs that changed."""
         rows = self.map_rows(items)
         instance_ids = {p.get("instance_id") for p in items if p.get("instance_id")}
         open_ids = set(

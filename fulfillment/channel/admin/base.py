@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.db.models import Q
 
@@ -19,11 +21,12 @@ class ChannelMirrorAdmin(MirrorAdmin):
     """Channel names are case-sensitive paths: ids are matched as typed (prefix), plus exact
     matches on the indexed columns a subclass lists."""
 
-    exact_search: dict[str, str] = {}  # field -> "as is" | "lower"
+    exact_search: ClassVar[dict[str, str]] = {}  # field -> "as is" | "lower"
     prefix_search = ("id",)
     contains_search: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
+        """Rows whose `prefix_search` fields start with the term, whose `exact_search` fields equal it (lower-cased where marked "lower") or whose `contains_search` fields contain it."""
         term = search_term.strip()
         if not term:
             return queryset, False
@@ -38,6 +41,7 @@ class ChannelMirrorAdmin(MirrorAdmin):
 
     @admin.display(description="Gone", boolean=True, ordering="gone_at")
     def gone(self, obj):
+        """Whether reconcile marked the row gone (no longer listed upstream)."""
         return obj.gone_at is not None
 
 
@@ -51,9 +55,11 @@ class GoneFilter(HiddenByDefaultFilter):
     only_label = "Gone only"
 
     def flagged(self) -> Q:
+        """Rows reconcile marked gone."""
         return Q(gone_at__isnull=False)
 
     def unflagged(self) -> Q:
+        """Rows still listed upstream."""
         return Q(gone_at__isnull=True)
 
 
@@ -64,10 +70,12 @@ class ChannelProductFilter(admin.SimpleListFilter):
     parameter_name = "product"
 
     def lookups(self, request, model_admin):
+        """The first 200 products by name, from the product table."""
         rows = ChannelProduct.objects.order_by("display_name", "id").values_list("id", "display_name")[:200]
         return [(pk, name or pk) for pk, name in rows]
 
     def queryset(self, request, queryset):
+        """Only the rows of the chosen product."""
         if self.value():
             return queryset.filter(product_id=self.value())
         return queryset

@@ -18,6 +18,8 @@ from .base import ChannelMirrorAdmin, ChannelProductFilter, GoneFilter
 
 @admin.register(ChannelProduct)
 class ChannelProductAdmin(ChannelMirrorAdmin):
+    """The mirrored Channel products, found by id or by a part of their name."""
+
     list_display = ("id", "display_name", "gone", "synced_at")
     list_filter = (GoneFilter,)
     search_fields = ("display_name",)
@@ -31,6 +33,8 @@ class ChannelProductAdmin(ChannelMirrorAdmin):
 
 @admin.register(Sku)
 class SkuAdmin(ChannelMirrorAdmin):
+    """The mirrored SKUs, filterable by product."""
+
     list_display = ("id", "display_name", "product_id", "gone", "synced_at")
     list_filter = (GoneFilter, ChannelProductFilter)
     search_fields = ("display_name",)
@@ -57,6 +61,8 @@ class SkuAdmin(ChannelMirrorAdmin):
 
 @admin.register(Offer)
 class OfferAdmin(ChannelMirrorAdmin):
+    """Our account's mirrored offers, with their plan, price and parameters in words."""
+
     list_display = (
         "id",
         "display_name",
@@ -101,13 +107,16 @@ class OfferAdmin(ChannelMirrorAdmin):
 
     @admin.display(description="Price")
     def price(self, obj):
+        """The offer's first price in words."""
         return price_words(obj.prices) or "—"
 
     @admin.display(description="Parameters")
     def parameters_display(self, obj):
+        """The offer's parameter definitions in words."""
         return "; ".join(definition_words(obj.parameter_definitions)) or "—"
 
     @admin.display(description="Description (as sent, shown as text)")
     def description(self, obj):
+        """The offer's marketing description from the payload, shown as text."""
         info = (obj.payload or {}).get("marketingInfo") or {}
         return info.get("description") or "—"  # escaped by the admin

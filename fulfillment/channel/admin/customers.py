@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import ClassVar
 
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
@@ -27,6 +28,8 @@ from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
 
 @admin.register(ChannelPartnerLink)
 class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
+    """Channel partner links: their state, their customers and the link's staff actions."""
+
     object_kwarg = "link"
     change_form_template = "admin/fulfillment/channel/channelpartnerlink_change_form.html"
     list_display = (
@@ -40,16 +43,22 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     )
     list_filter = (GoneFilter, "link_state")
     search_fields = ("id",)
-    exact_search = {"reseller_cloud_identity_id": "as is", "partner_domain": "lower", "public_id": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {
+        "reseller_cloud_identity_id": "as is",
+        "partner_domain": "lower",
+        "public_id": "as is",
+    }
     search_help_text = "Link name (or its start), partner domain, Cloud Identity id, public id"
     ordering = ("-create_time",)
     fields = ("id",)
 
     @admin.display(description="State", ordering="link_state")
     def state(self, obj):
+        """The link's state as a coloured badge."""
         return link_badge(obj)
 
     def detail_context(self, request, obj):
+        """The change page's state badge and the link's customers."""
         return {"state_badge": link_badge(obj), "customers": selectors.partner_link_customers(link=obj)}
 
 
@@ -78,7 +87,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     list_filter = (GoneFilter, "customer_type", "is_domain_verified", "region_code")
     search_fields = ("id",)
     prefix_search = ("id", "org_display_name")
-    exact_search = {
+    exact_search: ClassVar[dict[str, str]] = {
         "domain": "lower",
         "cloud_identity_id": "as is",
         "correlation_id": "as is",
@@ -99,6 +108,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
+        """The change page's entitlements (with their badges), address, contact, identity and partner link."""
         detail = selectors.customer_detail(customer=obj)
         return {
             "entitlements": [{"e": e, "badge": state_badge(e)} for e in detail.entitlements],
@@ -111,6 +121,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     # -- create, on the changelist
 
     def get_urls(self):
+        """The admin's URLs plus the one the changelist's create form posts to."""
         return [
             path(
                 "create-upstream/",
@@ -121,6 +132,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
+        """The changelist with the create form (for those allowed to create) and the last five creations."""
         extra_context = dict(extra_context or {})
         create = self._create_spec()
         can_create = request.user.has_perm(create.perm)

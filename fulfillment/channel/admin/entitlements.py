@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.utils.html import format_html
 
@@ -61,7 +63,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     )
     list_select_related = ("offer",)
     search_fields = ("id",)
-    exact_search = {
+    exact_search: ClassVar[dict[str, str]] = {
         "customer_id": "as is",
         "provisioning_id": "as is",
         "purchase_order_id": "as is",
@@ -85,18 +87,22 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 
     @admin.display(description="Entitlement", ordering="id")
     def short_name(self, obj):
+        """The entitlement's short name (its str)."""
         return str(obj)
 
     @admin.display(description="Offer", ordering="offer_id")
     def offer_name(self, obj):
+        """The offer's name, or the bare offer id when the offer is not mirrored."""
         return str(obj.offer) if obj.offer is not None else (obj.offer_id or "—")
 
     @admin.display(description="State", ordering="provisioning_state")
     def state(self, obj):
+        """The provisioning state, or why the entitlement is gone, as a coloured badge."""
         return state_badge(obj)
 
     @admin.display(description="Seats")
     def seats(self, obj):
+        """The seat count, or a dash when the entitlement has none."""
         return obj.seats if obj.seats is not None else "—"
 
     def form_kwargs(self, spec, obj) -> dict:
@@ -107,6 +113,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
+        """The change page's state, suspension reasons, offer, renewal, links and change history in words."""
         detail = selectors.entitlement_detail(entitlement=obj)
         offer = detail.offer
         changes = [
@@ -135,11 +142,13 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 
 @admin.register(EntitlementChange)
 class EntitlementChangeAdmin(ChannelMirrorAdmin):
+    """The entitlements' change history (read-only mirror), newest first, in words."""
+
     list_display = ("create_time", "entitlement_link", "change", "operator_words", "reason_words")
     list_filter = ("change_type", "operator_type", ("create_time", admin.DateFieldListFilter))
     search_fields = ("entitlement__id",)
     prefix_search = ("entitlement__id",)
-    exact_search = {"operator": "lower", "customer_id": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {"operator": "lower", "customer_id": "as is"}
     search_help_text = "Entitlement name (or its start), customer name, operator email"
     changelist_defer = ("payload",)
     paginator = BoundedCountPaginator
@@ -165,19 +174,23 @@ class EntitlementChangeAdmin(ChannelMirrorAdmin):
 
     @admin.display(description="Change", ordering="change_type")
     def change(self, obj):
+        """The change type in words."""
         return words(ChangeType, obj.change_type)
 
     @admin.display(description="By")
     def operator_words(self, obj):
+        """Who made the change, with their email when upstream gives it."""
         who = words(OperatorType, obj.operator_type)
         return f"{who} ({obj.operator})" if obj.operator else who
 
     @admin.display(description="Reason")
     def reason_words(self, obj):
+        """The reason of the change in words."""
         return REASON_WORDS.get(obj.reason, obj.reason) or "—"
 
     @admin.display(description="Entitlement", ordering="entitlement_id")
     def entitlement_link(self, obj):
+        """A link to the entitlement's admin page, or a dash when the change names none."""
         if not obj.entitlement_id:
             return "—"
         return format_html(

@@ -10,6 +10,7 @@ addressed by the full resource name, slashes and all, as Channel's own `GET v1/{
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import orjson
 from drf_spectacular.types import OpenApiTypes
@@ -96,10 +97,11 @@ class ChannelPayloadViewSet(ConnectPayloadViewSet):
     lookup_value_regex = r"[\s\S]+?"
     default_ordering = ("-create_time",)
     # Fields of ours appended to the payload: JSON name -> column.
-    own_fields: dict[str, str] = GONE_FIELDS
+    own_fields: ClassVar[dict[str, str]] = GONE_FIELDS
 
     @property
     def extra_columns(self) -> tuple[str, ...]:
+        """The columns of our own fields, read in the same query as the payload."""
         return tuple(self.own_fields.values())
 
     def finish(self, text: str, extra: list, paths: tuple[tuple[str, ...], ...]) -> str:
@@ -145,7 +147,7 @@ class EntitlementChangeViewSet(ChannelPayloadViewSet):
     rql_filter_class = filters.EntitlementChangeFilters
     default_ordering = ("-create_time",)
     lookup_url_kwarg = "id"
-    own_fields = {"id": "id"}
+    own_fields: ClassVar[dict[str, str]] = {"id": "id"}
 
 
 @_schema("Channel offers", "accounts/C01abc/offers/O7kLm3")

@@ -55,6 +55,7 @@ def customer_snapshot(customer) -> dict:
 
 
 def clean_text(value, field: str, *, required: bool = False, max_length: int | None = None) -> str:
+    """The value stripped, refused with a ServiceError when required and empty or longer than max_length."""
     text = value.strip() if isinstance(value, str) else ""
     if required and not text:
         raise ServiceError(f"{field} is required.", code="required")
@@ -64,10 +65,12 @@ def clean_text(value, field: str, *, required: bool = False, max_length: int | N
 
 
 def clean_purchase_order(value) -> str:
+    """A purchase order id, stripped; refused when longer than Channel accepts."""
     return clean_text(value, "The purchase order id", max_length=PURCHASE_ORDER_MAX)
 
 
 def clean_domain(value) -> str:
+    """A domain name, lower-cased and without its trailing dot; refused unless it looks like one."""
     domain = clean_text(value, "The domain", required=True).lower().rstrip(".")
     if not DOMAIN_RE.match(domain):
         raise ServiceError(f"'{domain}' is not a domain name (like example.com).", code="domain")
@@ -83,6 +86,7 @@ def int64(value: int) -> dict:
 
 
 def as_int(value) -> int | None:
+    """The value as an int, or None when it is not one."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -90,10 +94,12 @@ def as_int(value) -> int | None:
 
 
 def seat_parameter_for_plan(payment_plan: str) -> str:
+    """The seat parameter a plan takes: num_units on a commitment plan, max_units otherwise."""
     return "num_units" if payment_plan == PaymentPlan.COMMITMENT else "max_units"
 
 
 def seat_definition(definitions, name: str) -> dict | None:
+    """The parameter definition of that name among an offer's, if any."""
     for definition in definitions or []:
         if isinstance(definition, dict) and definition.get("name") == name:
             return definition

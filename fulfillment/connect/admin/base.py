@@ -16,6 +16,8 @@ from fulfillment.connect.models import Marketplace, Product
 
 
 class ProductFilter(SmallTableFilter):
+    """Filter by product, its choices read from the product table."""
+
     title = "product"
     parameter_name = "product"
     source_model = Product
@@ -23,6 +25,8 @@ class ProductFilter(SmallTableFilter):
 
 
 class MarketplaceFilter(SmallTableFilter):
+    """Filter by marketplace, its choices read from the marketplace table."""
+
     title = "marketplace"
     parameter_name = "marketplace"
     source_model = Marketplace
@@ -39,10 +43,12 @@ class AssigneeFilter(admin.SimpleListFilter):
     limit = 100
 
     def lookups(self, request, model_admin):
+        """An "Unassigned" choice, then up to `limit` of the table's assignees."""
         rows = selectors.assignee_list(model=model_admin.model, limit=self.limit)
         return [(self.unassigned, "Unassigned"), *((pk, name or pk) for pk, name in rows)]
 
     def queryset(self, request, queryset):
+        """Only the unassigned rows, or those of the chosen assignee."""
         value = self.value()
         if value == self.unassigned:
             return queryset.filter(assignee_id="")
@@ -70,6 +76,7 @@ class OpenStateFilter(admin.SimpleListFilter):
         raise NotImplementedError
 
     def lookups(self, request, model_admin):
+        """The queues staff work from."""
         return [
             ("open", "Open"),
             ("pending", "Pending, oldest first"),
@@ -79,6 +86,7 @@ class OpenStateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
+        """The rows of the chosen queue, through the model's queue selector; all rows for no queue."""
         value = self.value()
         if value not in selectors.QUEUES:
             return queryset
@@ -107,9 +115,11 @@ class MigrationFilter(HiddenByDefaultFilter):
     only_label = "Migrations only"
 
     def flagged(self) -> Q:
+        """Migration requests."""
         return Q(is_migration=True)
 
     def unflagged(self) -> Q:
+        """Requests that are not migrations."""
         return Q(is_migration=False)
 
 

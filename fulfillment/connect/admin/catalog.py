@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
@@ -27,6 +29,8 @@ from .base import (
 
 @admin.register(Product)
 class ProductAdmin(ConnectMirrorAdmin):
+    """The mirrored Connect products, found by id or a part of their name, with their templates."""
+
     list_display = ("id", "name", "status_pill", "owner_name", "version", "updated")
     list_filter = ("status",)
     search_fields = ("name",)
@@ -35,11 +39,14 @@ class ProductAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
+        """The change page's list of the product's templates."""
         return {"templates": selectors.product_templates(product_id=obj.pk)}
 
 
 @admin.register(Template)
 class TemplateAdmin(ConnectMirrorAdmin):
+    """The mirrored product templates, filterable by product, scope and type."""
+
     list_display = ("id", "title", "product_link", "scope", "type", "position", "updated")
     list_filter = ("scope", "type", ProductFilter)
     search_fields = ("title",)
@@ -51,6 +58,7 @@ class TemplateAdmin(ConnectMirrorAdmin):
 
     @admin.display(description="Product", ordering="product_id")
     def product_link(self, obj):
+        """A link to the template's product (its name), or the bare product id when it is not mirrored."""
         if obj.product is None:
             return obj.product_id or "—"
         return format_html('<a href="{}">{}</a>', admin_url(Product, obj.product_id), obj.product.name)
@@ -58,6 +66,8 @@ class TemplateAdmin(ConnectMirrorAdmin):
 
 @admin.register(Marketplace)
 class MarketplaceAdmin(ConnectMirrorAdmin):
+    """The mirrored marketplaces, with their hubs and countries."""
+
     list_display = ("id", "name", "zone", "currency", "owner_name", "updated")
     list_filter = ("zone",)
     search_fields = ("name",)
@@ -72,6 +82,7 @@ class MarketplaceAdmin(ConnectMirrorAdmin):
 
     @admin.display(description="Hubs")
     def hubs_display(self, obj):
+        """The marketplace's hubs as a list: name, id and external id."""
         if not obj.hubs:
             return "—"
         return format_html(
@@ -85,11 +96,14 @@ class MarketplaceAdmin(ConnectMirrorAdmin):
 
     @admin.display(description="Countries")
     def countries_display(self, obj):
+        """The marketplace's countries, by name."""
         return ", ".join(c.get("name") or c.get("id") for c in obj.countries) or "—"
 
 
 @admin.register(Hub)
 class HubAdmin(ConnectMirrorAdmin):
+    """The mirrored hubs, found by id or a part of their name."""
+
     list_display = ("id", "name", "company_name", "instance_type", "updated")
     list_filter = ("instance_type",)
     search_fields = ("name",)
@@ -105,10 +119,12 @@ class HubAdmin(ConnectMirrorAdmin):
 
 @admin.register(TierAccount)
 class TierAccountAdmin(ConnectMirrorAdmin):
+    """The mirrored tier accounts (customers and resellers), found by id or external id / uid."""
+
     list_display = ("id", "name", "external_id", "environment", "marketplace_name", "hub_name", "updated")
     list_filter = ("environment", MarketplaceFilter)
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    exact_search = {"external_id": "as is", "external_uid": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {"external_id": "as is", "external_uid": "as is"}
     changelist_defer = ("payload", "contact_info")
     ordering = ("name",)
     fieldsets = (
@@ -121,6 +137,7 @@ class TierAccountAdmin(ConnectMirrorAdmin):
 
     @admin.display(description="Contact")
     def contact_card(self, obj):
+        """The tier account's contact card (the `_address.html` include)."""
         return render_to_string(
             "admin/fulfillment/_address.html", {"tier": {"name": obj.name, "contact_info": obj.contact_info}}
         )

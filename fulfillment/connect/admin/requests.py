@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
@@ -66,7 +68,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
     prefix_search = ("id", "asset__id")
-    exact_search = {
+    exact_search: ClassVar[dict[str, str]] = {
         "asset_external_id": "as is",
         "asset_external_uid": "as is",
         "customer_external_id": "as is",
@@ -90,10 +92,11 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     @admin.display(description="Age", ordering="created")
     def age(self, obj):
+        """How long an open request has waited; a dash once it is closed."""
         return age(obj, RequestStatus.OPEN_STATES)
 
     def get_ordering(self, request):
-        # The work queues are served oldest first: the longest wait is at the top.
+        """The oldest first in the pending, inquiring and mine queues (the longest wait on top)."""
         if request.GET.get(RequestQueueFilter.parameter_name) in RequestQueueFilter.OLDEST_FIRST:
             return ("created", "id")
         return super().get_ordering(request)
@@ -112,6 +115,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     @admin.action(description="Approve selected requests (one product, one template)…", permissions=["act"])
     def bulk_approve(self, request, queryset):
+        """Approve the selected requests of one product with one template, after a confirmation page."""
         rows = self._bulk_rows(request, queryset)
         if rows is None:
             return None
@@ -141,6 +145,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     @admin.action(description="Fail selected requests (one reason)…", permissions=["act"])
     def bulk_fail(self, request, queryset):
+        """Fail the selected requests with one reason, after a confirmation page."""
         rows = self._bulk_rows(request, queryset)
         if rows is None:
             return None
@@ -157,6 +162,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     @admin.action(description="Assign selected requests…", permissions=["act"])
     def bulk_assign(self, request, queryset):
+        """Assign the selected requests to one user, after a confirmation page."""
         rows = self._bulk_rows(request, queryset)
         if rows is None:
             return None
@@ -218,6 +224,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         return None
 
     def detail_context(self, request, obj):
+        """The change page's asset (with its status and link), tier cards, thread and age."""
         detail = selectors.request_detail(request=obj)
         return {
             "asset": detail.asset,
@@ -232,6 +239,8 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
 @admin.register(Asset)
 class AssetAdmin(ConnectMirrorAdmin):
+    """The mirrored assets (subscriptions), found by id, external id / uid or customer external id."""
+
     list_display = (
         "id",
         "status_pill",
@@ -251,7 +260,11 @@ class AssetAdmin(ConnectMirrorAdmin):
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    exact_search = {"external_id": "as is", "external_uid": "as is", "customer_external_id": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {
+        "external_id": "as is",
+        "external_uid": "as is",
+        "customer_external_id": "as is",
+    }
     search_help_text = "Asset id (or its start), external id / uid, customer external id"
     changelist_defer = ("payload", "items", "params", "tiers", "configuration_params")
     paginator = BoundedCountPaginator
@@ -259,4 +272,5 @@ class AssetAdmin(ConnectMirrorAdmin):
     fields = ("id",)
 
     def detail_context(self, request, obj):
+        """The change page's requests of the asset and its tier cards."""
         return {"requests": selectors.asset_requests(asset=obj), "tier_cards": tier_cards(obj.tiers or {})}

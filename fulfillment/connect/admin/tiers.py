@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 
 from channelhub.admin import BoundedCountPaginator
@@ -31,6 +33,8 @@ from .base import (
 
 @admin.register(TierConfig)
 class TierConfigAdmin(ConnectMirrorAdmin):
+    """The mirrored tier configs, found by id, account id or account external id."""
+
     list_display = (
         "id",
         "status_pill",
@@ -44,13 +48,14 @@ class TierConfigAdmin(ConnectMirrorAdmin):
     list_filter = ("status", "tier_level", "connection_type", ProductFilter, MarketplaceFilter)
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
     prefix_search = ("id", "account__id")
-    exact_search = {"account_external_id": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {"account_external_id": "as is"}
     changelist_defer = ("payload", "params", "template_html")
     paginator = BoundedCountPaginator
     ordering = ("-created",)
     fields = ("id",)
 
     def detail_context(self, request, obj):
+        """The change page's requests of the tier config, its account and the account's card."""
         detail = selectors.tier_config_detail(tier_config=obj)
         return {
             "requests": detail.requests,
@@ -90,7 +95,7 @@ class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
     prefix_search = ("id", "configuration__id", "account__id")
-    exact_search = {"account_external_id": "as is"}
+    exact_search: ClassVar[dict[str, str]] = {"account_external_id": "as is"}
     changelist_defer = (
         "payload",
         "params",
@@ -106,9 +111,11 @@ class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
 
     @admin.display(description="Age", ordering="created")
     def age(self, obj):
+        """How long an open TCR has waited; a dash once it is closed."""
         return age(obj, TierConfigRequestStatus.OPEN_STATES)
 
     def get_ordering(self, request):
+        """The oldest first in the pending, inquiring and mine queues (the longest wait on top)."""
         if (
             request.GET.get(TierConfigRequestQueueFilter.parameter_name)
             in TierConfigRequestQueueFilter.OLDEST_FIRST
@@ -130,6 +137,7 @@ class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         return {}
 
     def detail_context(self, request, obj):
+        """The change page's tier config link, tier cards, conversation thread and age."""
         return {
             "configuration_url": admin_url(TierConfig, obj.configuration_id) if obj.configuration_id else "",
             "tier_cards": tier_cards(obj.tiers or {}),

@@ -1,0 +1,1 @@
+"""The Connect-shaped read API over the Connect mirror."""

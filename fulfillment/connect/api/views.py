@@ -78,6 +78,7 @@ class TemplateViewSet(ConnectPayloadViewSet):
     default_ordering = ("position", "id")
 
     def get_queryset(self):
+        """Only the templates of the product in the URL."""
         return super().get_queryset().filter(product_id=self.kwargs["product_id"])
 
 
@@ -109,6 +110,7 @@ class ConversationViewSet(ConnectPayloadViewSet):
     default_ordering = ("-created",)
 
     def get_object_payload(self) -> str:
+        """The conversation by its id, or else the first conversation about the object of that id."""
         key = self.kwargs["pk"]
         if key.startswith("CO-"):
             return super().get_object_payload()

@@ -21,10 +21,12 @@ def snapshot(obj) -> dict:
 
 
 def param_ids(obj) -> dict[str, dict]:
+    """The object's parameters by id."""
     return {p.get("id"): p for p in (obj.params or []) if isinstance(p, dict) and p.get("id")}
 
 
 def check_params_exist(obj, ids, what: str) -> None:
+    """Refuse (ServiceError) parameter ids the object does not have, naming the ones it has."""
     known = param_ids(obj)
     unknown = sorted(str(i) for i in ids if i not in known)
     if unknown:
@@ -36,6 +38,7 @@ def check_params_exist(obj, ids, what: str) -> None:
 
 
 def clean_text(value, field: str, *, required: bool) -> str:
+    """The value stripped; refused with a ServiceError when required and empty."""
     text = (value or "").strip() if isinstance(value, str) else ""
     if required and not text:
         raise ServiceError(f"{field} is required.", code="required")
@@ -45,6 +48,7 @@ def clean_text(value, field: str, *, required: bool) -> str:
 def check_template(
     *, product_id: str | None, template_id: str, types: tuple[str, ...], scopes: tuple[str, ...]
 ):
+    """The template, refused unless it is mirrored, of the product, and of one of the types and scopes."""
     template = selectors.template_get(template_id=template_id)
     if template is None:
         raise ServiceError(

@@ -25,6 +25,7 @@ _prepare, _record = TARGET.prepare, TARGET.record
 def tier_config_request_approve(
     *, tier_config_request: TierConfigRequest, template_id: str | None = None, actor
 ) -> UpstreamAction:
+    """Approve a TCR, optionally with a fulfillment template of its tier's scope."""
     tcr = _prepare(tier_config_request, actor, "approve", "approve tier config requests")
     template_id = clean_text(template_id, "Template", required=False)
     payload = {}
@@ -41,6 +42,7 @@ def tier_config_request_approve(
 def tier_config_request_inquire(
     *, tier_config_request: TierConfigRequest, param_errors: dict[str, str], actor
 ) -> UpstreamAction:
+    """Ask for fixes: set each parameter's value_error, then inquire (at least one is needed)."""
     tcr = _prepare(tier_config_request, actor, "inquire", "inquire on tier config requests")
     errors = {str(k): (v or "").strip() for k, v in (param_errors or {}).items() if (v or "").strip()}
     if not errors:
@@ -51,6 +53,7 @@ def tier_config_request_inquire(
 
 @transaction.atomic
 def tier_config_request_fail(*, tier_config_request: TierConfigRequest, reason: str, actor) -> UpstreamAction:
+    """Fail a TCR for good; a reason is required."""
     tcr = _prepare(tier_config_request, actor, "fail", "fail tier config requests")
     reason = clean_text(reason, "A reason", required=True)
     return _record(tcr, actor, "fail", {"reason": reason}, message=reason)
@@ -58,6 +61,7 @@ def tier_config_request_fail(*, tier_config_request: TierConfigRequest, reason: 
 
 @transaction.atomic
 def tier_config_request_pend(*, tier_config_request: TierConfigRequest, actor) -> UpstreamAction:
+    """Put a TCR back to pending."""
     tcr = _prepare(tier_config_request, actor, "pend", "pend tier config requests")
     return _record(tcr, actor, "pend", {})
 
@@ -66,6 +70,7 @@ def tier_config_request_pend(*, tier_config_request: TierConfigRequest, actor) -
 def tier_config_request_update_params(
     *, tier_config_request: TierConfigRequest, values: dict[str, str], actor
 ) -> UpstreamAction:
+    """Change parameter values of the TCR (only `value` is sent)."""
     tcr = _prepare(tier_config_request, actor, "update_params", "edit tier config request parameters")
     if not values:
         raise ServiceError("No parameter values to change.")
@@ -78,6 +83,7 @@ def tier_config_request_update_params(
 def tier_config_request_assign(
     *, tier_config_request: TierConfigRequest, assignee: str, actor
 ) -> UpstreamAction:
+    """Assign the TCR to a Connect user, by id (UR-...) or email."""
     tcr = _prepare(tier_config_request, actor, "assign", "assign tier config requests")
     assignee = clean_text(assignee, "An assignee (user id or email)", required=True)
     body = {"email": assignee} if "@" in assignee else {"id": assignee}
