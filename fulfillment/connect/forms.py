@@ -280,11 +280,5 @@ class BulkAssignForm(forms.Form):
     )
 
 
-class ActionCancelForm(forms.Form):
-    """An optional reason for cancelling a queued action."""
-
-    reason = forms.CharField(label="Why (optional)", required=False, max_length=500)
-
-
 FULFILLMENT_TEMPLATE = {"type": TemplateType.FULFILLMENT, "scope": TemplateScope.ASSET}
 INQUIRE_TEMPLATE = {"type": TemplateType.INQUIRE, "scope": TemplateScope.ASSET}
