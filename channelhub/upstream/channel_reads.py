@@ -59,6 +59,11 @@ class ChannelReads:
         )
         return [c for c in found if (c.get("domain") or "").lower() == wanted]
 
+    def customer_entitlements(self, *, customer: str) -> list[dict]:
+        """Every Entitlement of `customer` (`accounts/A/customers/C`; `entitlements.list` read
+        to its end: a customer has a handful). The sync streams page the whole account instead."""
+        return list(self.iter_all(f"{customer}/entitlements", "entitlements"))
+
     def purchasable_offers(
         self,
         *,

@@ -200,7 +200,7 @@ def _value(parameter: dict):
 
 def _read_entitlement(client, name: str, *, gone_reason: str = GoneReason.UNKNOWN) -> dict:
     try:
-        return {"entitlement": client.get(name)}
+        return {"entitlement": client.get_entitlement(name)}
     except UpstreamNotFound:
         return {"gone": name, "model": "Entitlement", "reason": gone_reason}
 
@@ -309,7 +309,7 @@ class EntitlementCreateExecutor(ChannelExecutor):
     def current(self, action, client) -> dict:
         """The customer's entitlement of the offer bought, if there is one already."""
         offer = action.payload["entitlement"].get("offer")
-        for doc in client.iter_all(f"{action.target_id}/entitlements", "entitlements"):
+        for doc in client.customer_entitlements(customer=action.target_id):
             if doc.get("offer") == offer:
                 return {"entitlement": doc}
         return {}
@@ -332,16 +332,10 @@ class CustomerExecutor(ChannelExecutor):
     def current(self, action, client) -> dict:
         """The customer upstream (a creation: looked up by its domain), or gone."""
         if self.verb == "create":
-            domain = _domain_of_create(action)
-            found = client.iter_all(
-                f"{client.account}/customers", "customers", params={"filter": f'domain = "{domain}"'}
-            )
-            for doc in found:
-                if (doc.get("domain") or "").lower() == domain:
-                    return {"customer": doc}
-            return {}
+            found = client.customers_with_domain(domain=_domain_of_create(action))
+            return {"customer": found[0]} if found else {}
         try:
-            return {"customer": client.get(action.target_id)}
+            return {"customer": client.get_customer(action.target_id)}
         except UpstreamNotFound:
             return {"gone": action.target_id, "model": "Customer", "reason": GoneReason.DELETED}
 
@@ -391,7 +385,7 @@ class CustomerExecutor(ChannelExecutor):
                 with transaction.atomic():
                     self.write_mirror({"customer": result})
             try:
-                current = {"customer": client.get(action.target_id)}
+                current = {"customer": client.get_customer(action.target_id)}
             except UpstreamRetryable:
                 current = {"customer": result} if result.get("name") else {}
             return {**current, "operation": operation}
@@ -401,8 +395,7 @@ class CustomerExecutor(ChannelExecutor):
         """The codelab's first step: a domain that already has a Cloud Identity is transferred,
         not created (checked again here: time passed since the action was queued)."""
         domain = _domain_of_create(action)
-        answer = client.post(f"{client.account}:checkCloudIdentityAccountsExist", {"domain": domain})
-        for account in answer.get("cloudIdentityAccounts") or []:
+        for account in client.check_cloud_identity_accounts_exist(domain=domain):
             if account.get("existing"):
                 owner = "our customer " + account["customerName"] if account.get("owned") else "someone else"
                 raise UpstreamRejected(
@@ -441,7 +434,7 @@ class PartnerLinkExecutor(ChannelExecutor):
 
     def current(self, action, client) -> dict:
         """The link upstream."""
-        return {"link": client.get(action.target_id)}
+        return {"link": client.get_channel_partner_link(action.target_id)}
 
     def is_applied(self, action, obj) -> bool:
         """Done when the link upstream has the state asked for."""

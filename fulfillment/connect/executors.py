@@ -22,20 +22,24 @@ from .models import Conversation, ConversationMessage, FulfillmentRequest, TierC
 class ConnectExecutor(Executor):
     """Base of the Connect executors: the client, reading the target, "already applied"."""
 
-    path = ""  # collection path of the target
-
     def client(self):
         """A Connect client from settings."""
         return ConnectClient.from_settings()
 
-    def target_path(self, action) -> str:
-        return f"{self.path}/{action.target_id}"
+    def read(self, client, target_id: str) -> dict:
+        """The target by its id: the typed read of the client for the kind's object."""
+        raise NotImplementedError
+
+    def params_of(self, obj) -> list[dict]:
+        """The target's parameters, as Connect has them."""
+        raise NotImplementedError
 
     def current(self, action, client) -> dict:
         """The target as Connect has it now."""
-        return client.get(self.target_path(action))
+        return self.read(client, action.target_id)
 
     def is_applied(self, action, obj) -> bool:
+        """Whether Connect's object already shows the action done (the verb's state, assignee or values)."""
         payload = action.payload
         if self.verb == "assign":
             assignee = obj.get("assignee") or {}
@@ -53,6 +57,7 @@ class ConnectExecutor(Executor):
         return target is not None and obj.get("status") == target
 
     def snapshot(self, obj: dict) -> dict:
+        """Status, assignee and last update of the object, the audit event's 'after'."""
         assignee = obj.get("assignee")
         return {
             "status": obj.get("status"),
@@ -64,7 +69,9 @@ class ConnectExecutor(Executor):
 class RequestExecutor(ConnectExecutor):
     """A fulfillment request action (`/requests/PR-…/<verb>`, or a PUT of its parameters)."""
 
-    path = "/requests"
+    def read(self, client, target_id: str) -> dict:
+        """GET the request."""
+        return client.get_request(target_id)
 
     def params_of(self, obj):
         """The request's parameters, as Connect has them."""
@@ -96,38 +103,43 @@ class RequestNoteExecutor(RequestExecutor):
         known = Conversation.objects.filter(instance_id=action.target_id).values_list("pk", flat=True).first()
         if known:
             return known
-        return client.get(f"/conversations/{action.target_id}")["id"]
+        return client.get_conversation(action.target_id)["id"]
 
     def current(self, action, client) -> dict:
         """Our note among the conversation's recent messages, or {} when it is not there."""
         cid = self.conversation_id(action, client)
         since = action.created_at.astimezone(UTC).isoformat()[:19]  # Connect: second precision
-        recent = client.list_page(f"/conversations/{cid}/messages", ordering=("-created",), limit=50).items
-        for message in recent:
+        for message in client.recent_messages(cid, limit=50):
             if message.get("text") == action.payload["text"] and (message.get("created") or "") >= since:
                 return {**message, "conversation": {"id": cid}}
         return {}
 
     def is_applied(self, action, obj) -> bool:
+        """Sent already when our note was found."""
         return bool(obj)
 
     def send(self, action, client) -> dict:
+        """Post the note; the new message, with its conversation."""
         cid = self.conversation_id(action, client)
         message = client.conversation_message_create(cid, action.payload["text"])
         return {**message, "conversation": {"id": cid}}
 
     def write_mirror(self, obj: dict) -> None:
+        """Upsert the message into the mirror."""
         cid = (obj.get("conversation") or {}).get("id")
         upsert_rows(ConversationMessage, [(obj["id"], mappers.map_message(obj, conversation_id=cid), obj)])
 
     def snapshot(self, obj: dict) -> dict:
+        """The message's id, the audit event's 'after'."""
         return {"message_id": obj.get("id")}
 
 
 class TierConfigRequestExecutor(ConnectExecutor):
     """A tier config request action (`/tier/config-requests/TCR-…/<verb>`, or a PUT)."""
 
-    path = "/tier/config-requests"
+    def read(self, client, target_id: str) -> dict:
+        """GET the tier config request."""
+        return client.get_tier_config_request(target_id)
 
     def params_of(self, obj):
         """The TCR's parameters, as Connect has them."""
@@ -148,4 +160,4 @@ class TierConfigRequestExecutor(ConnectExecutor):
             client.tier_config_request_action(tcr_id, "inquire", {})
         else:
             client.tier_config_request_action(tcr_id, self.verb, payload)
-        return client.get(self.target_path(action))
+        return self.read(client, tcr_id)

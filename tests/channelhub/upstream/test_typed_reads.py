@@ -132,6 +132,18 @@ def test_channel_get_customer_entitlement_and_link(channel):
         channel.get_entitlement(f"{customer['name']}/entitlements/nothing")
 
 
+def test_channel_customer_entitlements_every_page(channel, channel_settings):
+    customer, entitlements = customer_with_entitlements(channel)
+    by_one = list(channel.iter_all(f"{customer['name']}/entitlements", "entitlements", page_size=1))
+    got = channel.customer_entitlements(customer=customer["name"])
+    assert [e["name"] for e in got] == [e["name"] for e in entitlements] == [e["name"] for e in by_one]
+    assert all(e["name"].startswith(f"{customer['name']}/entitlements/") for e in got)
+    sent = calls(channel_settings, f"{customer['name']}/entitlements")
+    assert {e["method"] for e in sent} == {"GET"}
+    with pytest.raises(UpstreamNotFound):
+        channel.customer_entitlements(customer=f"{channel.account}/customers/nobody")
+
+
 def test_channel_lookup_offer_of_an_entitlement(channel, channel_settings):
     _, entitlements = customer_with_entitlements(channel)
     offer = channel.lookup_offer(entitlement=entitlements[0]["name"])
