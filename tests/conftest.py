@@ -22,8 +22,11 @@
 
 import pytest
 import requests
+from django.db import connection
+from google.oauth2 import service_account
 
 from channelhub.sandbox.server import SandboxServer
+from channelhub.upstream.channel import clear_credentials_cache
 
 pytest_plugins = ["tests.plugins.api_clients"]
 
@@ -34,8 +37,6 @@ SANDBOX_SCALE = 40
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     yield
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return
     # Threads started by tests (live servers, concurrency tests, the sandbox's clients) may
@@ -83,8 +84,6 @@ def channel_settings(sandbox, settings):
     """Points the Django settings at the sandbox's Cloud Channel API (CHANNEL_* from the sandbox
     server and the service-account key it writes, fast retries and LRO polls); returns the sandbox.
     Cached tokens are forgotten, so each test sees its own token flow."""
-    from channelhub.upstream.channel import clear_credentials_cache
-
     settings.CHANNEL_API_URL = sandbox.channel_url
     settings.CHANNEL_ACCOUNT_ID = sandbox.channel_account_id
     settings.CHANNEL_CREDENTIALS_FILE = str(sandbox.channel_credentials_path)
@@ -103,8 +102,6 @@ def channel_credentials_file(sandbox):
 
 @pytest.fixture
 def channel_credentials(sandbox, channel_credentials_file):
-    from google.oauth2 import service_account
-
     credentials = service_account.Credentials.from_service_account_file(
         channel_credentials_file, scopes=["https://www.googleapis.com/auth/apps.order"]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from channelhub.actions.sender import send_due
-from channelhub.models import ActionStatus
+from channelhub.models import ActionStatus, UpstreamAction
 from fulfillment.models import FulfillmentRequest, TierConfigRequest
 
 HEADERS = {"Authorization": "ApiKey SU-000-000-000:sandbox"}
@@ -47,8 +47,6 @@ def pick_tcr(status: str) -> TierConfigRequest:
 
 def drain(max_rounds: int = 10):
     """Send until nothing is queued (retries are immediate in these tests)."""
-    from channelhub.models import UpstreamAction
-
     for _ in range(max_rounds):
         send_due()
         if not UpstreamAction.objects.filter(status__in=ActionStatus.OPEN_STATES).exists():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+import requests as http
 from django.db import connection
+from django_q.conf import Conf
 
 from channelhub.actions.sender import requeue_stuck, send_action
 from channelhub.actions.services import action_cancel, action_retry
@@ -168,8 +170,6 @@ def test_faults_end_with_the_action_applied_exactly_once(mirrored, support, sett
 def test_a_rejection_stops_and_shows_the_upstream_reason(mirrored, support):
     request = pick_request("pending")
     # someone else failed it upstream; our mirror still says pending
-    import requests as http
-
     http.post(
         f"{mirrored.connect_url}/requests/{request.pk}/fail",
         json={"reason": "elsewhere"},
@@ -263,8 +263,6 @@ def test_a_worker_that_died_while_sending_is_recovered_as_maybe_applied(mirrored
     request = pick_request("pending")
     action = services.request_fail(request=request, reason="x", actor=support)
     # a worker claimed it, sent it (Connect applied it), and died before recording anything
-    import requests as http
-
     http.post(
         f"{mirrored.connect_url}/requests/{request.pk}/fail",
         json={"reason": "x"},
@@ -283,8 +281,6 @@ def test_a_worker_that_died_while_sending_is_recovered_as_maybe_applied(mirrored
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_staff_approving_one_request_make_one_upstream_approve(mirrored, support, monkeypatch):
-    from django_q.conf import Conf
-
     monkeypatch.setattr(Conf, "SYNC", True)  # the winner's action is sent at commit, inline
     request = pick_request("pending")
     template = fulfillment_template(request)

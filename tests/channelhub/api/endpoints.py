@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 
+from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 from tests.fulfillment.connect import factories as f
 
 # What the statement timeout adds to a request on PostgreSQL inside a test's transaction:
@@ -31,14 +32,10 @@ def _template():
 
 
 def _sync_run():
-    from channelhub.models import SyncRun
-
     return SyncRun.objects.create(stream="connect.requests", status="succeeded")
 
 
 def _action():
-    from channelhub.models import UpstreamAction
-
     n = UpstreamAction.objects.count()
     return UpstreamAction.objects.create(
         kind="connect.request.approve", target_type="fulfillment.fulfillmentrequest", target_id=f"PR-{n}"
@@ -46,8 +43,6 @@ def _action():
 
 
 def _audit():
-    from channelhub.models import AuditEvent
-
     return AuditEvent.objects.create(
         action="request.approve.queued", target_type="fulfillment.fulfillmentrequest", target_id="PR-1"
     )

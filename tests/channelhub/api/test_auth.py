@@ -12,6 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from channelhub import registry
+from channelhub.api.throttling import TokenRateThrottle
 from channelhub.models.tokens import ApiToken, hash_token
 
 from .endpoints import ENDPOINTS, url
@@ -158,8 +159,6 @@ def test_token_is_stored_hashed_and_last_use_recorded(api, reader_token):
 
 
 def test_throttled_per_token(make_token, settings, monkeypatch):
-    from channelhub.api.throttling import TokenRateThrottle
-
     # One instant, so no period boundary falls between the requests (the window slides).
     monkeypatch.setattr(TokenRateThrottle, "timer", lambda self: 1_000_000.0)
     TokenRateThrottle.THROTTLE_RATES = {"token": "3/min"}

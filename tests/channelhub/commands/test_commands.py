@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_q.models import Schedule
 
 from channelhub.models import SyncRun, SyncRunStatus
-from channelhub.sync import registry
+from channelhub.sync import lock, registry
+from channelhub.sync.tasks import sync_stream_task
 from fulfillment.models import FulfillmentRequest, Product
 from tests.channelhub.sync.helpers import control
 
@@ -16,8 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command(*args, stdout=out, stderr=out)
     return out.getvalue()
@@ -63,8 +64,6 @@ def test_sync_failure_exits_nonzero_with_the_error(connect_settings, settings):
 
 
 def test_sync_of_a_locked_stream_exits_3_saying_who_holds_it(connect_settings):
-    from channelhub.sync import lock
-
     assert lock.acquire("connect.requests", "elsewhere:1:4242:0badf00d")
     with pytest.raises(
         CommandError, match=r"connect\.requests \(already running: lock held by pid 1 on elsewhere"
@@ -120,8 +119,6 @@ def test_setup_schedules_removes_stale_ones():
 
 
 def test_scheduled_task_runs_the_stream(connect_settings):
-    from channelhub.sync.tasks import sync_stream_task
-
     summary = sync_stream_task("connect.products")
     assert summary.startswith("connect.products: succeeded")
     assert SyncRun.objects.get(stream="connect.products").trigger == "schedule"

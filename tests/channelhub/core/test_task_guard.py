@@ -14,7 +14,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
+from django_q import scheduler as q_scheduler
 from django_q.models import Failure, Schedule
+from django_q.signals import pre_enqueue
 from django_q.signing import SignedPackage
 from django_q.tasks import async_task
 
@@ -169,8 +171,6 @@ class _RecordingBroker:
 def test_a_schedule_row_written_around_the_orm_is_refused_by_the_scheduler_which_goes_on(
     ours, marker, monkeypatch
 ):
-    from django_q import scheduler as q_scheduler
-
     # The scheduler closes stale connections first; the test's own is inside a transaction.
     monkeypatch.setattr(q_scheduler, "close_old_django_connections", lambda: None)
     scheduler = q_scheduler.scheduler
@@ -250,7 +250,6 @@ def test_a_supervisor_pauses_and_resumes_a_schedule_and_both_are_audited(user, c
 def test_run_now_hands_our_task_to_the_worker_and_is_audited(user, ours, monkeypatch):
     queued = []
     monkeypatch.setattr("django_q.tasks.get_broker", lambda *a, **k: _RecordingBroker())
-    from django_q.signals import pre_enqueue
 
     def keep(sender, task, **kwargs):
         queued.append(dict(task))

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django_q.brokers import get_broker
 
 from channelhub.actions.sender import send_due
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
@@ -115,8 +116,6 @@ def support(db):
 
 @pytest.fixture
 def start_cluster(tmp_path):
-    from django_q.brokers import get_broker
-
     get_broker().purge_queue()  # Redis outlives the test database: no other test's tasks
     started: list[subprocess.Popen] = []
 

@@ -1,6 +1,7 @@
 """The sandbox driven by the official Connect client (connect-openapi-client), over real HTTP."""
 
 import pytest
+import requests as http
 from connect.client import ClientError, ConnectClient, R
 
 COLLECTIONS = [
@@ -144,8 +145,6 @@ def test_request_inquire_params_pend_fail_assign(client):
 
 
 def test_change_suspend_resume_cancel_move_the_asset(client, sandbox):
-    import requests as http
-
     cases = [("suspend", "suspended"), ("resume", "active"), ("change", "active"), ("cancel", "terminated")]
     for _ in range(3):
         http.post(f"{sandbox.url}/_sandbox/tick", timeout=10).raise_for_status()

@@ -1,6 +1,7 @@
 """Faults, churn, the request log, reset determinism, persistence, upstream life, conformance."""
 
 import importlib.util
+import json
 import re
 import subprocess
 import sys
@@ -261,8 +262,6 @@ def _shape(node, path=""):
     ],
 )
 def test_fixture_fields_exist_with_the_same_types(sandbox, fixture, path, query):
-    import json
-
     expected = _shape(json.loads((FIXTURES / fixture).read_text()))
     ours = {}
     for doc in requests.get(f"{sandbox.connect_url}{path}?{query}", headers=H, timeout=10).json():

@@ -18,7 +18,14 @@ from fulfillment.models import (
     TierConfigRequest,
 )
 
-from .helpers import COLLECTIONS, assert_mirror_equals_upstream, control, settled_log, upstream_objects
+from .helpers import (
+    COLLECTIONS,
+    assert_mirror_equals_upstream,
+    control,
+    official,
+    settled_log,
+    upstream_objects,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +62,6 @@ def test_messages_are_mirrored_for_open_requests(connect_settings):
     assert conversation is not None
     upstream = control(connect_settings, "GET", "state")  # sanity: the sandbox is up
     assert upstream
-    from .helpers import official
-
     messages = official(connect_settings).conversations[conversation.id].messages.all()
     expected = {m["id"] for m in messages}
     assert (

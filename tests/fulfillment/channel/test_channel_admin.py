@@ -3,10 +3,13 @@ refusals coming back with the service's words, and upstream text escaped."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from channelhub.models import UpstreamAction
+from fulfillment.channel import services
 from fulfillment.models import EntitlementChange
 
 from .factories import CustomerFactory, EntitlementFactory, OfferFactory, PartnerLinkFactory
@@ -30,8 +33,6 @@ def act_url(obj, action: str) -> str:
 
 
 def forms_on(html: str) -> set[str]:
-    import re
-
     return set(re.findall(r'id="ch-form-([a-z_]+)"', html))
 
 
@@ -182,6 +183,4 @@ def test_supervisor_sees_retry_and_cancel_on_a_failed_action(client, support, su
 
 
 def services_suspend(entitlement, actor):
-    from fulfillment.channel import services
-
     return services.entitlement_suspend(entitlement=entitlement, actor=actor)

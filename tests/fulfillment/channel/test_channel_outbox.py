@@ -13,6 +13,7 @@ import pytest
 from channelhub.actions.sender import send_action
 from channelhub.actions.services import action_retry
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
+from channelhub.services import ServiceError
 from fulfillment.channel import services
 from fulfillment.channel.transitions import allowed_entitlement_actions
 from fulfillment.models import ChannelPartnerLink, Customer, Entitlement, EntitlementChange
@@ -175,8 +176,6 @@ def test_change_offer_from_the_purchasable_offers(mirrored, upstream, support):
 
 
 def test_a_bad_offer_is_refused_before_queuing(mirrored, support):
-    from channelhub.services import ServiceError
-
     entitlement = pick("change_offer")
     foreign = f"accounts/{mirrored.channel_account_id}/offers/NOPE"
     with pytest.raises(ServiceError, match="per Cloud Channel"):

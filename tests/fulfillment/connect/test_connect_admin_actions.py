@@ -14,6 +14,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -264,8 +265,6 @@ def test_action_views_want_post_and_a_known_action(world, support, as_user):
 
 
 def test_csrf_is_checked(world, support):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(support)
     response = client.post(_act(world["request"], "approve"), {"approve-template_id": world["template"].pk})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 
 import pytest
+from django.apps import apps
 
+from channelhub.markdown import render_markdown
 from fulfillment.connect import mappers
 from fulfillment.models import (
     Asset,
@@ -20,6 +23,7 @@ from fulfillment.models import (
     TierConfig,
     TierConfigRequest,
 )
+from tests.fulfillment.connect import factories as f
 
 RESERVED = {"id", "payload", "payload_hash", "synced_at"}
 
@@ -328,8 +332,6 @@ def test_parse_datetime(value, expected):
 
 
 def test_markdown_is_sanitised():
-    from channelhub.markdown import render_markdown
-
     html = render_markdown(
         "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n"
         "[click](javascript:alert(1)) [ok](https://example.com)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
@@ -345,8 +347,6 @@ def test_markdown_is_sanitised():
 def test_markdown_images_are_links_never_loaded():
     """A remote image would be fetched by every browser that opens the page (a tracking pixel):
     it becomes a link that opens it only on a click, its alt text escaped."""
-    from channelhub.markdown import render_markdown
-
     html = render_markdown(
         'Logo: ![a <b>"c"](https://tracker.example/p.png?u=1&v=2 "T") ![](https://x.example/y.gif)'
     )
@@ -363,12 +363,6 @@ def test_markdown_images_are_links_never_loaded():
 
 @pytest.mark.django_db
 def test_the_migration_turns_stored_images_into_links():
-    import importlib
-
-    from django.apps import apps
-
-    from tests.fulfillment.connect import factories as f
-
     stored = '<p>Hi <img src="https://tracker.example/p.png" alt="a&lt;script&gt;"></p>'
     message = f.ConversationMessageFactory()
     template = f.TemplateFactory()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
 from fulfillment.connect import services
+from fulfillment.connect.mappers import map_request
 from tests.fulfillment.connect.factories import (
     FulfillmentRequestFactory,
     TemplateFactory,
@@ -102,8 +103,6 @@ def test_tier_config_request_permission_matrix(role, allowed, action):
 
 
 def test_anonymous_and_inactive_users_are_refused(template):
-    from django.contrib.auth.models import AnonymousUser
-
     request = FulfillmentRequestFactory(status="pending")
     with pytest.raises(ServiceError, match="logged in"):
         services.request_fail(request=request, reason="x", actor=AnonymousUser())
@@ -259,8 +258,6 @@ def test_migration_requests_are_refused(support, template):
     request = FulfillmentRequestFactory(status="pending")
     payload = request.payload
     payload["asset"]["params"].append({"id": "migration_info", "value": '{"old": "123"}', "type": "text"})
-    from fulfillment.connect.mappers import map_request
-
     type(request).objects.filter(pk=request.pk).update(payload=payload, **map_request(payload))
     request.refresh_from_db()
     assert request.is_migration
