@@ -28,10 +28,11 @@ class Route:
         return self.path
 
 
-def _views(patterns, prefix=""):
+def url_views(patterns, prefix=""):
+    """(route regex, URLPattern) of every view under `patterns`, includes walked."""
     for p in patterns:
         if isinstance(p, URLResolver):
-            yield from _views(p.url_patterns, prefix + str(p.pattern))
+            yield from url_views(p.url_patterns, prefix + str(p.pattern))
         elif isinstance(p, URLPattern):
             yield prefix + str(p.pattern), p
 
@@ -39,7 +40,7 @@ def _views(patterns, prefix=""):
 def list_routes() -> list[Route]:
     """Each list route once (not its format-suffix twin), with path parameters filled."""
     found = {}
-    for route, pattern in _views(get_resolver().url_patterns):
+    for route, pattern in url_views(get_resolver().url_patterns):
         cls = getattr(pattern.callback, "cls", None)
         queryset = getattr(cls, "queryset", None)
         if not route.startswith("api/v1/") or not (pattern.name or "").endswith("-list"):

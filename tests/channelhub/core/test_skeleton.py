@@ -15,7 +15,7 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import get_resolver
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from channelhub.actions import registry as executors
@@ -26,6 +26,7 @@ from channelhub.sandbox.channel.wire import GoogleError
 from channelhub.upstream.channel import ChannelClient
 from channelhub.upstream.connect import ConnectClient
 from channelhub.upstream.errors import UpstreamError
+from tests.channelhub.api.routes import url_views
 from tests.channelhub.sync.helpers import control, sandbox_log
 from tests.paths import ROOT
 
@@ -33,17 +34,9 @@ from tests.paths import ROOT
 NO_ENDPOINT_OF_ITS_OWN = {"ConversationMessage": "a conversation's messages are part of the conversation"}
 
 
-def _views(patterns, prefix=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _views(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern), p
-
-
 def _api_viewsets() -> dict:
     found = {}
-    for route, pattern in _views(get_resolver().url_patterns):
+    for route, pattern in url_views(get_resolver().url_patterns):
         cls = getattr(pattern.callback, "cls", None)
         queryset = getattr(cls, "queryset", None)
         if route.startswith("api/v1/") and queryset is not None:
@@ -173,7 +166,7 @@ def _endpoint_tables():
 
 def test_every_list_route_of_the_api_is_in_an_endpoint_table():
     listed = set()
-    for route, pattern in _views(get_resolver().url_patterns):
+    for route, pattern in url_views(get_resolver().url_patterns):
         if route.startswith("api/v1/") and (pattern.name or "").endswith("-list"):
             if "format" in route:
                 continue  # the same route with a format suffix
