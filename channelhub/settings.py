@@ -172,8 +172,14 @@ SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
 
 # --- jobs (django-q2) --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# The queue's name (its Redis keys): web and worker processes of one deployment share it; two
+# deployments on one Redis need different ones. Each pytest-xdist worker gets its own, because
+# Redis outlives the test databases and the worker tests run real clusters on it.
+_Q_NAME = "channelhub" + (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}" if os.environ.get("PYTEST_XDIST_WORKER") else ""
+)
 Q_CLUSTER = {
-    "name": "channelhub",
+    "name": env.str("Q_NAME", default=_Q_NAME),
     "workers": env.int("Q_WORKERS", default=2),
     "timeout": env.int("Q_TIMEOUT", default=1800),  # a task running longer than this is killed
     # ORM broker: a task cut short (a stop, a crash) runs again after this (docs/operations.md)
