@@ -15,8 +15,8 @@ from django import forms
 from channelhub.forms import ActionForm
 
 from .choices import CustomerType, LinkState, PaymentPlan, PeriodType
+from .display import mirrored_offer_summary, offer_summary
 from .services.common import PURCHASE_ORDER_MAX
-from .services.offers import mirrored_offer_summary, offer_summary
 from .services.partner_links import LINK_STATE_TRANSITIONS
 
 

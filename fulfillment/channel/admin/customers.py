@@ -13,7 +13,7 @@ from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
 from channelhub.admin import BoundedCountPaginator, status_badge
 from channelhub.services import ServiceError
-from fulfillment.channel import selectors, services
+from fulfillment.channel import selectors
 from fulfillment.channel.display import (
     admin_url,
     link_badge,
@@ -104,7 +104,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     def form_kwargs(self, spec, obj) -> dict:
         """A new entitlement chooses among the offers the customer can buy."""
         if spec.action == "create_entitlement":
-            return {"offers": services.offers_for_new_entitlement(obj)}
+            return {"offers": selectors.offers_for_new_entitlement(customer=obj)}
         return {}
 
     def detail_context(self, request, obj):

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator
-from fulfillment.channel import selectors, services
+from fulfillment.channel import selectors
 from fulfillment.channel.choices import (
     ChangeType,
     OperatorType,
@@ -108,7 +108,7 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     def form_kwargs(self, spec, obj) -> dict:
         """Change offer chooses among the offers the entitlement can change to."""
         if spec.action == "change_offer":
-            offers, source = services.offers_for_change(obj)
+            offers, source = selectors.offers_for_change(entitlement=obj)
             return {"offers": offers, "source": source}
         return {}
 

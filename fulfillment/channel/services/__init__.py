@@ -17,7 +17,6 @@ from .entitlements import (
     entitlement_start_paid_service,
     entitlement_suspend,
 )
-from .offers import offers_for_change, offers_for_new_entitlement
 from .partner_links import channel_partner_link_change_state
 
 __all__ = [
@@ -35,6 +34,4 @@ __all__ = [
     "entitlement_create",
     "entitlement_start_paid_service",
     "entitlement_suspend",
-    "offers_for_change",
-    "offers_for_new_entitlement",
 ]

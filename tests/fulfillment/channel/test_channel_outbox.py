@@ -14,7 +14,7 @@ from channelhub.actions.sender import send_action
 from channelhub.actions.services import action_retry
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from fulfillment.channel import services
+from fulfillment.channel import selectors, services
 from fulfillment.channel.transitions import allowed_entitlement_actions
 from fulfillment.models import ChannelPartnerLink, Customer, Entitlement, EntitlementChange
 
@@ -160,7 +160,7 @@ def test_change_offer_from_the_purchasable_offers(mirrored, upstream, support):
     ):
         if "change_offer" not in allowed_entitlement_actions(entitlement):
             continue
-        offers, source = services.offers_for_change(entitlement)
+        offers, source = selectors.offers_for_change(entitlement=entitlement)
         assert source == "upstream"
         if offers:
             break
@@ -199,7 +199,9 @@ def test_create_entitlement_for_a_customer(mirrored, upstream, support):
     for customer in Customer.objects.filter(gone_at__isnull=True, partner_link__isnull=True).exclude(
         cloud_identity_id=""
     ):
-        offers = [o for o in services.offers_for_new_entitlement(customer) if o.payment_plan == "FLEXIBLE"]
+        offers = [
+            o for o in selectors.offers_for_new_entitlement(customer=customer) if o.payment_plan == "FLEXIBLE"
+        ]
         if offers:
             break
     else:
@@ -399,7 +401,7 @@ def test_an_operation_slower_than_every_attempt_is_resumed_by_a_supervisors_retr
 
 def test_a_revoked_token_is_refreshed_once(mirrored, upstream, support):
     entitlement = pick("suspend", payment_plan="FLEXIBLE")
-    services.offers_for_change(pick("change_offer"))  # our client holds a token now
+    selectors.offers_for_change(entitlement=pick("change_offer"))  # our client holds a token now
     knobs(mirrored, revoke_tokens=True)
     clear_log(mirrored)
     done = send(services.entitlement_suspend(entitlement=entitlement, actor=support))
