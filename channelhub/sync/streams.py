@@ -3,8 +3,8 @@
 A stream yields `Batch`es; the engine writes each batch (one bulk upsert per model, and the
 child-row replacements it carries) in one transaction together with the batch's cursor. The engine knows no upstream: a stream names
 its upstream (`upstream`), whose client comes from the registry (`channelhub.registry`,
-`register_upstream`), and each upstream's reading strategies live beside its streams
-(Connect's keyset and full-listing ones in `fulfillment.connect.reading`).
+`register_upstream`). Connect's reading strategies (keyset by update time, full listing) are
+in `channelhub.sync.connect_reading`, shared by the apps that mirror Connect collections.
 """
 
 from __future__ import annotations

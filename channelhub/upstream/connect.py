@@ -221,6 +221,27 @@ class ConnectClient:
         response = self.http.request("POST", path, json=body if body is not None else {}, idempotent=False)
         return response.data
 
+    def post_file(
+        self, path: str, *, field: str, filename: str, content: bytes, content_type: str
+    ) -> dict | None:
+        """POST one file as multipart/form-data (Connect's uploads); never retried once it may
+        have arrived, like every other action."""
+        files = {field: (filename, content, content_type)}
+        response = self.http.request("POST", path, files=files, idempotent=False)
+        return response.data
+
+    def download(self, url: str) -> bytes:
+        """The bytes behind a link Connect gave (a template, a processed file). A link on
+        Connect's own host is read with our credentials; one elsewhere (a signed storage link)
+        without them, so the API key never leaves for another host."""
+        own = urllib.parse.urlsplit(url).netloc in ("", urllib.parse.urlsplit(self.http.base_url).netloc)
+        if own:
+            return self.http.request("GET", url, expect_json=False).content
+        response = requests.get(url, timeout=self.http.timeout)
+        if response.status_code >= 400:
+            raise self.http._error_for(response, "GET", url)
+        return response.content
+
     def put(self, path: str, body: dict) -> dict | None:
         """PUT a JSON body (setting the same values twice is the same as once)."""
         response = self.http.request("PUT", path, json=body)

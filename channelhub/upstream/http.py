@@ -12,6 +12,7 @@ import email.utils
 import logging
 import random
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -103,8 +104,15 @@ class UpstreamSession:
             self.session.headers.update(headers)
 
     def url(self, path: str, query: str = "") -> str:
-        """The full URL of `path` under the base URL, with `query` if any."""
-        url = f"{self.base_url}/{path.lstrip('/')}"
+        """The full URL of `path` under the base URL, with `query` if any. An absolute URL (a
+        link the upstream gave) is taken as it is, but only on the base URL's own host: the
+        session's credentials never go to another one."""
+        if path.startswith(("http://", "https://")):
+            if urllib.parse.urlsplit(path).netloc != urllib.parse.urlsplit(self.base_url).netloc:
+                raise ValueError(f"{self.upstream}: refusing to send credentials to {path}")
+            url = path
+        else:
+            url = f"{self.base_url}/{path.lstrip('/')}"
         return f"{url}?{query}" if query else url
 
     def request(
@@ -114,6 +122,7 @@ class UpstreamSession:
         *,
         query: str = "",
         json=None,
+        files: dict | None = None,
         idempotent: bool | None = None,
         expect_json: bool = True,
     ) -> requests.Response:
@@ -125,6 +134,9 @@ class UpstreamSession:
         retried only when it surely did not reach the upstream (connection refused) or the
         upstream said to come back (429, 503); a timeout or reset after sending is raised with
         `maybe_applied=True` so the caller can check the upstream's state before re-sending.
+        `files` ({field: (filename, bytes, content type)}) sends a multipart/form-data body
+        instead of JSON. Without `expect_json` the body is read whole (a truncated one fails)
+        and left in `response.content`.
         """
         if idempotent is None:
             idempotent = method.upper() in ("GET", "HEAD", "OPTIONS", "PUT", "DELETE")
@@ -132,10 +144,10 @@ class UpstreamSession:
         attempt = 0
         while True:
             try:
-                response = self.session.request(method, url, json=json, timeout=self.timeout)
+                response = self.session.request(method, url, json=json, files=files, timeout=self.timeout)
                 response.data = None
-                if expect_json and response.status_code != 204 and response.status_code < 400:
-                    self._check_body(response, method, url)
+                if response.status_code != 204 and response.status_code < 400:
+                    self._check_body(response, method, url, parse=expect_json)
             except requests.exceptions.ConnectionError as exc:
                 # ConnectTimeout is a ConnectionError too: in both cases nothing was sent.
                 sent = not _never_sent(exc)
@@ -202,8 +214,9 @@ class UpstreamSession:
             self.sleep(delay)
             attempt += 1
 
-    def _check_body(self, response: requests.Response, method: str, url: str) -> None:
-        """Read the whole body now so a truncated one fails here (and is retried), not later."""
+    def _check_body(self, response: requests.Response, method: str, url: str, *, parse: bool = True) -> None:
+        """Read the whole body now so a truncated one fails here (and is retried), not later;
+        with `parse`, parse it as JSON into `response.data`."""
         content = response.content  # raises ChunkedEncodingError etc. on a broken stream
         length = response.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) != len(content):
@@ -216,7 +229,7 @@ class UpstreamSession:
                 maybe_applied=True,
             )
         response.data = None
-        if content and response.status_code != 204:
+        if parse and content and response.status_code != 204:
             try:
                 # Parsed once here and kept: callers read `response.data`.
                 response.data = orjson.loads(content)

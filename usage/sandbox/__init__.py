@@ -1,0 +1,1 @@
+"""The fake Connect usage and subscriptions upstream, served by the sandbox (imports no Django)."""
