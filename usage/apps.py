@@ -2,15 +2,16 @@
 
 from django.apps import AppConfig
 
-from channelhub import registry
-
 
 class UsageConfig(AppConfig):
-    """Connect usage files and records (later issue)."""
+    """Connect usage files, records and chunks, listings, recurring assets and billing requests,
+    and the usage reports we build and upload."""
 
     name = "usage"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Grant the readonly role view of every model of the app."""
-        registry.grant_view("usage")  # readonly sees every model the app will have
+        """Declare the app to the core (registration.py)."""
+        from . import registration  # noqa: PLC0415 - needs loaded models
+
+        registration.register()

@@ -1,0 +1,1 @@
+"""The usage app's admin pages."""

@@ -1,0 +1,1 @@
+"""usage_import and the other usage commands."""

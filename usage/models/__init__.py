@@ -1,0 +1,17 @@
+"""The usage app's models: Connect's usage and billing mirrors, and our reports being built."""
+
+from .billing import BillingRequest, RecurringAsset
+from .files import Listing, UsageChunk, UsageFile, UsageRecord
+from .reports import UsageImport, UsageReport, UsageReportRow
+
+__all__ = [
+    "BillingRequest",
+    "Listing",
+    "RecurringAsset",
+    "UsageChunk",
+    "UsageFile",
+    "UsageImport",
+    "UsageRecord",
+    "UsageReport",
+    "UsageReportRow",
+]
