@@ -122,11 +122,14 @@ def _seed(session, rng, scale: int) -> dict:
     if not assets or not world:
         return counts
     items = {p["id"]: w.items_of(session, p["id"]) for p in world["products"]}
+    by_pair: dict[tuple[str, str], list[dict]] = {}
+    for asset in assets:
+        by_pair.setdefault((asset["product"]["id"], asset["contract"]["id"]), []).append(asset)
     taken: set[str] = set()
     files, records, chunks = [], [], []
     for i in range(max(len(SEED_STATUSES), scale // 2)):
         status = SEED_STATUSES[i % len(SEED_STATUSES)]
-        doc, recs, parts = _file(rng, world, assets, items, status, taken)
+        doc, recs, parts = _file(rng, world, assets, by_pair, items, status, taken)
         files.append((doc, {"due": None}))
         records.extend(recs)
         chunks.extend((c, {}) for c in parts)
@@ -137,7 +140,7 @@ def _seed(session, rng, scale: int) -> dict:
     return counts
 
 
-def _file(rng, world, assets, items, status, taken):
+def _file(rng, world, assets, by_pair, items, status, taken):
     asset = rng.choice(assets)
     product = w.product_of(world, asset["product"]["id"])
     marketplace = w.marketplace_of_contract(world, asset["contract"]["id"])

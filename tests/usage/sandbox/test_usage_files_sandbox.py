@@ -572,3 +572,24 @@ def test_faults_apply_to_usage_paths(usage):
     ).raise_for_status()
     assert requests.get(f"{usage.connect_url}/usage/files", headers=BOTH, timeout=10).status_code == 503
     assert requests.get(f"{usage.connect_url}/usage/files", headers=BOTH, timeout=10).status_code == 200
+
+
+def test_the_seed_is_byte_identical_for_a_seed_and_scale(tmp_path):
+    import sqlite3  # noqa: PLC0415 - only this test reads state files directly
+
+    from channelhub.management.commands.sandbox import server_modules  # noqa: PLC0415 - Django is set up by now
+    from channelhub.sandbox.app import SandboxApp  # noqa: PLC0415 - see above
+
+    dumps = []
+    for n in (1, 2):
+        app = SandboxApp(state_path=tmp_path / f"s{n}.sqlite3", modules=server_modules(), seed=3, scale=12)
+        path = app.ensure_pristine(3, 12)
+        with sqlite3.connect(path) as conn:
+            dumps.append(
+                [
+                    conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+                    for t in ("usage_files", "usage_records", "usage_chunks")
+                ]
+            )
+    assert dumps[0] == dumps[1]
+    assert len(dumps[0][0]) == 10 and dumps[0][1]
