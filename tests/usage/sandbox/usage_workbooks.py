@@ -4,6 +4,7 @@ seeded world, and upload workbooks built with openpyxl (template columns or the 
 from __future__ import annotations
 
 import io
+import time
 from datetime import datetime, timedelta
 
 import requests
@@ -152,3 +153,23 @@ def action(sandbox, ident: str, name: str, headers=BOTH, **kwargs):
     return requests.post(
         f"{sandbox.connect_url}/usage/files/{ident}/{name}", headers=headers, timeout=10, **kwargs
     )
+
+
+def wait_for(sandbox, ident, statuses, timeout=5.0):
+    """The file once its status is one of `statuses` (or when `timeout` runs out)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = get_file(sandbox, ident)
+        if doc["status"] in statuses or time.monotonic() > deadline:
+            return doc
+        time.sleep(0.02)
+
+
+def ready_file(sandbox, asset=None, n=3):
+    """A new file with `n` good records, uploaded and `ready` (processing_seconds must be 0)."""
+    asset = asset or active_asset(sandbox)
+    doc = create_file(sandbox, asset)
+    assert upload(sandbox, doc["id"], workbook(good_rows(sandbox, asset, n))).status_code == 201
+    doc = get_file(sandbox, doc["id"])
+    assert doc["status"] == "ready", doc
+    return doc
