@@ -356,3 +356,131 @@ def test_default_ordering(api, endpoint):
         model.objects.filter(pk__in=[r.pk for r in rows]).order_by(*order).values_list("id", flat=True)
     )
     assert ids(api.get(endpoint.url())) == expected
+
+
+# Each filter class pinned: Connect's name -> our column (orm route); then the orderable and
+# searchable names. A renamed or remapped filter changes what clients' queries mean.
+PINNED = {
+    "usage/files": (
+        {
+            "id": "id",
+            "status": "status",
+            "external_id": "external_id",
+            "environment": "environment",
+            "schema": "schema",
+            "currency": "currency",
+            "product.id": "product_id",
+            "product_id": "product_id",
+            "contract.id": "contract_id",
+            "distribution_contract_id": "contract_id",
+            "marketplace.id": "marketplace_id",
+            "marketplace_id": "marketplace_id",
+            "vendor.id": "vendor_id",
+            "vendor_id": "vendor_id",
+            "provider.id": "provider_id",
+            "provider_id": "provider_id",
+            "period.from": "period_from",
+            "created.at": "created",
+            "events.created.at": "created",
+        },
+        {"id", "status", "product.id", "contract.id", "period.from", "created.at", "events.created.at"},
+        {"id", "external_id"},
+    ),
+    "usage/records": (
+        {
+            "id": "id",
+            "usage_file": "usage_file__id",
+            "usagefile.id": "usage_file__id",
+            "usagefile.schema": "usage_file__schema",
+            "status": "status",
+            "asset.id": "asset_id",
+            "asset_id": "asset_id",
+            "asset.external_id": "asset_external_id",
+            "asset_external_id": "asset_external_id",
+            "product.id": "product_id",
+            "product_id": "product_id",
+            "item.id": "item_id",
+            "item_id": "item_id",
+            "item.mpn": "item_mpn",
+            "start_date": "start_date",
+            "external_billing_id": "external_billing_id",
+        },
+        {"id", "usagefile.id", "status", "asset.id", "start_date"},
+        {"id", "asset.external_id", "item.mpn", "external_billing_id"},
+    ),
+    "usage/chunks": (
+        {
+            "id": "id",
+            "status": "status",
+            "usagefile.id": "usage_file__id",
+            "provider.id": "provider_id",
+            "binding.hub.id": "hub_id",
+            "marketplace.id": "marketplace_id",
+            "external_id": "external_id",
+            "events.created.at": "created",
+        },
+        {"id", "status", "events.created.at"},
+        {"id", "external_id"},
+    ),
+    "usage/listings": (
+        {
+            "id": "id",
+            "status": "status",
+            "product.id": "product_id",
+            "product__id": "product_id",
+            "contract.id": "contract_id",
+            "contract__id": "contract_id",
+            "marketplace.id": "marketplace_id",
+            "marketplace__id": "marketplace_id",
+            "vendor.id": "vendor_id",
+            "provider.id": "provider_id",
+            "provider__id": "provider_id",
+            "created": "created",
+            "updated": "updated",
+        },
+        {"id", "status", "product.id", "created", "updated"},
+        {"id"},
+    ),
+    "subscriptions/assets": (
+        {
+            "id": "id",
+            "status": "status",
+            "external_id": "external_id",
+            "external_uid": "external_uid",
+            "product.id": "product_id",
+            "marketplace.id": "marketplace_id",
+            "contract.id": "contract_id",
+            "connection.type": "environment",
+            "tiers.customer.id": "customer_id",
+            "tiers.customer.name": "customer_name",
+            "billing.next_date": "next_billing_date",
+            "events.created.at": "created",
+            "events.updated.at": "updated",
+        },
+        {"id", "status", "product.id", "billing.next_date", "events.created.at", "events.updated.at"},
+        {"id", "external_id"},
+    ),
+    "subscriptions/requests": (
+        {
+            "id": "id",
+            "type": "type",
+            "asset.id": "asset__id",
+            "asset.external_uid": "asset_external_uid",
+            "asset.product.id": "product_id",
+            "period.from": "period_from",
+            "events.created.at": "created",
+            "events.updated.at": "updated",
+        },
+        {"id", "type", "asset.id", "period.from", "events.created.at", "events.updated.at"},
+        {"id"},
+    ),
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_filter_classes_are_pinned(endpoint):
+    routes, ordering, search = PINNED[endpoint.path]
+    instance = endpoint.filter_cls(endpoint.filter_cls.MODEL.objects.none())
+    assert {name: item["orm_route"] for name, item in instance.filters.items()} == routes
+    assert instance.ordering_filters == ordering
+    assert instance.search_filters == search
