@@ -6,9 +6,12 @@ Plus select(), search, and bad values."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from connect.client import ClientError, ConnectClient, R
 
+from tests.paths import ROOT
 from usage.models import UsageFile, UsageRecord
 
 from . import factories_api as f
@@ -142,3 +145,20 @@ def test_bad_values_and_names_are_400_with_the_reason(api, path, query, code):
     r = api.get(f"/api/v1/connect/{path}?{query}")
     assert r.status_code == 400, r.content
     assert r.json()["error_code"] == code and r.json()["errors"]
+
+
+def _documented_queries() -> list[str]:
+    text = (ROOT / "docs" / "api.md").read_text()
+    section = text.split("## Connect usage and billing")[1].split("\n## ")[0]
+    found = re.findall(r"`(/(?:usage|subscriptions)/[^`]+\?[^`]+)`", section)
+    return [q.replace("…", "X") for q in found]
+
+
+def test_every_documented_usage_query_answers(api):
+    for factory in (f.UsageRecordFactory, f.UsageChunkFactory, f.ListingFactory, f.BillingRequestFactory):
+        factory()
+    queries = _documented_queries()
+    assert len(queries) >= 10
+    for query in queries:
+        r = api.get(f"/api/v1/connect{query}")
+        assert r.status_code == 200, (query, r.content[:300])
