@@ -12,12 +12,14 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import get_resolver
+from hypothesis import given
 from rest_framework.test import APIClient
 
 from channelhub import registry
 from channelhub.models import MirroredModel
 from tests.channelhub.api.endpoints import TIMEOUT_QUERIES
 from tests.channelhub.api.routes import url_views
+from tests.channelhub.api.test_fuzz import FUZZ, OPERATIONS, _query
 
 from . import factories_api as f
 from .endpoints import ENDPOINTS, PREFIX
@@ -484,3 +486,34 @@ def test_filter_classes_are_pinned(endpoint):
     assert {name: item["orm_route"] for name, item in instance.filters.items()} == routes
     assert instance.ordering_filters == ordering
     assert instance.search_filters == search
+
+
+# --- fuzz: no documented query makes a usage endpoint answer 500 ---------------------------
+
+USAGE_OPERATIONS = [
+    (p, params) for p, params in OPERATIONS if "/connect/usage/" in p or "/subscriptions/" in p
+]
+
+
+def test_the_schema_documents_every_usage_list_with_its_filters():
+    documented = {p.removeprefix("/api/v1/connect/").rstrip("/"): params for p, params in USAGE_OPERATIONS}
+    assert set(documented) == set(BY_PATH)
+    for path, params in documented.items():
+        instance = BY_PATH[path].filter_cls(BY_PATH[path].filter_cls.MODEL.objects.none())
+        assert set(instance.filters) <= {p["name"] for p in params}, path
+
+
+@pytest.mark.parametrize("path,params", USAGE_OPERATIONS, ids=[p for p, _ in USAGE_OPERATIONS])
+def test_schema_driven_queries_never_500(api, path, params):
+    for world in WORLDS.values():
+        world()
+
+    @FUZZ
+    @given(query=_query(params))
+    def check(query):
+        r = api.get(f"{path}?{query}")
+        assert r.status_code in (200, 400), (query, r.status_code, r.content[:300])
+        if r.status_code == 400:
+            assert r.json()["error_code"] and r.json()["errors"]
+
+    check()
