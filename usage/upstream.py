@@ -65,9 +65,10 @@ class UsageClient:
         return page.items[0] if page.items else None
 
     def create_file(self, body: dict) -> dict:
-        """POST /usage/files: a new file in `draft` (201). Not idempotent: the caller looks
-        it up by external_id first."""
-        return self.connect.post("/usage/files", body)
+        """POST /usage/files/: a new file in `draft` (201). Not idempotent: the caller looks
+        it up by external_id first. With the trailing slash, as the SDKs post it: the path
+        then differs from the list's, so a fault can be aimed at the create alone."""
+        return self.connect.post("/usage/files/", body)
 
     def update_file(self, file_id: str, body: dict) -> dict:
         """PUT /usage/files/{id} (description, note, period, currency, external_id)."""
@@ -163,11 +164,18 @@ class UsageClient:
 
     def create_billing_request(self, body: dict) -> dict:
         """POST /subscriptions/requests (`NewBillingRequest`): the new billing request. Not
-        idempotent: the caller looks for it first."""
+        idempotent: the caller looks for it first (the trailing slash as for files: a path of
+        its own). Decimal text (the period's length, item quantities) goes as JSON numbers."""
         body = {**body}
-        if "period_delta" in body:
-            body["period_delta"] = json_number(body["period_delta"])
-        return self.connect.post("/subscriptions/requests", body)
+        if body.get("period_delta") is not None:
+            body["period_delta"] = json_number(Decimal(str(body["period_delta"])))
+        body["items"] = [
+            {**item, "quantity": json_number(Decimal(str(item["quantity"])))}
+            if item.get("quantity") not in (None, "")
+            else item
+            for item in body.get("items") or []
+        ]
+        return self.connect.post("/subscriptions/requests/", body)
 
     def update_billing_request_attributes(self, billing_request_id: str, attributes: dict) -> dict:
         """PUT /subscriptions/requests/{id}/attributes (`{vendor: {...}, provider: {...}}`):
