@@ -16,7 +16,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Response
 
 from channelhub.sandbox.common import ApiError, bad_request, json_body, json_response, not_found, now_iso
-from channelhub.sandbox.connect.routes import PREFIX, authenticated, list_response
+from channelhub.sandbox.connect.routes import PREFIX, authenticated, content_range, list_response
 
 from . import machine, shapes, xlsx
 from . import world as w
@@ -131,7 +131,8 @@ def make_rules(knobs) -> list[Rule]:
     def categories(ctx, request, ident):
         with ctx.session() as session:
             load(session, ident)
-            return json_response(categories_of(session, ident))
+            found = categories_of(session, ident)
+        return json_response(found, headers={"Content-Range": content_range(0, len(found), len(found))})
 
     def download(ctx, request, ident, kind):
         check_link(request)
