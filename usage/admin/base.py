@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import admin
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 
 from channelhub.admin.actions import StaffActionsMixin
 from usage import selectors
@@ -58,3 +62,23 @@ class UsageActionsMixin(StaffActionsMixin):
     model, offered by state and role."""
 
     upstream_name = "Connect"
+
+    def action_context(self, request, obj, bound_forms: dict) -> dict:
+        """The kit's context, each form drawn by its spec's template, or by the plain one
+        (`admin/usage/_action_form.html`) when that template is not there."""
+        context = super().action_context(request, obj, bound_forms)
+        for entry in context["action_forms"]:
+            entry["template"] = drawable(entry["template"])
+        return context
+
+
+@functools.cache
+def drawable(template_name: str) -> str:
+    """The template's name if it exists, else "" (the plain form is drawn instead)."""
+    if not template_name:
+        return ""
+    try:
+        get_template(template_name)
+    except TemplateDoesNotExist:
+        return ""
+    return template_name

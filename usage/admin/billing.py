@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import copy
 from typing import ClassVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from channelhub.actions import selectors as action_selectors
+from channelhub.actions.specs import spec_for
 from channelhub.admin import BoundedCountPaginator, pretty_json
 from channelhub.admin.mirror import MirrorAdmin
+from channelhub.services import ServiceError
 from usage import selectors
 from usage.choices import RecurringAssetStatus
 from usage.display import admin_url, item_rows, period_words, usage_badge
@@ -16,12 +24,15 @@ from usage.models import BillingRequest, RecurringAsset
 
 from .base import UsageActionsMixin
 
+CREATE_KIND = "connect.billing_request.create"
+
 
 @admin.register(RecurringAsset)
-class RecurringAssetAdmin(UsageActionsMixin, MirrorAdmin):
-    """Assets with recurring billing: found by id, external id / uid, product, contract, customer."""
+class RecurringAssetAdmin(MirrorAdmin):
+    """Assets with recurring billing: found by id, external id / uid, product, contract,
+    customer. Its page shows its billing periods beside its usage and, for those who may,
+    the form that bills it for a period (the billing request create spec)."""
 
-    object_kwarg = "asset"
     list_display = (
         "id",
         "status_pill",
@@ -69,6 +80,64 @@ class RecurringAssetAdmin(UsageActionsMixin, MirrorAdmin):
 
     status_pill.short_description = "Status"
     status_pill.admin_order_field = "status"
+
+    def get_urls(self):
+        """The billing request creation beside the admin's own views."""
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/bill/",
+                self.admin_site.admin_view(self.bill_view),
+                name="{}_{}_bill".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def bill_view(self, request, object_id):
+        """POST the billing request form: its service queues the create, or says why not."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No recurring asset {object_id} in the mirror.")
+        spec = spec_for(CREATE_KIND)
+        if not request.user.has_perm(spec.perm):
+            raise PermissionDenied
+        form = spec.form(request.POST, obj=obj, spec=spec)
+        if form.is_valid():
+            try:
+                spec.service(actor=request.user, **form.service_kwargs())
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, f"Billing request for {obj.pk} queued: it is being sent to Connect."
+                )
+                return HttpResponseRedirect(admin_url(RecurringAsset, obj.pk) + "#ch-bill")
+        else:
+            messages.error(request, "Please correct the errors below.")
+        as_get = copy.copy(request)
+        as_get.method = "GET"
+        return self.change_view(as_get, object_id, extra_context={"bill_form": form})
+
+    def bill_context(self, request, obj, bound=None) -> dict:
+        """The billing request form (if the user may bill) and the latest creations."""
+        spec = spec_for(CREATE_KIND)
+        if not request.user.has_perm(spec.perm):
+            return {"bill_form": None, "bill_url": "", "bill_actions": []}
+        return {
+            "bill_form": bound or spec.form(obj=obj, spec=spec),
+            "bill_url": reverse("admin:usage_recurringasset_bill", args=[obj.pk]),
+            "bill_actions": action_selectors.actions_of_kind(kind=CREATE_KIND),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """The page, with the billing request form (a refused one still holding what was typed)."""
+        if obj is not None:
+            context.update(self.bill_context(request, obj, context.get("bill_form")))
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
     def detail_context(self, request, obj):
         """Its billing periods (requests and usage files side by side), latest records, items."""

@@ -192,7 +192,7 @@ class UsageFileAdmin(UsageActionsMixin, MirrorAdmin):
 class UsageRecordAdmin(UsageActionsMixin, MirrorAdmin):
     """Usage records (100,000 a file): found by exact record, asset, item, file or billing id."""
 
-    object_kwarg = "usage_record"
+    object_kwarg = "record"
     list_display = (
         "id",
         "status",
@@ -249,7 +249,7 @@ class UsageRecordAdmin(UsageActionsMixin, MirrorAdmin):
 class UsageChunkAdmin(UsageActionsMixin, MirrorAdmin):
     """The provider's per-hub chunks of usage files."""
 
-    object_kwarg = "usage_chunk"
+    object_kwarg = "chunk"
     list_display = (
         "id",
         "status_pill",
