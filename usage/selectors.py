@@ -29,6 +29,7 @@ from .models import (
     UsageReport,
     UsageReportRow,
 )
+from .upstream import UsageClient
 
 # --- queues ----------------------------------------------------------------------------------
 
@@ -186,27 +187,22 @@ def _workbook_filename(usage_file_id: str, kind: str, uri: str) -> str:
     return f"{usage_file_id}-{kind}.xlsx"
 
 
-def file_workbook(*, usage_file_id: str, kind: str, client=None) -> Workbook:
-    """The uploaded or processed workbook of a file, read from Connect now: its detail gives
-    the (signed, short-lived) `usage_file_uri` / `processed_file_uri`, which only detail
-    responses carry, so the link is never stored; then the bytes behind it.
-
-    Until usage.upstream's typed read lands this uses the Connect client's generic `get` and
-    `download` (still through `channelhub.upstream`, the only code that speaks HTTP). Raises
-    `WorkbookUnavailable` when the file has no such link, and the client's `UpstreamError`s.
-    """
-    from channelhub.upstream.connect import (  # noqa: PLC0415 - the client is built per call, settings read late
-        ConnectClient,
-    )
-
+def file_workbook(*, usage_file_id: str, kind: str, client: UsageClient | None = None) -> Workbook:
+    """The uploaded or processed workbook of a file, read from Connect now: its detail
+    (`UsageClient.get_file`) gives the signed, short-lived `usage_file_uri` /
+    `processed_file_uri`, which only detail responses carry, so the link is never stored;
+    then the bytes behind it (the Connect client's `download`, which sends our key to
+    Connect's own host only). Raises `WorkbookUnavailable` when the file has no such link,
+    and the client's `UpstreamError`s."""
     if kind not in WORKBOOK_KINDS:
         raise WorkbookUnavailable(f"no workbook {kind!r}; there are {', '.join(WORKBOOK_KINDS)}")
-    client = client or ConnectClient.from_settings()
-    detail = client.get(f"/usage/files/{urllib.parse.quote(usage_file_id, safe='')}") or {}
-    uri = detail.get(WORKBOOK_KINDS[kind]) or ""
+    client = client or UsageClient.from_settings()
+    uri = (client.get_file(usage_file_id) or {}).get(WORKBOOK_KINDS[kind]) or ""
     if not isinstance(uri, str) or not uri.strip():
         raise WorkbookUnavailable(f"Connect has no {kind} workbook for {usage_file_id} (yet).")
-    return Workbook(filename=_workbook_filename(usage_file_id, kind, uri), content=client.download(uri))
+    return Workbook(
+        filename=_workbook_filename(usage_file_id, kind, uri), content=client.connect.download(uri)
+    )
 
 
 # --- a recurring asset's billing beside its usage --------------------------------------------
