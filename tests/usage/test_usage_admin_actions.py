@@ -1,0 +1,319 @@
+"""Acting from the usage back office, through the Django test client.
+
+The action forms a page shows follow the specs of `usage.transitions`, the file's status and
+the user's role; a form POSTs to the kit's act view, which calls the service (an outbox
+action is queued: nothing is sent here) or shows its refusal. A report is sent from its page,
+a bad row fixed from its own; an asset is billed from its page. The workbook download reads
+the file's detail from the sandbox over HTTP and streams back what the sandbox serves.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from channelhub.models import UpstreamAction
+from channelhub.upstream.connect import ConnectClient
+from tests.usage.factories_office import (
+    BillingRequestFactory,
+    RecurringAssetFactory,
+    UsageFileFactory,
+    UsageRecordFactory,
+    UsageReportFactory,
+    UsageReportRowFactory,
+)
+from usage.models import UsageReport, UsageReportRow
+
+
+def _user(name: str, group: str | None):
+    user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def as_role(client, db):
+    def login(role: str):
+        client.force_login(_user(f"user-{role}", role))
+        return client
+
+    return login
+
+
+def _change(obj) -> str:
+    return reverse(f"admin:usage_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def _act(obj, action: str) -> str:
+    return reverse(f"admin:usage_{obj._meta.model_name}_act", args=[obj.pk, action])
+
+
+def _html(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def _forms(html: str) -> set[str]:
+    return set(re.findall(r'id="ch-form-([a-z_]+)"', html))
+
+
+# --- which forms show -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "expected"),
+    [
+        ("ready", "readonly", set()),
+        ("ready", "support", {"upload", "submit", "delete"}),
+        ("pending", "support", {"accept", "reject"}),
+        ("accepted", "support", set()),
+        ("accepted", "supervisor", {"reprocess", "close_records", "close"}),  # no record left unbilled
+        ("closed", "supervisor", set()),
+    ],
+)
+def test_file_page_offers_what_status_and_role_allow(as_role, status, role, expected):
+    usage_file = UsageFileFactory(status=status)
+    html = _html(as_role(role).get(_change(usage_file)))
+    assert _forms(html) == expected
+    if role == "readonly":
+        assert "can view this usage file but not act on it" in html
+
+
+def test_close_is_offered_once_every_record_is_billed(as_role, db):
+    usage_file = UsageFileFactory(status="accepted")
+    record = UsageRecordFactory(usage_file=usage_file, status="approved")
+    client = as_role("supervisor")
+    assert "close" not in _forms(_html(client.get(_change(usage_file))))
+    record.status, record.external_billing_id = "closed", "INV-1"
+    record.save()
+    usage_file.records_closed = 1
+    usage_file.save()
+    assert "close" in _forms(_html(client.get(_change(usage_file))))
+
+
+def test_reject_queues_an_action_with_the_note(as_role, db):
+    usage_file = UsageFileFactory(status="pending")
+    client = as_role("support")
+    response = client.post(_act(usage_file, "reject"), {"reject-note": "Item 56 is wrong"})
+    assert response.status_code == 302 and response["Location"].endswith("#ch-progress")
+    action = UpstreamAction.objects.get()
+    assert action.kind == "connect.usage_file.reject" and action.target_id == usage_file.pk
+    html = _html(client.get(_change(usage_file)))
+    assert "Reject" in html and "Action progress" in html
+    assert _forms(html) == set()  # no forms while the action is in flight
+
+
+def test_reject_without_a_note_is_refused_and_nothing_queued(as_role, db):
+    usage_file = UsageFileFactory(status="pending")
+    response = as_role("support").post(_act(usage_file, "reject"), {"reject-note": ""})
+    assert response.status_code == 200
+    assert not UpstreamAction.objects.exists()
+    assert "reject" in _forms(response.content.decode())
+
+
+def test_readonly_cannot_act_even_by_posting(as_role, db):
+    usage_file = UsageFileFactory(status="ready")
+    response = as_role("readonly").post(_act(usage_file, "submit"), {})
+    assert response.status_code == 200  # the page again, with the service's refusal
+    assert not UpstreamAction.objects.exists()
+
+
+def test_record_page_offers_close_with_a_billing_id(as_role, db):
+    record = UsageRecordFactory(status="approved", usage_file=UsageFileFactory(status="accepted"))
+    assert _forms(_html(as_role("support").get(_change(record)))) == set()
+    client = as_role("supervisor")
+    assert _forms(_html(client.get(_change(record)))) == {"close"}
+
+
+# --- billing ------------------------------------------------------------------------------------
+
+
+def test_asset_page_bills_the_asset(as_role, db):
+    asset = RecurringAssetFactory()
+    assert "not bill it" in _html(as_role("readonly").get(_change(asset)))
+    client = as_role("support")
+    assert "ch-form-bill" in _html(client.get(_change(asset)))
+    response = client.post(
+        reverse("admin:usage_recurringasset_bill", args=[asset.pk]),
+        {
+            "create-type": "vendor",
+            "create-period_from": "2024-03-01 00:00:00",
+            "create-period_to": "2024-04-01 00:00:00",
+            "create-period_delta": "1",
+            "create-period_uom": "monthly",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    action = UpstreamAction.objects.get()
+    assert action.kind == "connect.billing_request.create"
+
+
+def test_billing_request_page_offers_attributes_by_role(as_role, db):
+    billing_request = BillingRequestFactory()
+    assert _forms(_html(as_role("readonly").get(_change(billing_request)))) == set()
+    assert _forms(_html(as_role("support").get(_change(billing_request)))) == {"update_attributes"}
+
+
+def test_bill_view_refuses_readonly(as_role, db):
+    asset = RecurringAssetFactory()
+    response = as_role("readonly").post(reverse("admin:usage_recurringasset_bill", args=[asset.pk]), {})
+    assert response.status_code == 403
+    assert not UpstreamAction.objects.exists()
+
+
+# --- reports and their rows ------------------------------------------------------------------
+
+
+def test_valid_report_is_sent_from_its_page(as_role, db):
+    report = UsageReportFactory(status="valid", invalid_rows=0)
+    UsageReportRowFactory(report=report)
+    client = as_role("support")
+    html = _html(client.get(_change(report)))
+    assert "Send to Connect" in html and "Validate again" in html
+    response = client.post(reverse("admin:usage_usagereport_send", args=[report.pk]))
+    assert response.status_code == 302
+    assert UpstreamAction.objects.get().kind == "connect.usage_file.create"
+    assert UsageReport.objects.get(pk=report.pk).status == "sending"
+    assert "Send to Connect" not in _html(client.get(_change(report)))
+
+
+def test_invalid_report_is_not_sent(as_role, db):
+    report = UsageReportFactory(status="invalid")
+    UsageReportRowFactory(report=report, errors=["asset not found"])
+    client = as_role("support")
+    assert "Send to Connect" not in _html(client.get(_change(report)))
+    response = client.post(reverse("admin:usage_usagereport_send", args=[report.pk]), follow=True)
+    assert not UpstreamAction.objects.exists()
+    assert any("invalid" in str(m).lower() for m in response.context["messages"])
+
+
+def test_readonly_may_not_send_validate_or_fix(as_role, db):
+    report = UsageReportFactory(status="valid", invalid_rows=0)
+    row = UsageReportRowFactory(report=report)
+    client = as_role("readonly")
+    html = _html(client.get(_change(report)))
+    assert "Send to Connect" not in html and "Validate again" not in html
+    assert client.post(reverse("admin:usage_usagereport_send", args=[report.pk])).status_code == 403
+    assert client.post(reverse("admin:usage_usagereport_validate", args=[report.pk])).status_code == 403
+    response = client.post(_change(row), {"record_id": "changed"})
+    assert response.status_code == 403
+    assert UsageReportRow.objects.get(pk=row.pk).record_id != "changed"
+    assert not UpstreamAction.objects.exists()
+
+
+def test_a_bad_row_is_fixed_from_its_page(as_role, db):
+    report = UsageReportFactory(status="invalid")
+    row = UsageReportRowFactory(
+        report=report, quantity=None, errors=["quantity is required for the QT schema"]
+    )
+    client = as_role("support")
+    html = _html(client.get(_change(row)))
+    assert "quantity is required for the QT schema" in html
+    data = {
+        "record_id": row.record_id,
+        "record_note": "",
+        "item_search_criteria": "item.mpn",
+        "item_search_value": "MPN-A",
+        "asset_search_criteria": "asset.id",
+        "asset_search_value": "AS-0001-0000-0001",
+        "start_time_0": "2024-02-01",
+        "start_time_1": "00:00:00",
+        "end_time_0": "2024-02-02",
+        "end_time_1": "00:00:00",
+        "quantity": "4.25",
+        "amount": "",
+        "tier": "",
+        "category_id": "",
+    }
+    response = client.post(_change(row), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response["Location"] == _change(report) + "#ch-bad-rows"
+    assert str(UsageReportRow.objects.get(pk=row.pk).quantity) == "4.25000000"
+
+
+def test_rows_of_a_sent_report_cannot_be_changed(as_role, db):
+    report = UsageReportFactory(status="sent", invalid_rows=0)
+    row = UsageReportRowFactory(report=report)
+    response = as_role("support").post(_change(row), {"record_id": "changed"})
+    assert response.status_code == 403
+    assert UsageReportRow.objects.get(pk=row.pk).record_id != "changed"
+
+
+# --- workbook downloads (the sandbox over HTTP) ------------------------------------------------
+
+
+def _sandbox_file(status: str) -> dict:
+    client = ConnectClient.from_settings()
+    page = client.list_page("/usage/files", filters=f"eq(status,{status})", limit=1)
+    assert page.items, f"the sandbox seeds {status} files"
+    return client.get(f"/usage/files/{page.items[0]['id']}")
+
+
+def _cells(content: bytes) -> dict:
+    workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+    return {
+        sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in workbook.worksheets
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "link"), [("uploaded", "usage_file_uri"), ("processed", "processed_file_uri")]
+)
+def test_download_streams_what_the_sandbox_serves(as_role, connect_settings, kind, link):
+    detail = _sandbox_file("ready")
+    usage_file = UsageFileFactory(id=detail["id"], status="ready")
+    expected = ConnectClient.from_settings().download(detail[link])
+    assert expected[:2] == b"PK"  # an xlsx is a zip
+    response = as_role("readonly").get(reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, kind]))
+    assert response.status_code == 200
+    # The processed workbook is written afresh on each read (zip timestamps differ): same cells.
+    cells = _cells(expected)
+    assert sum(len(rows) for rows in cells.values()) > 1  # a header and records
+    assert _cells(b"".join(response.streaming_content)) == cells
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and f"{usage_file.pk}-{kind}" in disposition
+
+
+def test_download_of_a_missing_workbook_says_why(as_role, connect_settings):
+    detail = _sandbox_file("draft")
+    usage_file = UsageFileFactory(id=detail["id"], status="draft")
+    response = as_role("readonly").get(
+        reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "processed"]), follow=True
+    )
+    assert response.redirect_chain[-1][0].endswith("#ch-workbooks")
+    assert any("no processed workbook" in str(m) for m in response.context["messages"])
+
+
+def test_download_of_a_file_connect_does_not_know(as_role, connect_settings):
+    usage_file = UsageFileFactory(id="UF-2024-02-9999-9999")
+    response = as_role("readonly").get(
+        reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"]), follow=True
+    )
+    assert any("Connect did not give" in str(m) for m in response.context["messages"])
+
+
+def test_download_refusals(client, as_role, db):
+    usage_file = UsageFileFactory()
+    url = reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"])
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    client.force_login(_user("nobody", None))
+    assert client.get(url).status_code == 403
+    staff = as_role("readonly")
+    assert (
+        staff.get(
+            reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "reconciliation"])
+        ).status_code
+        == 404
+    )
+    assert (
+        staff.get(reverse("admin:usage_usagefile_workbook", args=["UF-NOPE", "uploaded"])).status_code == 404
+    )
