@@ -29,7 +29,11 @@ def test_registering_after_start_up_is_refused():
 
 
 def test_streams_come_from_the_modules_apps_registered_in_order():
-    assert registry.stream_modules() == ("fulfillment.connect.streams", "fulfillment.channel.streams")
+    assert registry.stream_modules() == (
+        "fulfillment.connect.streams",
+        "fulfillment.channel.streams",
+        "usage.streams",
+    )
     names = list(streams.all_streams())
     assert (
         names.index("connect.products") < names.index("connect.requests") < names.index("channel.customers")

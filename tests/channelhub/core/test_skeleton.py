@@ -29,6 +29,8 @@ from channelhub.upstream.errors import UpstreamError
 from tests.channelhub.api.routes import url_views
 from tests.channelhub.sync.helpers import control, sandbox_log
 from tests.paths import ROOT
+from usage.choices import ReportStatus
+from usage.models import UsageImport, UsageReport
 
 # Served inside another endpoint, with the reason.
 NO_ENDPOINT_OF_ITS_OWN = {"ConversationMessage": "a conversation's messages are part of the conversation"}
@@ -87,7 +89,66 @@ PAYLOADS = {
         "user": {"email": "a@skeleton.example", "givenName": "A", "familyName": "B"},
     },
     "change_state": {"linkState": "SUSPENDED"},
+    "connect.usage_file.reject": {"rejection_note": "skeleton test"},
+    "connect.usage_file.accept": {"acceptance_note": "skeleton test"},
+    "connect.usage_record.close": {"external_billing_id": "SKELETON-1"},
+    "connect.usage_chunk.close": {"external_billing_id": "SKELETON-1"},
+    "connect.billing_request.update_attributes": {"attributes": {"provider": {"note": "skeleton"}}},
 }
+
+
+def _usage_payloads(connect: ConnectClient) -> dict:
+    """The usage kinds' payloads name real sandbox objects and a local report to upload."""
+    record = connect.list_page("/usage/records", filters="eq(status,approved)", limit=1).items[0]
+    asset = connect.list_page("/subscriptions/assets", filters="eq(status,active)", limit=1).items[0]
+    item = next(i for i in asset["items"])
+    report = UsageReport.objects.create(
+        usage_import=UsageImport.objects.create(filename="skeleton.csv"),
+        contract_id=asset["contract"]["id"],
+        product_id=asset["product"]["id"],
+        period_from="2025-01-01",
+        period_to="2025-01-31",
+        schema="qt",
+        external_id="skeleton-test",
+        status=ReportStatus.VALID,
+        rows=1,
+    )
+    report.report_rows.create(
+        row_number=2,
+        record_id="r1",
+        item_search_criteria="item.mpn",
+        item_search_value=item["mpn"],
+        asset_search_criteria="asset.id",
+        asset_search_value=asset["id"],
+        start_time="2025-01-01T00:00:00Z",
+        end_time="2025-01-02T00:00:00Z",
+        quantity=1,
+    )
+    new_file = {
+        "name": "skeleton",
+        "product": {"id": report.product_id},
+        "contract": {"id": report.contract_id},
+        "period": {"from": "2025-01-01", "to": "2025-01-31"},
+        "external_id": report.external_id,
+    }
+    return {
+        "connect.usage_file.create": {"report_id": report.pk, "file": new_file},
+        "connect.usage_file.upload": {"report_id": report.pk},
+        "connect.usage_file.close_records": {
+            "records": [{"id": record["id"], "external_billing_id": "SKELETON-1"}]
+        },
+        "connect.billing_request.create": {
+            "request": {
+                "asset_id": asset["id"],
+                "type": "provider",
+                "items": [{"id": item["id"]}],
+                "period_from": "2025-01-01T00:00:00+00:00",
+                "period_to": "2025-02-01T00:00:00+00:00",
+                "period_delta": 1,
+                "period_uom": "monthly",
+            }
+        },
+    }
 
 
 def _routed(sandbox, method: str, path: str) -> bool:
@@ -117,6 +178,10 @@ def _targets() -> dict[str, str]:
         "Entitlement": entitlement["name"],
         "Customer": customers[0]["name"],
         "ChannelPartnerLink": links[0]["name"],
+        "UsageFile": connect.list_page("/usage/files", filters="eq(status,pending)", limit=1).items[0]["id"],
+        "UsageRecord": connect.list_page("/usage/records", filters="eq(status,approved)", limit=1).items[0]["id"],
+        "UsageChunk": connect.list_page("/usage/chunks", filters="eq(status,ready)", limit=1).items[0]["id"],
+        "BillingRequest": connect.list_page("/subscriptions/requests", limit=1).items[0]["id"],
     }
 
 
@@ -133,10 +198,11 @@ def _answered(sandbox, entry: dict) -> bool:
 def test_every_action_kind_has_a_behaviour_in_the_sandbox(connect_settings, channel_settings, settings):
     settings.CHANNEL_LRO_WAIT_SECONDS = 0  # the first answer is enough: the route is there
     targets = _targets()
+    payloads = {**PAYLOADS, **_usage_payloads(ConnectClient.from_settings())}
     for spec in all_specs():
         model = spec.model_class.__name__
         assert model in targets, f"the skeleton test has no sandbox object of {model} for {spec.kind}"
-        payload = PAYLOADS.get(spec.kind, PAYLOADS.get(spec.action, {}))
+        payload = payloads.get(spec.kind, payloads.get(spec.action, {}))
         action = UpstreamAction(
             kind=spec.kind, target_type=spec.target_type, target_id=targets[model], payload=payload
         )
