@@ -198,6 +198,7 @@ def test_unreadable_cells_are_row_errors_until_the_field_is_fixed(asset):
         record(asset.id, 2, start_time_utc="2024-03-05T10:00:00Z"),
         record(asset.id, 3, quantity="1.123456789"),
         record(asset.id, 4, tier="1.5"),
+        record(asset.id, 5, quantity="1234567890.1234567"),
     ]
     usage_import = import_usage(filename="cells.csv", content=csv_file(rows))
 
@@ -208,7 +209,10 @@ def test_unreadable_cells_are_row_errors_until_the_field_is_fixed(asset):
     ]
     assert errors["rec-3"] == ["quantity in the file ('1.123456789') has more than 8 decimal places"]
     assert errors["rec-4"] == ["tier in the file ('1.5') is not a whole number (a tier is 0, 1 or 2)"]
-    assert usage_import.invalid_rows == 4
+    assert errors["rec-5"] == [
+        "quantity in the file ('1234567890.1234567') has more than 15 significant digits"
+    ]
+    assert usage_import.invalid_rows == 5
 
 
 def test_bad_period_columns_are_import_problems_and_the_month_is_used(asset):

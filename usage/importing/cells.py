@@ -19,6 +19,7 @@ DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # What UsageReportRow's DecimalFields hold (max_digits=24, decimal_places=8).
 DECIMAL_PLACES = 8
 INTEGER_DIGITS = 16
+SIGNIFICANT_DIGITS = 15
 
 
 def text(raw, column: str, limit: int) -> tuple[str, str | None]:
@@ -86,6 +87,9 @@ def decimal(raw, column: str) -> tuple[Decimal | None, str | None]:
         return None, file_error(column, raw, f"has more than {DECIMAL_PLACES} decimal places")
     if abs(value) >= Decimal(10) ** INTEGER_DIGITS:
         return None, file_error(column, raw, f"has more than {INTEGER_DIGITS} digits before the point")
+    if len(value.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+        # A workbook cell (and SQLite's decimal) keeps 15: the value would be rounded silently.
+        return None, file_error(column, raw, f"has more than {SIGNIFICANT_DIGITS} significant digits")
     return value, None
 
 

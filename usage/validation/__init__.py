@@ -29,6 +29,8 @@ from .rules import RowChecker
 __all__ = ["file_error", "is_file_error", "validate_report"]
 
 UPDATE_CHUNK = 900
+COMMON = 50
+BULK_BATCH = 500
 # A report on its way up (or up) keeps its status: validating it again only refreshes the rows.
 KEPT_STATUSES = frozenset({ReportStatus.SENDING, ReportStatus.SENT})
 
@@ -48,11 +50,7 @@ def validate_report(report, *, update_import: bool = True) -> int:
             invalid += 1
         if errors != (row[-1] or []):
             changed[tuple(errors)].append(row[0])
-    for errors, pks in changed.items():
-        for start in range(0, len(pks), UPDATE_CHUNK):
-            UsageReportRow.objects.filter(pk__in=pks[start : start + UPDATE_CHUNK]).update(
-                errors=list(errors)
-            )
+    _write_errors(changed)
     report.rows, report.invalid_rows = len(rows), invalid
     fields = ["rows", "invalid_rows"]
     if report.status not in KEPT_STATUSES:
@@ -64,6 +62,22 @@ def validate_report(report, *, update_import: bool = True) -> int:
         usage_import.invalid_rows = sum(usage_import.reports.values_list("invalid_rows", flat=True))
         usage_import.save(update_fields=["invalid_rows"])
     return invalid
+
+
+def _write_errors(changed: dict[tuple[str, ...], list[int]]) -> None:
+    """Store the changed rows' errors: one UPDATE per common error list (a missing listing
+    puts the same words on every row), the scattered rest in batches of `bulk_update`, so
+    the count of queries never follows the count of rows."""
+    scattered = []
+    for errors, pks in changed.items():
+        if len(pks) < COMMON:
+            scattered += [UsageReportRow(pk=pk, errors=list(errors)) for pk in pks]
+            continue
+        for start in range(0, len(pks), UPDATE_CHUNK):
+            UsageReportRow.objects.filter(pk__in=pks[start : start + UPDATE_CHUNK]).update(
+                errors=list(errors)
+            )
+    UsageReportRow.objects.bulk_update(scattered, ["errors"], batch_size=BULK_BATCH)
 
 
 def _duplicates(rows) -> dict[str, list[int]]:
