@@ -182,7 +182,7 @@ def read_workbook_rows(content: bytes, sheet: str = RECORDS_SHEET) -> Iterator[d
     try:
         rows = workbook[sheet].iter_rows(values_only=True)
         header = [str(h) for h in next(rows, ())]
-        for values in rows:
-            yield dict(zip(header, values, strict=False))
+        for values in rows:  # read-only mode leaves a row's trailing empty cells out
+            yield {name: values[i] if i < len(values) else None for i, name in enumerate(header)}
     finally:
         workbook.close()
