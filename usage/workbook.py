@@ -94,10 +94,11 @@ def record_cells(row) -> tuple:
         values = [row.get(column) for column in RECORD_COLUMNS]
     else:
         values = [getattr(row, field) for field in ROW_FIELDS]
-    return _cells(values)
+    return row_cells(values)
 
 
-def _cells(values) -> tuple:
+def row_cells(values) -> tuple:
+    """A record's cells in template order from its ROW_FIELDS values (a `values_list` row)."""
     (record_id, note, item_by, item, asset_by, asset, start, end, category, quantity, amount, tier) = values
     return (
         record_id,
@@ -173,7 +174,7 @@ def report_workbook(report) -> bytes:
     if report.schema == "cr":
         used = report.report_rows.exclude(category_id="").values_list("category_id", flat=True)
         categories = [(cid, cid, "") for cid in sorted(set(used))]
-    return _write((_cells(values) for values in rows.iterator(chunk_size=5000)), categories)
+    return _write((row_cells(values) for values in rows.iterator(chunk_size=5000)), categories)
 
 
 def read_workbook_rows(content: bytes, sheet: str = RECORDS_SHEET) -> Iterator[dict]:
