@@ -119,14 +119,17 @@ def test_the_banner_shows_a_new_module_without_being_edited(tmp_path):
 
 
 def test_the_default_banner_names_connect_and_channel_from_their_modules(sandbox):
+    """The served modules: the core's two, then the apps' registered ones (usage); the labels are
+    padded to the longest title ("Connect usage:")."""
     url = sandbox.url
     assert sandbox.banner().splitlines() == [
         f"sandbox up: {url}",
-        f"  Connect:  {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+        f"  Connect:        {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
         " any non-empty key works)",
-        f"  Channel:  {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
-        f"            service-account key file: {sandbox.channel_credentials_path}  (token_uri {url}/token)",
-        f"  control:  {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel",
+        f"  Channel:        {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
+        f"                  service-account key file: {sandbox.channel_credentials_path}  (token_uri {url}/token)",
+        f"  Connect usage:  {url}/public/v1/usage/files, /listings, /subscriptions/assets (Connect's key)",
+        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage",
     ]
 
 
@@ -153,13 +156,14 @@ def test_the_sandbox_command_prints_the_banner(tmp_path):
     up = next(line for line in lines if line.startswith("sandbox up: "))
     url = up.removeprefix("sandbox up: ")
     start = lines.index(up)
-    assert lines[start : start + 6] == [
+    assert lines[start : start + 7] == [
         f"sandbox up: {url}",
-        f"  Connect:  {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
+        f"  Connect:        {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
         " any non-empty key works)",
-        f"  Channel:  {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
-        f"            service-account key file: {state}.channel-sa.json  (token_uri {url}/token)",
-        f"  control:  {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel",
+        f"  Channel:        {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
+        f"                  service-account key file: {state}.channel-sa.json  (token_uri {url}/token)",
+        f"  Connect usage:  {url}/public/v1/usage/files, /listings, /subscriptions/assets (Connect's key)",
+        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage",
         "  seed=1 scale=5 live=False fault_rate=0.0",
     ]
 
