@@ -71,9 +71,10 @@ def utc_text(value: datetime | str | None) -> str | None:
     """A time as Connect wants it: UTC, `YYYY-MM-DD hh:mm:ss` (naive times are taken as UTC)."""
     if value is None or isinstance(value, str):
         return value
-    if value.tzinfo is not None:
+    if value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(UTC)
-    return value.strftime(TIME_FORMAT)
+    # isoformat is several times faster than strftime, and 100,000 rows have 200,000 times.
+    return value.isoformat(" ", "seconds")[:19]
 
 
 def number(value) -> Decimal | int | None:
