@@ -151,7 +151,9 @@ class Listing(MirroredModel):
     vendor_name = string()
     provider_id = ref(db_index=True)
     provider_name = string()
-    usage_schema = string(2, choices=UsageSchema.choices, help_text="The product's ppu schema, if it reports usage")
+    usage_schema = string(
+        2, choices=UsageSchema.choices, help_text="The product's ppu schema, if it reports usage"
+    )
     currency = string(20)
     created = when(db_index=True)
     updated = when(db_index=True)
