@@ -142,8 +142,8 @@ def _usage_payloads(connect: ConnectClient) -> dict:
                 "asset_id": asset["id"],
                 "type": "provider",
                 "items": [{"id": item["id"]}],
-                "period_from": "2025-01-01T00:00:00+00:00",
-                "period_to": "2025-02-01T00:00:00+00:00",
+                "period_from": "2031-01-01T00:00:00+00:00",
+                "period_to": "2031-02-01T00:00:00+00:00",
                 "period_delta": 1,
                 "period_uom": "monthly",
             }
