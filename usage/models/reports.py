@@ -26,7 +26,9 @@ class UsageImport(models.Model):
     )
     rows = models.PositiveIntegerField(default=0)
     invalid_rows = models.PositiveIntegerField(default=0)
-    problems = models.JSONField(default=list, blank=True, help_text="File-level problems (missing columns, ...)")
+    problems = models.JSONField(
+        default=list, blank=True, help_text="File-level problems (missing columns, ...)"
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at"]
