@@ -22,11 +22,15 @@ from channelhub.upstream.errors import UpstreamBadResponse
 def exact_page(client, path: str, *, filters: str, ordering: tuple[str, ...], limit: int) -> list[dict]:
     """One page of `path` (at offset 0) with its numbers as Decimal (integers stay int)."""
     query = rql.query(filters, rql.ordering(*ordering), limit=limit, offset=0)
-    body = client.download(f"{path}?{query}")
-    try:
-        items = json.loads(body, parse_float=Decimal)
-    except ValueError:
-        raise UpstreamBadResponse("body is not JSON", upstream="connect", method="GET", url=path) from None
+    items = parse_exact(client.download(f"{path}?{query}"), url=path)
     if not isinstance(items, list):
         raise UpstreamBadResponse("expected a JSON array", upstream="connect", method="GET", url=path)
     return items
+
+
+def parse_exact(body: bytes, *, url: str = ""):
+    """A JSON body with its fractional numbers as Decimal (integers stay int)."""
+    try:
+        return json.loads(body, parse_float=Decimal)
+    except ValueError:
+        raise UpstreamBadResponse("body is not JSON", upstream="connect", method="GET", url=url) from None
