@@ -22,8 +22,6 @@ from . import billing_shapes as shapes
 from .billing_seed import asset_templates, pending_requests
 from .catalog import usage_schema
 
-SYNC_BATCH = 500  # Connect assets followed per tick at most (the rest on the next ticks)
-
 
 def add_request(session, sub: dict, *, kind, items, attributes, start, end, delta, uom, when) -> dict:
     """Create a billing request of recurring asset `sub` (inside a write): count it in the asset's stats,
@@ -87,8 +85,10 @@ def follow_connect(session, rng, when: str) -> dict:
     """Step 1 of `tick`: recurring assets (and listings) for the Connect assets changed since the last run."""
     state = session.meta("usage.billing", {})
     mark = state.get("synced", "")
+    # `>=`: timestamps have second precision, so an asset changed in the second of the last run is read
+    # again (following is idempotent) rather than missed
     rows = session.conn.execute(
-        "SELECT doc FROM assets WHERE updated > ? ORDER BY updated, id LIMIT ?", (mark, SYNC_BATCH)
+        "SELECT doc FROM assets WHERE updated >= ? ORDER BY updated, id", (mark,)
     ).fetchall()
     out = {"followed": [], "new_listings": []}
     if not rows:
@@ -118,7 +118,7 @@ def follow_connect(session, rng, when: str) -> dict:
         listing = _ensure_listing(session, asset, world, when, rng)
         if listing:
             out["new_listings"].append(listing)
-    state["synced"] = assets[-1]["events"]["updated"]["at"]
+    state["synced"] = max(mark, assets[-1]["events"]["updated"]["at"])
     session.set_meta("usage.billing", state)
     return out
 

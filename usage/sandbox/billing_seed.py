@@ -82,6 +82,8 @@ def _bill_history(rng, sub: dict, asset: dict, provider_too: bool, present) -> l
     stop = present if asset["status"] == "active" else shapes.parse(asset["events"]["updated"]["at"])
     uom = sub["billing"]["period"]["uom"]
     start = shapes.month_start(created)
+    base = shapes.reference(sub)  # shared by the asset's requests (never mutated, only serialised)
+    base["status"] = "active"  # it was being billed: active at the time
     requests = []
     while start <= stop:
         end = shapes.period_end(start, uom)
@@ -100,10 +102,15 @@ def _bill_history(rng, sub: dict, asset: dict, provider_too: bool, present) -> l
                 uom=uom,
                 created=iso(made),
                 updated=iso(touched),
+                asset_ref={
+                    **base,
+                    "events": {
+                        "created": base["events"]["created"],
+                        "updated": {"at": iso(max(made, created))},
+                    },
+                    "billing": {**base["billing"], "next_date": iso(end)},
+                },
             )
-            request["asset"]["status"] = "active"  # it was being billed: active at the time
-            request["asset"]["events"]["updated"]["at"] = iso(max(made, created))
-            request["asset"]["billing"]["next_date"] = iso(end)
             shapes.record_request(sub, request)
             requests.append(request)
         start = end

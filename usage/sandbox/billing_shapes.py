@@ -133,8 +133,9 @@ def billing_uom(asset: dict) -> str:
 def subscription_doc(
     asset: dict, *, template: dict | None, pending: dict | None, next_date: str | None
 ) -> dict:
-    """The recurring asset of Connect asset `asset` (a deep copy of what they share), with an empty billing
-    history: `record_request` adds each billing request to its stats."""
+    """The recurring asset of Connect asset `asset`, with an empty billing history (`record_request` adds each
+    billing request to its stats). It shares `asset`'s nested objects: callers pass a freshly parsed
+    document they do not use afterwards (copying them costs the seed more than all the rest)."""
     created = parse(asset["events"]["created"]["at"])
     items = []
     for item in asset.get("items", []):
@@ -157,13 +158,13 @@ def subscription_doc(
         "events": copy.deepcopy(asset["events"]),
         "external_id": asset.get("external_id"),
         "external_uid": asset.get("external_uid"),
-        "product": copy.deepcopy(asset["product"]),
-        "connection": copy.deepcopy(asset["connection"]),
+        "product": asset["product"],
+        "connection": asset["connection"],
         "items": items,
-        "params": copy.deepcopy(asset.get("params", [])),
-        "tiers": copy.deepcopy(asset.get("tiers", {})),
-        "marketplace": copy.deepcopy(asset["marketplace"]),
-        "contract": copy.deepcopy(asset.get("contract") or {}),
+        "params": asset.get("params", []),
+        "tiers": asset.get("tiers", {}),
+        "marketplace": asset["marketplace"],
+        "contract": asset.get("contract") or {},
         "billing": {
             "period": {"delta": 1, "uom": billing_uom(asset)},
             "next_date": next_date,
@@ -200,7 +201,9 @@ def follow_asset(sub: dict, asset: dict, *, pending: dict | None, when: str) -> 
 
 def reference(sub: dict) -> dict:
     """The recurring asset as a billing request embeds it (`subscriptions.SubscriptionReference`)."""
-    out = {key: copy.deepcopy(sub.get(key)) for key in REFERENCE_KEYS}
+    # nested objects are shared with `sub` but for `events`, the only one changed in place later
+    out = {key: sub.get(key) for key in REFERENCE_KEYS}
+    out["events"] = copy.deepcopy(sub.get("events"))
     billing = sub.get("billing") or {}
     out["billing"] = {
         "period": dict(billing.get("period") or {}),
@@ -243,10 +246,23 @@ def request_items(sub: dict, wanted: list[dict] | None, cycle: int) -> list[dict
 
 
 def billing_request_doc(
-    *, ident, kind, sub, items, attributes, start: str, end: str, delta, uom, created, updated=None
+    *,
+    ident,
+    kind,
+    sub,
+    items,
+    attributes,
+    start: str,
+    end: str,
+    delta,
+    uom,
+    created,
+    updated=None,
+    asset_ref=None,
 ) -> dict:
     """A `subscriptions.BillingRequest` of `kind` (vendor|provider) for recurring asset `sub` and the period
-    [start, end)."""
+    [start, end); `asset_ref` is the asset's reference if the caller already built it (the seed shares one
+    per asset between its requests: they are only serialised)."""
     by = REQUEST_BY[kind]
     return {
         "id": ident,
@@ -255,7 +271,7 @@ def billing_request_doc(
             "created": {"at": created, "by": dict(by)},
             "updated": {"at": updated or created, "by": dict(by)},
         },
-        "asset": reference(sub),
+        "asset": asset_ref if asset_ref is not None else reference(sub),
         "items": items,
         "attributes": {"vendor": {}, "provider": {}, **(attributes or {})},
         "period": {"from": start, "to": end, "delta": delta, "uom": uom},
