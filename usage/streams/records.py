@@ -18,7 +18,9 @@ run if the process died in between, so a file is never marked pulled before its 
 Records of a re-uploaded file are new upstream: when the file's upload (`events.uploaded.at`)
 differs from the one its records were pulled for, the first page replaces the file's records
 (`Children`: the mirror's records of the file not on it are deleted), the next pages add theirs.
-Otherwise records are upserted: unchanged ones cost no write.
+Otherwise records are upserted: unchanged ones cost no write; and if, once the file is read, the
+mirror holds more of its records than upstream listed (records replaced within the same second of
+upload time), the file is read once more with its first page replacing them.
 
 Numbers are read exact (`exact.exact_page`): `usage` and `amount` are Decimal from the JSON text.
 """
@@ -110,17 +112,29 @@ class UsageRecordStream(ConnectStream):
             UsageFile.objects.filter(pk__in=[d[0] for d in due]).values_list("pk", "records_pulled_upload")
         )
         left = sum(d[3] for d in due)
-        for file_id, state, upload, _expected in due:
+        for file_id, state, upload, expected in due:
             resume = ""
             cursor = ctx.cursor
             if not cursor.get("done") and cursor.get("file") == file_id and cursor.get("for") == state:
                 resume = cursor.get("after") or ""
             replace = not resume and pulled.get(file_id, "") != upload
+            listed = 0
             for batch in self.pages(ctx, file_id, state, upload, after=resume, replace=replace):
+                listed += batch.fetched
                 left = max(left - batch.fetched, 0)
                 batch.remaining = left
                 yield batch  # the engine has committed it (and its cursor) when this returns
             self.mark_pulled({"done": True, "file": file_id, "for": state, "upload": upload})
+            if not replace and self.has_stale(file_id, expected if resume else listed):
+                # Records replaced upstream without a new upload time (a re-upload in the same
+                # second): read the file again, its first page replacing what the mirror holds.
+                yield from self.pages(ctx, file_id, state, upload, after="", replace=True)
+                self.mark_pulled({"done": True, "file": file_id, "for": state, "upload": upload})
+
+    @staticmethod
+    def has_stale(file_id: str, upstream_count: int) -> bool:
+        """Whether the mirror holds more records of the file than upstream has (some are stale)."""
+        return UsageRecord.objects.filter(usage_file_id=file_id).count() > upstream_count
 
     def pages(self, ctx: RunContext, file_id: str, state: str, upload: str, *, after: str, replace: bool):
         """The pages of one file's records after record id `after`; the last one's cursor is `done`."""
