@@ -63,6 +63,10 @@ class UsageFile(MirroredModel):
     # Set by the records stream: the file's state (status and counters) its records were last
     # pulled for, so records are pulled again only when the file changed.
     records_pulled_for = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The upload (`events.uploaded.at`, as Connect wrote it) those records came from: when it
+    # differs, the file was re-uploaded, its records were replaced upstream, and the next pull
+    # replaces them here too (see usage/streams/records.py).
+    records_pulled_upload = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created"]
