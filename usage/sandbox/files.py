@@ -66,13 +66,12 @@ def detail(request, session, doc: dict) -> dict:
     )
     available = has_upload or has_records
     processed = available and doc["status"] not in ("uploading", "processing")
-    out["usage_file_uri"] = (
-        signed_link(request, f"{base}/usage_file.xlsx", "usage_file") if available else None
-    )
-    out["processed_file_uri"] = (
-        signed_link(request, f"{base}/processed_file.xlsx", "processed_file") if processed else None
-    )
-    out["reconciliation_file_uri"] = None
+    # Signed links only where there is a file behind them (the spec types them as strings:
+    # an absent link is left out, not null); no reconciliation uploads here.
+    if available:
+        out["usage_file_uri"] = signed_link(request, f"{base}/usage_file.xlsx", "usage_file")
+    if processed:
+        out["processed_file_uri"] = signed_link(request, f"{base}/processed_file.xlsx", "processed_file")
     return out
 
 

@@ -108,7 +108,7 @@ def record_doc(doc: dict, ident: str, fields: dict, status: str = "valid") -> di
     item, asset = fields["item"], fields["asset"]
     usage = fields["quantity"] if fields["quantity"] is not None else fields["amount"]
     category = fields.get("category")
-    return {
+    record = {
         "id": ident,
         "record_id": fields["record_id"],
         "record_note": fields.get("record_note", ""),
@@ -131,7 +131,6 @@ def record_doc(doc: dict, ident: str, fields: dict, status: str = "valid") -> di
             "external_uid": asset.get("external_uid", ""),
             "recon_id": fields.get("asset_recon_id", ""),
         },
-        "category": {"id": category["id"], "name": category["name"]} if category else None,
         "tier": fields.get("tier"),
         "amount": number(fields["amount"]),
         "multiplier": 1,
@@ -154,6 +153,9 @@ def record_doc(doc: dict, ident: str, fields: dict, status: str = "valid") -> di
         "closed_at": None,
         "closed_by": None,
     }
+    if category:  # the fixture's {id, name}; left out when the row has none
+        record["category"] = {"id": category["id"], "name": category["name"]}
+    return record
 
 
 def recount(session, doc: dict) -> dict:

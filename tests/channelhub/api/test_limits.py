@@ -141,8 +141,8 @@ def _operations():
 
 
 OPERATIONS = list(_operations())
-# 20 collections, each with its detail: the corpus below reaches every route.
-assert len(OPERATIONS) == 40 and sum(p.endswith("X-1") for p in OPERATIONS) == 20, OPERATIONS
+# 26 collections, each with its detail: the corpus below reaches every route.
+assert len(OPERATIONS) == 52 and sum(p.endswith("X-1") for p in OPERATIONS) == 26, OPERATIONS
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
