@@ -148,7 +148,10 @@ def big_file(server, rows: int) -> str:
     uploaded.raise_for_status()
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline:
-        doc = requests.get(f"{base}/usage/files/{file_id}", headers=headers, timeout=60).json()
+        try:  # the sandbox answers once it has processed the workbook (it holds its store meanwhile)
+            doc = requests.get(f"{base}/usage/files/{file_id}", headers=headers, timeout=600).json()
+        except requests.exceptions.Timeout:
+            continue
         if doc["status"] == "ready":
             return file_id
         if doc["status"] == "invalid":
