@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 from django.conf import settings
 
+from channelhub.sync.connect_reading import ConnectStream, FullListingStream, KeysetStream
 from channelhub.sync.streams import Batch, RunContext, Stream
 from channelhub.sync.upsert import canonical_json, digest
 from channelhub.upstream import rql
-from channelhub.sync.connect_reading import ConnectStream, FullListingStream, KeysetStream
 
 from . import mappers
 from .choices import RequestStatus, TierConfigRequestStatus

@@ -25,6 +25,7 @@ from usage import selectors
 from usage.choices import ReportStatus
 from usage.display import admin_url, period_words, usage_badge
 from usage.models import UsageFile, UsageImport, UsageReport, UsageReportRow
+from usage.models.reports import ROW_CELLS
 
 from .base import ReportQueueFilter
 
@@ -311,20 +312,7 @@ class UsageReportRowForm(forms.ModelForm):
 
     class Meta:
         model = UsageReportRow
-        fields = (
-            "record_id",
-            "record_note",
-            "item_search_criteria",
-            "item_search_value",
-            "asset_search_criteria",
-            "asset_search_value",
-            "start_time",
-            "end_time",
-            "quantity",
-            "amount",
-            "tier",
-            "category_id",
-        )
+        fields = ROW_CELLS
 
 
 @admin.register(UsageReportRow)

@@ -73,6 +73,24 @@ class UsageReport(models.Model):
         return self.name or self.external_id
 
 
+# A row's cells as staff give them (the record's fields of the official template, in our
+# field names), in model order: the row form, validation and the workbook read these.
+ROW_CELLS = (
+    "record_id",
+    "record_note",
+    "item_search_criteria",
+    "item_search_value",
+    "asset_search_criteria",
+    "asset_search_value",
+    "start_time",
+    "end_time",
+    "quantity",
+    "amount",
+    "tier",
+    "category_id",
+)
+
+
 class UsageReportRow(models.Model):
     """One imported record, with what is wrong with it (empty `errors`: it is valid)."""
 

@@ -8,26 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from usage.models import Listing, RecurringAsset
+from usage.models.reports import ROW_CELLS
 
 CHUNK = 500
 # The row values validation reads (UsageReportRow fields, in this order; `errors` last).
-ROW_VALUES = (
-    "pk",
-    "row_number",
-    "record_id",
-    "record_note",
-    "item_search_criteria",
-    "item_search_value",
-    "asset_search_criteria",
-    "asset_search_value",
-    "start_time",
-    "end_time",
-    "quantity",
-    "amount",
-    "tier",
-    "category_id",
-    "errors",
-)
+ROW_VALUES = ("pk", "row_number", *ROW_CELLS, "errors")
 ASSET_BY, ASSET_VALUE = ROW_VALUES.index("asset_search_criteria"), ROW_VALUES.index("asset_search_value")
 ITEM_CRITERIA = ("item.mpn", "item.global_id", "item.local_id")
 ITEM_KEYS = {"item.mpn": "mpn", "item.global_id": "global_id", "item.local_id": "local_id"}

@@ -179,7 +179,9 @@ def _targets() -> dict[str, str]:
         "Customer": customers[0]["name"],
         "ChannelPartnerLink": links[0]["name"],
         "UsageFile": connect.list_page("/usage/files", filters="eq(status,pending)", limit=1).items[0]["id"],
-        "UsageRecord": connect.list_page("/usage/records", filters="eq(status,approved)", limit=1).items[0]["id"],
+        "UsageRecord": connect.list_page("/usage/records", filters="eq(status,approved)", limit=1).items[0][
+            "id"
+        ],
         "UsageChunk": connect.list_page("/usage/chunks", filters="eq(status,ready)", limit=1).items[0]["id"],
         "BillingRequest": connect.list_page("/subscriptions/requests", limit=1).items[0]["id"],
     }
