@@ -1,9 +1,10 @@
 """The usage actions through the outbox against the sandbox over real HTTP: each action
 applied once upstream, the answer in the mirror and in our reports, Connect's refusals shown.
 
-Until the usage streams (h-sync) land, the mirror is filled from the sandbox's JSON by
-`usage.services.writeback`, the executors' own write-back. Until usage.workbook (h-workbook)
-lands, the workbook comes from `tiny_workbook` below."""
+The mirror is filled from the sandbox's JSON by `usage.services.writeback`, the executors' own
+write-back, which maps and stores rows as the streams do (test_usage_actions_mirror.py: a sync
+after an action finds nothing to rewrite). The workbook comes from `tiny_workbook` below (only
+the outbox is under test here, not usage.workbook)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from openpyxl import Workbook
 from channelhub.actions.sender import send_action
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from tests.usage.factories_actions import UsageImportFactory
+from tests.usage.factories import UsageImportFactory
 from usage import services
 from usage.choices import ReportStatus
 from usage.models import UsageFile, UsageRecord, UsageReport
