@@ -17,6 +17,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from openpyxl import Workbook
 
@@ -293,7 +294,7 @@ def test_reject_reupload_submit_accept_close_records_close(usage_sandbox, superv
     assert UsageFile.objects.get(pk=usage_file.pk).status == "closed"
 
 
-def test_bulk_close_with_partial_results(usage_sandbox, supervisor):
+def test_bulk_close_with_partial_results(usage_sandbox, supervisor, client):
     accepted = files_with(usage_sandbox, "accepted")[0]
     usage_file = mirror_file(usage_sandbox, accepted["id"])
     approved = list(UsageRecord.objects.filter(usage_file=usage_file, status="approved").order_by("pk"))
@@ -317,6 +318,14 @@ def test_bulk_close_with_partial_results(usage_sandbox, supervisor):
         == f"INV-{approved[1].pk}"
     )
     assert UsageRecord.objects.get(pk=approved[1].pk).status == "closed"
+    # the one closed elsewhere is re-read too: the mirror says closed, with Connect's billing id
+    assert UsageRecord.objects.get(pk=approved[0].pk).external_billing_id == "ELSEWHERE"
+    # the file's page shows what closed and what did not, and Connect's reason
+    client.force_login(supervisor)
+    page = client.get(reverse("admin:usage_usagefile_change", args=[usage_file.pk])).content.decode()
+    section = page[page.index('id="ch-bulk-close"') :]
+    assert f"{len(approved) - 1} closed" in section and "1 not closed" in section
+    assert approved[0].pk in section and "only approved records can be closed" in section
 
 
 # --- every other action, and the refusals -----------------------------------------------------
