@@ -13,8 +13,11 @@ tell from Connect's object whether an earlier attempt already did the work:
   the records not closed yet;
 - a billing request is looked up by (asset, period start, type) before creating it.
 
-The answer goes into the mirror (`usage.services.writeback`) and, for the two uploads, into our report
-(`UsageReport.usage_file_id`, status SENT; FAILED when Connect refuses).
+The answer goes into the mirror (`usage.services.writeback`: the app's mappers and the sync's
+upsert, so the row is the one a sync would write) and, for the two uploads, into our report
+(`UsageReport.usage_file_id`, status SENT; FAILED when Connect refuses). Records are read as the
+records stream reads them (`exact_records`: a page of `/usage/records` with its numbers as
+Decimal), never through the float-parsing reads, so their usage and amount stay exact.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ from datetime import datetime
 from django.utils.dateparse import parse_datetime
 
 from channelhub.actions.executors import Executor
+from channelhub.upstream import rql
 from channelhub.upstream.errors import UpstreamRejected
 
 from .choices import UsageFileStatus as FS
 from .choices import UsageRecordStatus as RS
 from .services import writeback as mirror
-from .services.writeback import status_of
+from .services.writeback import status_of, stored
+from .streams.exact import exact_page
+from .streams.files import IDS_PER_PAGE
+from .streams.records import UsageRecordStream
 from .upstream import UsageClient
 
 # A file in one of these takes an upload (t-2, t-5, t-7, t-10 of the machine).
@@ -52,6 +59,22 @@ def uploaded_since(obj: dict, since: datetime) -> bool:
     if at.tzinfo is None:
         at = at.replace(tzinfo=since.tzinfo)
     return at >= since.replace(microsecond=0)
+
+
+def exact_records(client: UsageClient, ids, *, file_id: str = "") -> list[dict]:
+    """The records of `ids` (of file `file_id` when given) as the records stream reads them: from
+    the list, numbers as Decimal, in stored form (`writeback.stored`: JSON-safe, exact text).
+    Missing ones are not in the answer. `in(id,(...))` pages of `IDS_PER_PAGE`."""
+    ids = list(dict.fromkeys(ids))
+    out: list[dict] = []
+    for start in range(0, len(ids), IDS_PER_PAGE):
+        chunk = ids[start : start + IDS_PER_PAGE]
+        filters = rql.and_(rql.eq("usagefile.id", file_id) if file_id else "", rql.in_("id", chunk))
+        page = exact_page(
+            client.connect, UsageRecordStream.path, filters=filters, ordering=("id",), limit=len(chunk)
+        )
+        out += [stored(record) for record in page]
+    return out
 
 
 def report_workbook_bytes(report) -> bytes:
@@ -169,8 +192,9 @@ class RecordCloseExecutor(UsageExecutor):
     """POST /usage/records/{id}/close with the billing id and note."""
 
     def current(self, action, client) -> dict:
-        """The record as Connect has it."""
-        return client.get_record(action.target_id)
+        """The record as Connect has it (numbers exact), or {} when Connect has none."""
+        found = exact_records(client, [action.target_id])
+        return found[0] if found else {}
 
     def is_applied(self, action, obj) -> bool:
         """Done when the record is closed with our billing id."""
@@ -188,7 +212,7 @@ class RecordCloseExecutor(UsageExecutor):
             billing_id=payload["external_billing_id"],
             note=payload.get("external_billing_note", ""),
         )
-        return client.get_record(action.target_id)
+        return self.current(action, client)
 
     def write_mirror(self, obj: dict) -> None:
         """The record into the mirror."""
@@ -198,30 +222,36 @@ class RecordCloseExecutor(UsageExecutor):
 class BulkCloseRecordsExecutor(UsageExecutor):
     """POST /usage/records/close-records for many records of one file (the action's target).
 
-    Connect answers 206 with a result per record; they are the action's response (`results`,
-    with `closed` and `not_closed` counts), shown to staff: which closed, which did not, why.
+    Connect answers 206 with a result per record; they are the action's response (`results`:
+    `{id, status, closed, error_codes, error_details}`, with `closed` and `not_closed` counts),
+    shown on the file's page: which closed, which did not, why. The action's records are then
+    re-read (exact) and go into the mirror, whether they closed or not (one closed elsewhere
+    shows as closed); they ride in the answer under `records` only until `write_mirror` takes
+    them out, so the response keeps the results, not a copy of every record.
     """
+
+    def _records(self, action, client) -> list[dict]:
+        ids = [item["id"] for item in action.payload["records"]]
+        return exact_records(client, ids, file_id=action.target_id)
 
     def current(self, action, client) -> dict:
         """The action's records as Connect has them, as results (`closed` when closed with our id)."""
-        ids = [item["id"] for item in action.payload["records"]]
         wanted = {item["id"]: item["external_billing_id"] for item in action.payload["records"]}
+        records = self._records(action, client)
         results = []
-        for record in client.records(file_id=action.target_id, ids=ids):
-            closed = status_of(record) == RS.CLOSED and record.get("external_billing_id") == wanted.get(
-                record.get("id")
-            )
+        for record in records:
+            status = status_of(record)
+            closed = status == RS.CLOSED and record.get("external_billing_id") == wanted.get(record.get("id"))
             results.append(
                 {
                     "id": record.get("id"),
-                    "status": status_of(record),
+                    "status": status,
                     "closed": closed,
                     "error_codes": [],
-                    "error_details": [] if closed else [f"record is {status_of(record)}"],
-                    "record": record,
+                    "error_details": [] if closed else [f"record is {status}"],
                 }
             )
-        return self._answer(action.target_id, results)
+        return self._answer(action.target_id, results, records)
 
     def is_applied(self, action, obj) -> bool:
         """Done when every record of the action is closed with its billing id."""
@@ -230,7 +260,7 @@ class BulkCloseRecordsExecutor(UsageExecutor):
 
     def send(self, action, client) -> dict:
         """Close the records; on a retry after a lost answer only those not closed yet (the
-        others are reported closed by the earlier attempt)."""
+        others are reported closed by the earlier attempt). Then the records re-read."""
         items = list(action.payload["records"])
         earlier = []
         if action.maybe_applied:
@@ -239,7 +269,7 @@ class BulkCloseRecordsExecutor(UsageExecutor):
             items = [item for item in items if item["id"] not in done]
         answered = client.close_records(items) if items else []
         results = earlier + [self._result(r) for r in answered]
-        return self._answer(action.target_id, results)
+        return self._answer(action.target_id, results, self._records(action, client))
 
     @staticmethod
     def _result(answer: dict) -> dict:
@@ -255,13 +285,19 @@ class BulkCloseRecordsExecutor(UsageExecutor):
         }
 
     @staticmethod
-    def _answer(file_id: str, results: list[dict]) -> dict:
+    def _answer(file_id: str, results: list[dict], records: list[dict]) -> dict:
         closed = sum(1 for r in results if r["closed"])
-        return {"id": file_id, "results": results, "closed": closed, "not_closed": len(results) - closed}
+        return {
+            "id": file_id,
+            "results": results,
+            "closed": closed,
+            "not_closed": len(results) - closed,
+            "records": records,
+        }
 
     def write_mirror(self, obj: dict) -> None:
-        """The records that closed into the mirror (those re-read whole; the others' status)."""
-        mirror.write_closed_records(obj["results"])
+        """The action's records, as Connect has them now, into the mirror (taken out of the answer)."""
+        mirror.write_records(obj.pop("records", None) or [])
 
     def snapshot(self, obj: dict) -> dict:
         """How many closed and which did not, the audit event's 'after'."""

@@ -1,9 +1,10 @@
 """The usage actions through the outbox against the sandbox over real HTTP: each action
 applied once upstream, the answer in the mirror and in our reports, Connect's refusals shown.
 
-Until the usage streams (h-sync) land, the mirror is filled from the sandbox's JSON by
-`usage.services.writeback`, the executors' own write-back. Until usage.workbook (h-workbook)
-lands, the workbook comes from `tiny_workbook` below."""
+The mirror is filled from the sandbox's JSON by `usage.services.writeback`, the executors' own
+write-back, which maps and stores rows as the streams do (test_usage_actions_mirror.py: a sync
+after an action finds nothing to rewrite). The workbook comes from `tiny_workbook` below (only
+the outbox is under test here, not usage.workbook)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from openpyxl import Workbook
 
 from channelhub.actions.sender import send_action
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from tests.usage.factories_actions import UsageImportFactory
+from tests.usage.factories import UsageImportFactory
 from usage import services
 from usage.choices import ReportStatus
 from usage.models import UsageFile, UsageRecord, UsageReport
@@ -292,7 +294,7 @@ def test_reject_reupload_submit_accept_close_records_close(usage_sandbox, superv
     assert UsageFile.objects.get(pk=usage_file.pk).status == "closed"
 
 
-def test_bulk_close_with_partial_results(usage_sandbox, supervisor):
+def test_bulk_close_with_partial_results(usage_sandbox, supervisor, client):
     accepted = files_with(usage_sandbox, "accepted")[0]
     usage_file = mirror_file(usage_sandbox, accepted["id"])
     approved = list(UsageRecord.objects.filter(usage_file=usage_file, status="approved").order_by("pk"))
@@ -316,6 +318,14 @@ def test_bulk_close_with_partial_results(usage_sandbox, supervisor):
         == f"INV-{approved[1].pk}"
     )
     assert UsageRecord.objects.get(pk=approved[1].pk).status == "closed"
+    # the one closed elsewhere is re-read too: the mirror says closed, with Connect's billing id
+    assert UsageRecord.objects.get(pk=approved[0].pk).external_billing_id == "ELSEWHERE"
+    # the file's page shows what closed and what did not, and Connect's reason
+    client.force_login(supervisor)
+    page = client.get(reverse("admin:usage_usagefile_change", args=[usage_file.pk])).content.decode()
+    section = page[page.index('id="ch-bulk-close"') :]
+    assert f"{len(approved) - 1} closed" in section and "1 not closed" in section
+    assert approved[0].pk in section and "only approved records can be closed" in section
 
 
 # --- every other action, and the refusals -----------------------------------------------------

@@ -14,7 +14,7 @@ from django.core.checks import Error
 from channelhub.actions.checks import check_specs
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
-from tests.usage.factories_actions import (
+from tests.usage.factories import (
     BillingRequestFactory,
     RecurringAssetFactory,
     UsageChunkFactory,
@@ -137,8 +137,8 @@ def test_one_open_action_per_file(support):
 
 def test_close_needs_every_record_billed(supervisor):
     usage_file = UsageFileFactory(status="accepted")
-    UsageRecordFactory(usage_file=usage_file, status="closed", external_billing_id="INV-1")
-    unbilled = UsageRecordFactory(usage_file=usage_file, status="approved")
+    UsageRecordFactory(usage_file=usage_file, record_status="closed", external_billing_id="INV-1")
+    unbilled = UsageRecordFactory(usage_file=usage_file, record_status="approved")
     with pytest.raises(
         ServiceError, match=f"1 record\\(s\\) without an external billing id \\({unbilled.pk}\\)"
     ):
@@ -154,7 +154,7 @@ def test_close_needs_every_record_billed(supervisor):
 
 
 def test_send_report_queues_create_with_the_file_body(support):
-    report = UsageReportFactory()
+    report = UsageReportFactory(rows=1)
     action = services.send_report(report, user=support)
     assert (action.kind, action.target_type, action.target_id) == (
         "connect.usage_file.create",
@@ -164,7 +164,7 @@ def test_send_report_queues_create_with_the_file_body(support):
     body = action.payload["file"]
     assert action.payload["report_id"] == report.pk
     assert body["external_id"] == report.external_id and body["product"] == {"id": report.product_id}
-    assert body["period"] == {"from": "2024-03-01", "to": "2024-03-31"}
+    assert body["period"] == {"from": "2024-02-01", "to": "2024-02-29"}
     report.refresh_from_db()
     assert report.status == ReportStatus.SENDING
     with pytest.raises(ServiceError, match="only a report that is"):
@@ -182,7 +182,7 @@ def test_send_report_refuses_an_invalid_report_with_the_reason(support):
 
 
 def test_send_report_refuses_readonly_and_an_existing_file(support):
-    report = UsageReportFactory()
+    report = UsageReportFactory(rows=1)
     with pytest.raises(ServiceError, match="not allowed"):
         services.send_report(report, user=user("readonly"))
     UsageFileFactory(external_id=report.external_id, status="ready")
@@ -193,10 +193,10 @@ def test_send_report_refuses_readonly_and_an_existing_file(support):
 
 def test_reupload_checks_the_report_and_the_file(support):
     usage_file = UsageFileFactory(status="rejected")
-    report = UsageReportFactory(status=ReportStatus.SENT)
+    report = UsageReportFactory(status=ReportStatus.SENT, rows=1)
     action = services.usage_file_reupload(usage_file=usage_file, report=report, actor=support)
     assert (action.kind, action.payload) == ("connect.usage_file.upload", {"report_id": report.pk})
-    other_product = UsageReportFactory(product_id="PRD-999-999-999")
+    other_product = UsageReportFactory(product_id="PRD-999-999-999", rows=1)
     with pytest.raises(ServiceError, match="is for product PRD-999-999-999"):
         services.usage_file_reupload(
             usage_file=UsageFileFactory(status="invalid"), report=other_product, actor=support
@@ -211,7 +211,7 @@ def test_reupload_checks_the_report_and_the_file(support):
 
 
 def test_record_close_needs_an_approved_record_and_a_billing_id(supervisor, support):
-    record = UsageRecordFactory(status="approved")
+    record = UsageRecordFactory(record_status="approved")
     with pytest.raises(ServiceError, match="not allowed"):
         services.usage_record_close(record=record, billing_id="INV-1", actor=support)
     with pytest.raises(ServiceError, match="billing id is required"):
@@ -220,14 +220,14 @@ def test_record_close_needs_an_approved_record_and_a_billing_id(supervisor, supp
     assert action.payload == {"external_billing_id": "INV-1", "external_billing_note": "March"}
     with pytest.raises(ServiceError, match="is valid; 'close' is only possible when it is approved"):
         services.usage_record_close(
-            record=UsageRecordFactory(status="valid"), billing_id="X", actor=supervisor
+            record=UsageRecordFactory(record_status="valid"), billing_id="X", actor=supervisor
         )
 
 
 def test_bulk_close_by_list_and_by_all_approved(supervisor):
     usage_file = UsageFileFactory(status="accepted")
-    a, b = (UsageRecordFactory(usage_file=usage_file) for _ in range(2))
-    UsageRecordFactory(usage_file=usage_file, status="closed", external_billing_id="old")
+    a, b = (UsageRecordFactory(usage_file=usage_file, record_status="approved") for _ in range(2))
+    UsageRecordFactory(usage_file=usage_file, record_status="closed", external_billing_id="old")
     action = services.usage_file_close_records(
         usage_file=usage_file, billing_id="INV-{n}-{record}", all_approved=True, actor=supervisor
     )
@@ -245,7 +245,7 @@ def test_bulk_close_by_list_and_by_all_approved(supervisor):
 
 def test_bulk_close_refuses_records_not_approved_of_the_file(supervisor):
     usage_file = UsageFileFactory(status="accepted")
-    elsewhere = UsageRecordFactory()
+    elsewhere = UsageRecordFactory(record_status="approved")
     with pytest.raises(
         ServiceError, match=f"not approved records of usage file {usage_file.pk}: {elsewhere.pk}"
     ):
@@ -310,10 +310,10 @@ def test_billing_request_create_refusals(support):
             period_to=MARCH[1],
             actor=support,
         )
-    known = BillingRequestFactory(asset=asset, period_from=MARCH[0])
+    known = BillingRequestFactory(asset=asset, period_from=MARCH[0].date())
     with pytest.raises(ServiceError, match=f"{known.pk} already bills"):
         services.billing_request_create(
-            asset=asset, type="vendor", period_from=MARCH[0], period_to=MARCH[1], actor=support
+            asset=asset, type="vendor", period_from=known.period_from, period_to=MARCH[1], actor=support
         )
     with pytest.raises(ServiceError, match="not allowed"):
         services.billing_request_create(

@@ -14,18 +14,23 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from channelhub.actions.specs import target_type_of
 from channelhub.admin import BoundedCountPaginator
 from channelhub.admin.mirror import MirrorAdmin
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.upstream.errors import UpstreamError
 from usage import selectors
 from usage.choices import UsageChunkStatus, UsageFileStatus, UsageRecordStatus
 from usage.display import admin_url, file_stats, period_words, usage_badge
 from usage.models import Listing, UsageChunk, UsageFile, UsageRecord, UsageReport
+from usage.services.records import BULK_MAX, billing_id_for
 
 from .base import FileQueueFilter, UsageActionsMixin
 
 RECORDS_PER_PAGE = 50
 PROBLEM_WORDS = 160
+BULK_CLOSE_KIND = "connect.usage_file.close_records"
+PREVIEW_RECORDS = 10
 
 
 def records_context(request, usage_file: UsageFile) -> dict:
@@ -51,6 +56,63 @@ def records_context(request, usage_file: UsageFile) -> dict:
         "capped": capped,
         "count_words": f"{count} record{'s' if paginator.count != 1 else ''}{' matching' if kept else ''}",
         "query": f"{urlencode(kept)}&" if kept else "",
+    }
+
+
+def close_records_context(usage_file: UsageFile) -> dict:
+    """What the bulk close form closes: the file's approved records (counted up to one over
+    the most a close takes), the first few ids, and a pattern's example for the first one."""
+    approved = usage_file.usage_records.filter(status=UsageRecordStatus.APPROVED).order_by("pk")
+    ids = list(approved.values_list("pk", flat=True)[: BULK_MAX + 1])
+    first = ids[0] if ids else "UR-…"
+    return {
+        "count": min(len(ids), BULK_MAX),
+        "over": len(ids) > BULK_MAX,
+        "max": BULK_MAX,
+        "preview": ids[:PREVIEW_RECORDS],
+        "more": max(min(len(ids), BULK_MAX) - PREVIEW_RECORDS, 0),
+        "examples": [(p, billing_id_for(p, first, 1)) for p in ("INV-2024-001", "INV-{n}", "{record}-INV")],
+    }
+
+
+def last_bulk_close(usage_file: UsageFile) -> dict | None:
+    """The file's last finished bulk close with Connect's answer per record (its response's
+    `results`): when, by whom, which records closed and which did not and why. None if none."""
+    action = (
+        UpstreamAction.objects.filter(
+            target_type=target_type_of(UsageFile),
+            target_id=usage_file.pk,
+            kind=BULK_CLOSE_KIND,
+            status=ActionStatus.SUCCEEDED,
+        )
+        .select_related("actor")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    response = action.response if action is not None and isinstance(action.response, dict) else None
+    if response is None:
+        return None
+    results = [r for r in response.get("results") or [] if isinstance(r, dict) and r.get("id")]
+    wanted = {
+        item.get("id"): item.get("external_billing_id")
+        for item in (action.payload or {}).get("records") or []
+        if isinstance(item, dict)
+    }
+    closed = [{**r, "billing_id": wanted.get(r.get("id"), "")} for r in results if r.get("closed")]
+    not_closed = [
+        {
+            **r,
+            "billing_id": wanted.get(r.get("id"), ""),
+            "reasons": [str(e) for e in r.get("error_details") or []] or ["Connect gave no reason"],
+        }
+        for r in results
+        if not r.get("closed")
+    ]
+    return {
+        "action": action,
+        "closed": closed,
+        "not_closed": not_closed,
+        "asked": len(wanted) or len(results),
     }
 
 
@@ -185,6 +247,8 @@ class UsageFileAdmin(UsageActionsMixin, MirrorAdmin):
             },
             "report": report,
             "report_url": admin_url(UsageReport, report.pk) if report else "",
+            "close_records": close_records_context(obj) if obj.status == UsageFileStatus.ACCEPTED else None,
+            "bulk_close": last_bulk_close(obj),
         }
 
 

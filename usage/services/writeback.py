@@ -1,21 +1,43 @@
-"""Connect's answers to our actions, written into the mirror and into our reports.
+"""Connect's answers to our actions, written into the mirror as a sync writes them, and into our reports.
 
 The executors (usage.executors) call these under the target's lock, in the sender's
-transaction. Until the sync's mappers (usage.mappers) are the one way a payload becomes a
-row, these write the columns an action changes (status, notes, billing ids) and the raw
-payload, and clear `payload_hash`, so the next sync run rewrites the whole row from its own
-mapping whatever it thinks of the payload.
+transaction. A payload becomes a row the one way the streams make it: the app's mapper
+(usage.mappers) and `channelhub.sync.upsert.upsert_rows`, which stores the payload in canonical
+form with its digest. So the row an action leaves is the row a sync would write from the same
+document, and the next sync run finds it unchanged (no write) unless Connect moved on since.
+
+What the streams read differs from what an action's answer carries in two ways, both handled so
+the rows still agree:
+
+- a usage file's detail carries signed, short-lived workbook links (`*_file_uri`) that the list
+  the files stream reads has not: they are left out of the payload (the admin asks Connect for
+  fresh links when someone downloads a workbook);
+- a usage file row carries the records stream's markers (`records_pulled_for`,
+  `records_pulled_upload`), which are not in any payload: a write-back keeps them, as the files
+  stream does, so an action never makes the records stream think it pulled a file it did not,
+  nor forget one it did.
+
+Records' usage and amount are exact only when the payload was read with its numbers as Decimal
+(`usage.streams.exact`, as the records stream reads them): the executors read records so.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Iterable
 
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+import orjson
 
+from channelhub.sync.upsert import canonical_json, upsert_rows
+
+from .. import mappers
 from ..choices import ReportStatus
 from ..models import BillingRequest, UsageChunk, UsageFile, UsageRecord, UsageReport
+from ..streams.files import MARKERS
+
+# A file detail's signed links (the list the files stream reads has none; they expire anyway).
+FILE_LINKS = ("usage_file_uri", "processed_file_uri", "reconciliation_file_uri")
+# Our own keys beside Connect's in an action's answer (the report an upload came from).
+OUR_KEYS = ("_report",)
 
 
 def status_of(obj: dict) -> str:
@@ -23,110 +45,64 @@ def status_of(obj: dict) -> str:
     return str(obj.get("status") or "").lower()
 
 
-def _ref(obj: dict, key: str) -> str:
-    value = obj.get(key)
-    if isinstance(value, dict):
-        return str(value.get("id") or "")
-    return str(obj.get(f"{key}_id") or value or "")
+def stored(obj: dict) -> dict:
+    """A payload as the engine stores it: canonical JSON read back, a Decimal as its exact text.
+    JSON-safe (an action's response can keep it), and mapped and digested exactly as the
+    original (`mappers.as_decimal` reads the text back to the same Decimal)."""
+    return orjson.loads(canonical_json(obj))
 
 
-def _day(value) -> date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    moment = parse_datetime(value)
-    return moment.date() if moment else parse_date(value[:10])
+def _write(
+    model, mapper: Callable[[dict], dict], payloads: Iterable[dict], *, keep: tuple[str, ...] = ()
+) -> list[str]:
+    """Upsert the payloads that have an id as the streams do; `keep`: columns of existing rows
+    that no payload carries, written back unchanged. Returns the ids written (or unchanged)."""
+    rows = [(str(p["id"]), mapper(p), p) for p in payloads if isinstance(p, dict) and p.get("id")]
+    if not rows:
+        return []
+    if keep:
+        kept = {
+            pk: dict(zip(keep, values, strict=True))
+            for pk, *values in model.objects.filter(pk__in=[pk for pk, _, _ in rows]).values_list("pk", *keep)
+        }
+        for pk, fields, _ in rows:
+            fields.update(kept.get(pk, {}))
+    upsert_rows(model, rows)
+    return [pk for pk, _, _ in rows]
 
 
-def _when(value):
-    return parse_datetime(value) if isinstance(value, str) and value else None
-
-
-def _save(model, pk: str, fields: dict, payload: dict):
-    """Create or update the row with these columns and payload (other columns untouched)."""
-    values = {k: v for k, v in fields.items() if v is not None}
-    row, _ = model._default_manager.update_or_create(
-        pk=pk, defaults={**values, "payload": payload, "payload_hash": "", "synced_at": timezone.now()}
-    )
-    return row
+def file_payload(obj: dict) -> dict:
+    """Connect's file as the files stream stores it: without our keys and the signed links."""
+    return {k: v for k, v in obj.items() if k not in OUR_KEYS and k not in FILE_LINKS}
 
 
 def write_file(obj: dict) -> UsageFile | None:
-    """Connect's usage file into the mirror (our `_report` key stays out of the payload)."""
-    if not obj.get("id"):
-        return None
-    payload = {k: v for k, v in obj.items() if k != "_report"}
-    period = obj.get("period") or {}
-    fields = {
-        "status": status_of(obj),
-        "name": obj.get("name"),
-        "external_id": obj.get("external_id"),
-        "product_id": _ref(obj, "product") or None,
-        "contract_id": _ref(obj, "contract") or None,
-        "marketplace_id": _ref(obj, "marketplace") or None,
-        "vendor_id": _ref(obj, "vendor") or None,
-        "provider_id": _ref(obj, "provider") or None,
-        "period_from": _day(period.get("from") or obj.get("start_datetime_utc")),
-        "period_to": _day(period.get("to") or obj.get("end_datetime_utc")),
-        "acceptance_note": obj.get("acceptance_note"),
-        "rejection_note": obj.get("rejection_note"),
-        "error_details": obj.get("error_details"),
-    }
-    return _save(UsageFile, obj["id"], fields, payload)
+    """Connect's usage file into the mirror, keeping the records stream's markers."""
+    written = _write(UsageFile, mappers.map_usage_file, [file_payload(obj)], keep=MARKERS)
+    return UsageFile.objects.get(pk=written[0]) if written else None
+
+
+def write_records(objs: Iterable[dict]) -> int:
+    """Connect's usage records into the mirror (their files need not be mirrored). Returns how many."""
+    return len(_write(UsageRecord, mappers.map_usage_record, objs))
 
 
 def write_record(obj: dict) -> UsageRecord | None:
-    """Connect's usage record into the mirror (its status and billing id; its file must be mirrored)."""
-    if not obj.get("id"):
-        return None
-    file_id = _ref(obj, "usagefile") or _ref(obj, "usage_file")
-    fields = {
-        "status": status_of(obj),
-        "external_billing_id": obj.get("external_billing_id"),
-        "external_billing_note": obj.get("external_billing_note"),
-        "closed_at": _when(obj.get("closed_at")),
-        "usage_file_id": file_id or None,
-    }
-    return _save(UsageRecord, obj["id"], fields, obj)
-
-
-def write_closed_records(results: list[dict]) -> int:
-    """The records a bulk close closed: each re-read one whole, the others' status set. Returns how many."""
-    written = 0
-    for result in results:
-        if not result.get("closed"):
-            continue
-        if result.get("record"):
-            write_record(result["record"])
-        else:
-            UsageRecord.objects.filter(pk=result["id"]).update(status="closed", payload_hash="")
-        written += 1
-    return written
+    """One usage record into the mirror."""
+    written = _write(UsageRecord, mappers.map_usage_record, [obj])
+    return UsageRecord.objects.get(pk=written[0]) if written else None
 
 
 def write_chunk(obj: dict) -> UsageChunk | None:
     """Connect's chunk into the mirror."""
-    if not obj.get("id"):
-        return None
-    fields = {"status": status_of(obj), "usage_file_id": _ref(obj, "usagefile") or None}
-    return _save(UsageChunk, obj["id"], fields, obj)
+    written = _write(UsageChunk, mappers.map_usage_chunk, [obj])
+    return UsageChunk.objects.get(pk=written[0]) if written else None
 
 
 def write_billing_request(obj: dict) -> BillingRequest | None:
-    """Connect's billing request into the mirror (its asset must be mirrored to be linked)."""
-    if not obj.get("id"):
-        return None
-    asset = obj.get("asset") or {}
-    period = obj.get("period") or {}
-    fields = {
-        "type": obj.get("type"),
-        "asset_id": asset.get("id") or None,
-        "period_from": _when(period.get("from")),
-        "period_to": _when(period.get("to")),
-        "period_uom": period.get("uom"),
-        "items": obj.get("items"),
-        "attributes": obj.get("attributes"),
-    }
-    return _save(BillingRequest, obj["id"], fields, obj)
+    """Connect's billing request into the mirror (its asset need not be mirrored)."""
+    written = _write(BillingRequest, mappers.map_billing_request, [obj])
+    return BillingRequest.objects.get(pk=written[0]) if written else None
 
 
 # --- our reports ------------------------------------------------------------------------------
