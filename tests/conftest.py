@@ -28,7 +28,7 @@ from google.oauth2 import service_account
 from channelhub.sandbox.server import SandboxServer
 from channelhub.upstream.channel import clear_credentials_cache
 
-pytest_plugins = ["tests.plugins.api_clients"]
+pytest_plugins = ["tests.plugins.api_clients", "tests.plugins.worker"]
 
 SANDBOX_SEED = 7
 SANDBOX_SCALE = 40

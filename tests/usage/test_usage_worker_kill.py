@@ -27,8 +27,8 @@ from django_q.tasks import async_task
 
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.sync.schedules import FIXED
-from tests.channelhub.core.test_worker_shutdown import start_cluster, still_running  # noqa: F401 - a fixture
 from tests.channelhub.sync.helpers import settled_log
+from tests.plugins.worker import still_running
 from tests.usage.test_usage_actions import control, files_with, get, make_user, mirror_file, report_like
 from usage import services
 from usage.choices import ReportStatus
