@@ -9,8 +9,6 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,22 +29,6 @@ from usage.models import UsageFile, UsageRecord
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-def _user(name: str, group: str | None):
-    user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def as_role(client, db):
-    def login(role: str):
-        client.force_login(_user(f"user-{role}", role))
-        return client
-
-    return login
 
 
 def _changelist(model) -> str:
@@ -131,8 +113,8 @@ def test_anonymous_and_non_staff_are_sent_to_login(client, world):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_staff_without_the_view_permission_is_refused(client, world):
-    client.force_login(_user("nobody", None))
+def test_staff_without_the_view_permission_is_refused(client, make_staff, world):
+    client.force_login(make_staff("nobody"))
     assert client.get(_change(world["file"])).status_code == 403
     assert client.get(_changelist(UsageFile)).status_code == 403
 

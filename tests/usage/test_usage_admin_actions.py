@@ -15,29 +15,12 @@ import re
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from channelhub.models import UpstreamAction
 from channelhub.upstream.connect import ConnectClient
 from tests.usage import factories as f
 from usage.models import UsageReport, UsageReportRow
-
-
-def _user(name: str, group: str | None):
-    user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def as_role(client, db):
-    def login(role: str):
-        client.force_login(_user(f"user-{role}", role))
-        return client
-
-    return login
 
 
 def _change(obj) -> str:
@@ -293,12 +276,12 @@ def test_download_of_a_file_connect_does_not_know(as_role, connect_settings):
     assert any("Connect did not give" in str(m) for m in response.context["messages"])
 
 
-def test_download_refusals(client, as_role, db):
+def test_download_refusals(client, make_staff, as_role, db):
     usage_file = f.UsageFileFactory()
     url = reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"])
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
-    client.force_login(_user("nobody", None))
+    client.force_login(make_staff("nobody"))
     assert client.get(url).status_code == 403
     staff = as_role("readonly")
     assert (
