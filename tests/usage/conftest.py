@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 
 
 @pytest.fixture
-def make_staff(db):
-    """`make_staff(name, group)`: a staff user in `group` (a role's group name, or None: no role)."""
+def staff_user(db):
+    """`staff_user(name, group)`: a new staff user in `group` (a role's group name, or None: no role)."""
 
     def make(name: str, group: str | None = None):
         user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
@@ -21,11 +21,11 @@ def make_staff(db):
 
 
 @pytest.fixture
-def as_role(client, make_staff):
+def as_role(client, staff_user):
     """`as_role(role)`: the test client logged in as a new staff user `user-<role>` of that role."""
 
     def login(role: str):
-        client.force_login(make_staff(f"user-{role}", role))
+        client.force_login(staff_user(f"user-{role}", role))
         return client
 
     return login

@@ -113,8 +113,8 @@ def test_anonymous_and_non_staff_are_sent_to_login(client, world):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_staff_without_the_view_permission_is_refused(client, make_staff, world):
-    client.force_login(make_staff("nobody"))
+def test_staff_without_the_view_permission_is_refused(client, staff_user, world):
+    client.force_login(staff_user("nobody"))
     assert client.get(_change(world["file"])).status_code == 403
     assert client.get(_changelist(UsageFile)).status_code == 403
 

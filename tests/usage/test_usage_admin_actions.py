@@ -276,12 +276,12 @@ def test_download_of_a_file_connect_does_not_know(as_role, connect_settings):
     assert any("Connect did not give" in str(m) for m in response.context["messages"])
 
 
-def test_download_refusals(client, make_staff, as_role, db):
+def test_download_refusals(client, staff_user, as_role, db):
     usage_file = f.UsageFileFactory()
     url = reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"])
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
-    client.force_login(make_staff("nobody"))
+    client.force_login(staff_user("nobody"))
     assert client.get(url).status_code == 403
     staff = as_role("readonly")
     assert (
