@@ -9,7 +9,7 @@ from typing import Any
 
 from usage import filters
 
-from . import factories_api as f
+from . import factories as f
 
 PREFIX = "connect/"
 

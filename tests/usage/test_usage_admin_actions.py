@@ -15,37 +15,12 @@ import re
 import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from channelhub.models import UpstreamAction
 from channelhub.upstream.connect import ConnectClient
 from tests.usage import factories as f
-from tests.usage.factories_office import (
-    BillingRequestFactory,
-    RecurringAssetFactory,
-    UsageFileFactory,
-    UsageRecordFactory,
-    UsageReportFactory,
-    UsageReportRowFactory,
-)
 from usage.models import UsageReport, UsageReportRow
-
-
-def _user(name: str, group: str | None):
-    user = get_user_model().objects.create_user(name, f"{name}@example.com", "pw", is_staff=True)
-    if group:
-        user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-@pytest.fixture
-def as_role(client, db):
-    def login(role: str):
-        client.force_login(_user(f"user-{role}", role))
-        return client
-
-    return login
 
 
 def _change(obj) -> str:
@@ -80,7 +55,7 @@ def _forms(html: str) -> set[str]:
     ],
 )
 def test_file_page_offers_what_status_and_role_allow(as_role, status, role, expected):
-    usage_file = UsageFileFactory(status=status)
+    usage_file = f.UsageFileFactory(status=status)
     html = _html(as_role(role).get(_change(usage_file)))
     assert _forms(html) == expected
     if role == "readonly":
@@ -88,8 +63,8 @@ def test_file_page_offers_what_status_and_role_allow(as_role, status, role, expe
 
 
 def test_close_is_offered_once_every_record_is_billed(as_role, db):
-    usage_file = UsageFileFactory(status="accepted")
-    record = UsageRecordFactory(usage_file=usage_file, status="approved")
+    usage_file = f.UsageFileFactory(status="accepted")
+    record = f.UsageRecordFactory(usage_file=usage_file, record_status="approved")
     client = as_role("supervisor")
     assert "close" not in _forms(_html(client.get(_change(usage_file))))
     record.status, record.external_billing_id = "closed", "INV-1"
@@ -100,7 +75,7 @@ def test_close_is_offered_once_every_record_is_billed(as_role, db):
 
 
 def test_reject_queues_an_action_with_the_note(as_role, db):
-    usage_file = UsageFileFactory(status="pending")
+    usage_file = f.UsageFileFactory(status="pending")
     client = as_role("support")
     response = client.post(_act(usage_file, "reject"), {"reject-note": "Item 56 is wrong"})
     assert response.status_code == 302 and response["Location"].endswith("#ch-progress")
@@ -112,7 +87,7 @@ def test_reject_queues_an_action_with_the_note(as_role, db):
 
 
 def test_reject_without_a_note_is_refused_and_nothing_queued(as_role, db):
-    usage_file = UsageFileFactory(status="pending")
+    usage_file = f.UsageFileFactory(status="pending")
     response = as_role("support").post(_act(usage_file, "reject"), {"reject-note": ""})
     assert response.status_code == 200
     assert not UpstreamAction.objects.exists()
@@ -120,14 +95,14 @@ def test_reject_without_a_note_is_refused_and_nothing_queued(as_role, db):
 
 
 def test_readonly_cannot_act_even_by_posting(as_role, db):
-    usage_file = UsageFileFactory(status="ready")
+    usage_file = f.UsageFileFactory(status="ready")
     response = as_role("readonly").post(_act(usage_file, "submit"), {})
     assert response.status_code == 200  # the page again, with the service's refusal
     assert not UpstreamAction.objects.exists()
 
 
 def test_record_page_offers_close_with_a_billing_id(as_role, db):
-    record = UsageRecordFactory(status="approved", usage_file=UsageFileFactory(status="accepted"))
+    record = f.UsageRecordFactory(record_status="approved", usage_file=f.UsageFileFactory(status="accepted"))
     assert _forms(_html(as_role("support").get(_change(record)))) == set()
     client = as_role("supervisor")
     assert _forms(_html(client.get(_change(record)))) == {"close"}
@@ -137,7 +112,7 @@ def test_record_page_offers_close_with_a_billing_id(as_role, db):
 
 
 def test_asset_page_bills_the_asset(as_role, db):
-    asset = RecurringAssetFactory()
+    asset = f.RecurringAssetFactory()
     assert "not bill it" in _html(as_role("readonly").get(_change(asset)))
     client = as_role("support")
     assert "ch-form-bill" in _html(client.get(_change(asset)))
@@ -157,13 +132,13 @@ def test_asset_page_bills_the_asset(as_role, db):
 
 
 def test_billing_request_page_offers_attributes_by_role(as_role, db):
-    billing_request = BillingRequestFactory()
+    billing_request = f.BillingRequestFactory()
     assert _forms(_html(as_role("readonly").get(_change(billing_request)))) == set()
     assert _forms(_html(as_role("support").get(_change(billing_request)))) == {"update_attributes"}
 
 
 def test_bill_view_refuses_readonly(as_role, db):
-    asset = RecurringAssetFactory()
+    asset = f.RecurringAssetFactory()
     response = as_role("readonly").post(reverse("admin:usage_recurringasset_bill", args=[asset.pk]), {})
     assert response.status_code == 403
     assert not UpstreamAction.objects.exists()
@@ -173,8 +148,8 @@ def test_bill_view_refuses_readonly(as_role, db):
 
 
 def test_valid_report_is_sent_from_its_page(as_role, db):
-    report = UsageReportFactory(status="valid", invalid_rows=0)
-    UsageReportRowFactory(report=report)
+    report = f.UsageReportFactory(status="valid", rows=1, invalid_rows=0)
+    f.UsageReportRowFactory(report=report)
     client = as_role("support")
     html = _html(client.get(_change(report)))
     assert "Send to Connect" in html and "Validate again" in html
@@ -186,8 +161,8 @@ def test_valid_report_is_sent_from_its_page(as_role, db):
 
 
 def test_invalid_report_is_not_sent(as_role, db):
-    report = UsageReportFactory(status="invalid")
-    UsageReportRowFactory(report=report, errors=["asset not found"])
+    report = f.UsageReportFactory(status="invalid", rows=1, invalid_rows=1)
+    f.UsageReportRowFactory(report=report, errors=["asset not found"])
     client = as_role("support")
     assert "Send to Connect" not in _html(client.get(_change(report)))
     response = client.post(reverse("admin:usage_usagereport_send", args=[report.pk]), follow=True)
@@ -196,8 +171,8 @@ def test_invalid_report_is_not_sent(as_role, db):
 
 
 def test_readonly_may_not_send_validate_or_fix(as_role, db):
-    report = UsageReportFactory(status="valid", invalid_rows=0)
-    row = UsageReportRowFactory(report=report)
+    report = f.UsageReportFactory(status="valid", rows=1, invalid_rows=0)
+    row = f.UsageReportRowFactory(report=report)
     client = as_role("readonly")
     html = _html(client.get(_change(report)))
     assert "Send to Connect" not in html and "Validate again" not in html
@@ -210,8 +185,8 @@ def test_readonly_may_not_send_validate_or_fix(as_role, db):
 
 
 def test_a_bad_row_is_fixed_from_its_page(as_role, db):
-    report = UsageReportFactory(status="invalid")
-    row = UsageReportRowFactory(
+    report = f.UsageReportFactory(status="invalid", rows=1, invalid_rows=1)
+    row = f.UsageReportRowFactory(
         report=report, quantity=None, errors=["quantity is required for the QT schema"]
     )
     client = as_role("support")
@@ -240,8 +215,8 @@ def test_a_bad_row_is_fixed_from_its_page(as_role, db):
 
 
 def test_rows_of_a_sent_report_cannot_be_changed(as_role, db):
-    report = UsageReportFactory(status="sent", invalid_rows=0)
-    row = UsageReportRowFactory(report=report)
+    report = f.UsageReportFactory(status="sent", rows=1, invalid_rows=0)
+    row = f.UsageReportRowFactory(report=report)
     response = as_role("support").post(_change(row), {"record_id": "changed"})
     assert response.status_code == 403
     assert UsageReportRow.objects.get(pk=row.pk).record_id != "changed"
@@ -269,7 +244,7 @@ def _cells(content: bytes) -> dict:
 )
 def test_download_streams_what_the_sandbox_serves(as_role, connect_settings, kind, link):
     detail = _sandbox_file("ready")
-    usage_file = UsageFileFactory(id=detail["id"], status="ready")
+    usage_file = f.UsageFileFactory(file_id=detail["id"], status="ready")
     expected = ConnectClient.from_settings().download(detail[link])
     assert expected[:2] == b"PK"  # an xlsx is a zip
     response = as_role("readonly").get(reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, kind]))
@@ -285,7 +260,7 @@ def test_download_streams_what_the_sandbox_serves(as_role, connect_settings, kin
 
 def test_download_of_a_missing_workbook_says_why(as_role, connect_settings):
     detail = _sandbox_file("draft")
-    usage_file = UsageFileFactory(id=detail["id"], status="draft")
+    usage_file = f.UsageFileFactory(file_id=detail["id"], status="draft")
     response = as_role("readonly").get(
         reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "processed"]), follow=True
     )
@@ -294,19 +269,19 @@ def test_download_of_a_missing_workbook_says_why(as_role, connect_settings):
 
 
 def test_download_of_a_file_connect_does_not_know(as_role, connect_settings):
-    usage_file = UsageFileFactory(id="UF-2024-02-9999-9999")
+    usage_file = f.UsageFileFactory(file_id="UF-2024-02-9999-9999")
     response = as_role("readonly").get(
         reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"]), follow=True
     )
     assert any("Connect did not give" in str(m) for m in response.context["messages"])
 
 
-def test_download_refusals(client, as_role, db):
-    usage_file = UsageFileFactory()
+def test_download_refusals(client, staff_user, as_role, db):
+    usage_file = f.UsageFileFactory()
     url = reverse("admin:usage_usagefile_workbook", args=[usage_file.pk, "uploaded"])
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
-    client.force_login(_user("nobody", None))
+    client.force_login(staff_user("nobody"))
     assert client.get(url).status_code == 403
     staff = as_role("readonly")
     assert (
@@ -321,7 +296,6 @@ def test_download_refusals(client, as_role, db):
 
 
 # --- the action forms' own templates (admin/usage/actions/) -----------------------------------
-# Built on tests/usage/factories.py (rows mapped from payloads, as a sync writes them).
 
 
 def _form_html(html: str, action: str) -> str:

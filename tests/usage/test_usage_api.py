@@ -5,7 +5,7 @@ permission, and refuses an unknown filter."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from django.apps import apps
@@ -21,7 +21,7 @@ from tests.channelhub.api.endpoints import TIMEOUT_QUERIES
 from tests.channelhub.api.routes import url_views
 from tests.channelhub.api.test_fuzz import FUZZ, OPERATIONS, _query
 
-from . import factories_api as f
+from . import factories as f
 from .endpoints import ENDPOINTS, PREFIX
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle")]
@@ -223,15 +223,15 @@ def _files():
 
 def _records():
     return [
-        f.UsageRecordFactory(external_billing_id="INV-1", status="closed"),
+        f.UsageRecordFactory(external_billing_id="INV-1", record_status="closed"),
         f.UsageRecordFactory(
             usage_file=f.UsageFileFactory(schema="tr"),
-            status="approved",
+            record_status="approved",
             product_id="PRD-200-000-002",
             item_id="PRD-200-000-002-0001",
             item_mpn="MPN-TR",
         ),
-        f.UsageRecordFactory(status="invalid", item_mpn="MPN-X", item_id="PRD-100-000-001-0002"),
+        f.UsageRecordFactory(record_status="invalid", item_mpn="MPN-X", item_id="PRD-100-200-300-0002"),
     ]
 
 
@@ -271,6 +271,7 @@ def _assets():
             customer_id="TA-0000-0000-0002",
             customer_name="Globex",
             environment="test",
+            next_date=datetime(2024, 4, 1, tzinfo=UTC),
         ),
         f.RecurringAssetFactory(status="terminated"),
     ]
@@ -279,7 +280,7 @@ def _assets():
 def _billing_requests():
     return [
         f.BillingRequestFactory(),
-        f.BillingRequestFactory(type="provider", product_id="PRD-200-000-002"),
+        f.BillingRequestFactory(type="provider", product_id="PRD-200-000-002", period_from=date(2024, 3, 1)),
         f.BillingRequestFactory(),
     ]
 

@@ -14,7 +14,7 @@ from connect.client import ClientError, ConnectClient, R
 from tests.paths import ROOT
 from usage.models import UsageFile, UsageRecord
 
-from . import factories_api as f
+from . import factories as f
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttle")]
 
@@ -93,9 +93,9 @@ def test_cb_commerce_chunk_loop_and_usage_per_subscription_report(api):
     assert ids(api.get("/api/v1/connect/usage/chunks?status=ready&binding.hub.id=HB-1")) == [ready.id]
     # REP: an asset's approved or closed records.
     asset_records = [
-        f.UsageRecordFactory(asset_id="AS-1", status=s) for s in ("approved", "closed", "invalid")
+        f.UsageRecordFactory(asset_id="AS-1", record_status=s) for s in ("approved", "closed", "invalid")
     ]
-    f.UsageRecordFactory(asset_id="AS-2", status="approved")
+    f.UsageRecordFactory(asset_id="AS-2", record_status="approved")
     got = api.get("/api/v1/connect/usage/records?and(eq(asset.id,AS-1),in(status,(approved,closed)))")
     assert sorted(ids(got)) == sorted(r.id for r in asset_records[:2])
 
@@ -118,7 +118,7 @@ def test_search_matches_ids_and_external_ids(api):
 
 
 def test_a_file_records_read_as_connect_and_the_amounts_stay_decimal(api):
-    record = f.UsageRecordFactory()
+    record = f.UsageRecordFactory(usage="1.5")
     stored = UsageRecord.objects.get(pk=record.pk)
     assert str(stored.usage) == "1.50000000"  # the column is a Decimal, never a float
     got = api.get(f"/api/v1/connect/usage/records?eq(usage_file,{record.usage_file_id})").json()

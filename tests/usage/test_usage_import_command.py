@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.usage.factories_workbook import (
+from tests.usage.factories import (
     CONTRACT,
     PRODUCT,
     ListingFactory,
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def asset():
     ListingFactory()
-    return RecurringAssetFactory()
+    return RecurringAssetFactory(ppu=True)
 
 
 def run(*args) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.usage.factories_office import (
+from tests.usage.factories import (
     BASE_TIME,
     BillingRequestFactory,
     RecurringAssetFactory,
@@ -23,8 +23,8 @@ from usage import selectors
 
 @pytest.mark.django_db
 def test_pending_queue_is_oldest_first_and_others_by_status():
-    new = UsageFileFactory(status="pending", created=BASE_TIME + timedelta(days=1))
-    old = UsageFileFactory(status="pending", created=BASE_TIME - timedelta(days=1))
+    new = UsageFileFactory(status="pending", created_at=BASE_TIME + timedelta(days=1))
+    old = UsageFileFactory(status="pending", created_at=BASE_TIME - timedelta(days=1))
     ready = UsageFileFactory(status="ready")
     assert list(selectors.usage_file_queue(queue="pending")) == [old, new]
     assert list(selectors.usage_file_queue(queue="to_submit")) == [ready]
@@ -47,7 +47,11 @@ def test_file_records_search_on_asset_item_and_status():
         usage_file=usage_file, asset_id="AS-1", asset_external_id="ext-1", item_mpn="MPN-A"
     )
     b = UsageRecordFactory(
-        usage_file=usage_file, asset_id="AS-2", asset_external_id="ext-2", item_mpn="MPN-B", status="closed"
+        usage_file=usage_file,
+        asset_id="AS-2",
+        asset_external_id="ext-2",
+        item_mpn="MPN-B",
+        record_status="closed",
     )
     UsageRecordFactory(asset_id="AS-1")  # another file's
     assert list(selectors.file_records(usage_file=usage_file)) == sorted([a, b], key=lambda r: r.pk)
@@ -61,14 +65,12 @@ def test_file_records_search_on_asset_item_and_status():
 @pytest.mark.django_db
 def test_categories_and_events_from_the_payload():
     usage_file = UsageFileFactory(
-        payload={
-            "categories": [{"id": "compute", "name": "Compute"}, "junk"],
-            "events": {
-                "submitted": {"at": "2024-03-02T00:00:00+00:00", "by": {"name": "v@example.com"}},
-                "uploaded": {"at": "2024-03-01T00:00:00+00:00", "by": {"id": "UR-1"}},
-                "accepted": {"at": None},
-            },
-        }
+        categories=[{"id": "compute", "name": "Compute"}, "junk"],
+        events={
+            "submitted": {"at": "2024-03-02T00:00:00+00:00", "by": {"name": "v@example.com"}},
+            "uploaded": {"at": "2024-03-01T00:00:00+00:00", "by": {"id": "UR-1"}},
+            "accepted": {"at": None},
+        },
     )
     assert selectors.file_categories(usage_file=usage_file) == [
         {"id": "compute", "name": "Compute", "description": ""}
@@ -81,7 +83,7 @@ def test_categories_and_events_from_the_payload():
 
 @pytest.mark.django_db
 def test_asset_billing_lines_up_requests_and_files_per_period():
-    asset = RecurringAssetFactory(id="AS-3000-0000-0001")
+    asset = RecurringAssetFactory(asset_id="AS-3000-0000-0001")
     feb_request = BillingRequestFactory(asset=asset)
     feb_file = UsageFileFactory(period_from=date(2024, 2, 1), period_to=date(2024, 3, 1))
     jan_file = UsageFileFactory(period_from=date(2024, 1, 1), period_to=date(2024, 2, 1))
@@ -107,7 +109,7 @@ def test_asset_records_newest_first():
 @pytest.mark.django_db
 def test_import_reports_with_their_bad_rows_bounded():
     usage_import = UsageImportFactory()
-    report = UsageReportFactory(usage_import=usage_import, invalid_rows=3)
+    report = UsageReportFactory(usage_import=usage_import, status="invalid", invalid_rows=3)
     rows = [UsageReportRowFactory(report=report, row_number=n, errors=[f"bad {n % 2}"]) for n in (5, 3, 4)]
     UsageReportRowFactory(report=report, row_number=2)
     clean = UsageReportFactory(usage_import=usage_import, invalid_rows=0, contract_id="CRD-2")

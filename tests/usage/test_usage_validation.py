@@ -1,14 +1,14 @@
 """validate_report: a good row passes; each bad one is reported with its reason; a fixed row
 passes on the next run; lookups are loaded once per report, whatever its size."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.usage.factories_workbook import CONTRACT, PRODUCT, ListingFactory, RecurringAssetFactory
+from tests.usage.factories import CONTRACT, PRODUCT, ListingFactory, RecurringAssetFactory
 from usage.choices import ReportStatus
 from usage.models import UsageImport, UsageReport, UsageReportRow
 from usage.validation import validate_report
@@ -56,7 +56,7 @@ def good(asset_id: str, n: int = 1, **fields) -> dict:
 @pytest.fixture
 def asset():
     ListingFactory(usage_schema="qt")
-    return RecurringAssetFactory()
+    return RecurringAssetFactory(ppu=True)
 
 
 def errors_of(report) -> list[list[str]]:
@@ -119,7 +119,12 @@ def test_the_asset_is_found_by_a_parameter_and_must_be_unique(asset):
     )
     assert validate_report(report) == 0
 
-    twin = RecurringAssetFactory(params=[{"id": "subscription_id", "value": f"SUB-{asset.id}"}])
+    # Older than `asset`: the lookups read assets newest first, and the message names them so.
+    twin = RecurringAssetFactory(
+        ppu=True,
+        created=asset.created - timedelta(days=1),
+        params=[{"id": "subscription_id", "value": f"SUB-{asset.id}"}],
+    )
     assert validate_report(report) == 1
     (errors,) = errors_of(report)
     assert errors == [
@@ -140,15 +145,15 @@ def test_the_asset_is_found_by_a_parameter_and_must_be_unique(asset):
 )  # fmt: skip
 def test_the_asset_must_be_the_reports_and_active_in_the_period(asset_fields, reason):
     ListingFactory()
-    RecurringAssetFactory()  # the product's items are known from another asset
-    other = RecurringAssetFactory(**asset_fields)
+    RecurringAssetFactory(ppu=True)  # the product's items are known from another asset
+    other = RecurringAssetFactory(ppu=True, **asset_fields)
     report = make_report([good(other.id)])
     assert validate_report(report) == 1
     assert errors_of(report) == [[reason.format(asset=other.id)]]
 
 
 def test_an_asset_terminated_during_the_period_may_report(asset):
-    ended = RecurringAssetFactory(status="terminated", updated=datetime(2024, 3, 20, tzinfo=UTC))
+    ended = RecurringAssetFactory(ppu=True, status="terminated", updated=datetime(2024, 3, 20, tzinfo=UTC))
     assert validate_report(make_report([good(ended.id)])) == 0
 
 
@@ -180,7 +185,7 @@ def test_duplicate_record_ids_are_reported_on_each_row(asset):
 
 
 def test_the_product_must_be_listed_under_the_contract_with_a_schema():
-    RecurringAssetFactory(id="AS-1", contract_id="CRD-LONE")
+    RecurringAssetFactory(ppu=True, asset_id="AS-1", contract_id="CRD-LONE")
     report = make_report([good("AS-1")], contract="CRD-LONE")
     assert validate_report(report) == 1
     assert errors_of(report) == [[f"product {PRODUCT} is not listed under contract CRD-LONE (no listing)"]]

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from tests.usage.factories_workbook import ListingFactory, RecurringAssetFactory, record, xlsx_file
+from tests.usage.factories import ListingFactory, RecurringAssetFactory, record, xlsx_file
 from usage.importing import import_usage
 from usage.workbook import (
     CATEGORY_COLUMNS,
@@ -99,7 +99,7 @@ def test_read_workbook_rows_reads_back_dicts():
 @pytest.mark.django_db
 def test_report_workbook_writes_a_valid_reports_rows_in_file_order():
     ListingFactory()
-    asset = RecurringAssetFactory()
+    asset = RecurringAssetFactory(ppu=True)
     rows = [record(asset.id, n, quantity=f"{n}.25") for n in (3, 1, 2)]
     report = import_usage(filename="u.xlsx", content=xlsx_file(rows)).reports.get()
 
@@ -119,7 +119,7 @@ def test_report_workbook_writes_a_valid_reports_rows_in_file_order():
 @pytest.mark.django_db
 def test_a_cr_reports_categories_are_the_ids_its_rows_use():
     ListingFactory(usage_schema="cr")
-    asset = RecurringAssetFactory()
+    asset = RecurringAssetFactory(ppu=True)
     rows = [
         record(asset.id, n, quantity="", amount="1", category_id=c) for n, c in ((1, "b"), (2, "a"), (3, "b"))
     ]
@@ -135,7 +135,7 @@ def test_a_cr_reports_categories_are_the_ids_its_rows_use():
 @pytest.mark.django_db
 def test_report_workbook_refuses_an_invalid_report():
     ListingFactory()
-    asset = RecurringAssetFactory()
+    asset = RecurringAssetFactory(ppu=True)
     report = import_usage(
         filename="x.xlsx", content=xlsx_file([record(asset.id, item_search_value="NOPE")])
     ).reports.get()

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import requests
 
-from tests.usage.factories_workbook import csv_file
+from tests.usage.factories import csv_file
 from usage.importing import import_usage
 from usage.models import Listing, RecurringAsset
 from usage.workbook import report_workbook
