@@ -130,7 +130,7 @@ class RowChecker:
                 errors.append(
                     f"no asset of product {report.product_id or '(unknown)'} has parameter {param} = {value!r}"
                     if not matches
-                    else f"{len(matches)} assets have parameter {param} = {value!r} ({', '.join(matches[:3])}): "
+                    else f"{len(matches)} assets have parameter {param} = {value!r} ({', '.join(sorted(matches)[:3])}): "
                     "the search must find one"
                 )
                 return None
