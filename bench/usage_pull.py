@@ -2,6 +2,7 @@
 """Usage records pull benchmark: N records of one usage file into the mirror, as a ratio.
 
     .venv/bin/python bench/usage_pull.py [--rows 100000] [--db sqlite|postgres|both] [--repeat 2]
+        [--profile 40]
 
 The sandbox (small world, scale 40) gets one usage file whose uploaded workbook holds `--rows`
 records (processed by the sandbox like any upload, then `ready`). In a child process per
@@ -14,14 +15,19 @@ database, the same run measures, interleaved and best of `--repeat`, into an emp
 
 The figure is (b)'s time / (a)'s time: the share of the bare write speed a real pull keeps.
 Goal >= 0.8. Also printed: (c) a second pull with nothing changed (no request, no write).
+`--profile N` adds one more, untimed pull of (a) under cProfile and prints its N costliest
+functions (cumulative) to stderr; the sandbox's side shows there as the time spent waiting
+in the client's socket reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import io
 import json
 import os
+import pstats
 import subprocess
 import sys
 import time
@@ -60,6 +66,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--sandbox-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -72,7 +79,11 @@ def main() -> int:
 
     VAR.mkdir(parents=True, exist_ok=True)
     state = VAR / f"usage-pull-{args.rows}.sqlite3"
-    state.unlink(missing_ok=True)
+    for stale in [
+        state,
+        *VAR.glob(f"{state.name}.*"),
+    ]:  # the pristine copy too: it has the schema it was built with
+        stale.unlink(missing_ok=True)
     server = SandboxServer(state_path=state, seed=1, scale=40, port=0, modules=server_modules()).start()
     results = {}
     try:
@@ -84,7 +95,7 @@ def main() -> int:
         )
         for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
             cmd = [sys.executable, __file__, "--child", db, "--sandbox-url", server.connect_url]
-            cmd += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
+            cmd += ["--rows", str(args.rows), "--repeat", str(args.repeat), "--profile", str(args.profile)]
             out = subprocess.run(cmd, capture_output=True, text=True, env=child_env(db))
             sys.stderr.write(out.stderr)
             if out.returncode:
@@ -269,6 +280,11 @@ def child(args) -> int:
             seconds = fn()
             best[key] = min(best[key], seconds)
             log(f"round {i + 1}: {key} {seconds:.2f}s ({n / seconds:.0f} rows/s)")
+    if args.profile:
+        profiler = cProfile.Profile()
+        seconds = profiler.runcall(ours)
+        log(f"profiled: ours {seconds:.2f}s under cProfile")
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(args.profile)
     # (c): the table holds what `ours` pulled; nothing changed upstream
     t0 = time.perf_counter()
     again = run_stream("connect.usage-records", page_size=PAGE)

@@ -4,7 +4,12 @@
   the detail only); extra column `due` = wall-clock seconds at which a live upload's system step
   completes (NULL for seeded files, which only `tick` moves, so reads keep the seed byte-identical).
 - `usage_records`: Connect's records; extra column `hub_id` (the hub of the record's asset),
-  filtered as `hub.id` / `part_usage_file__hub__id`.
+  filtered as `hub.id` / `part_usage_file__hub__id`. The record's `id` is extracted into its own
+  column, `ident` (a copy of the primary key): the store's compiler reads a property without a
+  column through `json_extract(doc, '$.id')`, so `gt(id,...)&ordering(id)`, the keyset a file's
+  records are pulled by, parsed and sorted every record of the file on every page (0.2 s a page
+  for a file of 20k records; about 1.5 s for one of 100k, whose pull took 157 s). With the column
+  and the index (usagefile_id, ident) a page is one index range, sorted already.
 - `usage_chunks`: per-hub slices of an accepted file, for the provider.
 - `usage_uploads`: one row per file: the uploaded workbook (base64) and what processing found
   (records to create, or the rows' errors), kept for the downloads.
@@ -61,6 +66,7 @@ USAGE_FILES = Collection(
 USAGE_RECORDS = Collection(
     name="usage_records",
     columns={
+        "id": "ident",
         "usagefile.id": "usagefile_id",
         "status": "status",
         "asset.id": "asset_id",
@@ -83,7 +89,13 @@ USAGE_RECORDS = Collection(
     search_fields=("id", "asset.id", "item.mpn", "item.id"),
     default_ordering=("start_date",),
     range_columns=frozenset({"start_date", "end_date"}),
-    indexes=(("usagefile_id", "start_date", "id"), ("asset_id",), ("status",), ("hub_id",)),
+    indexes=(
+        ("usagefile_id", "ident"),
+        ("usagefile_id", "start_date", "id"),
+        ("asset_id",),
+        ("status",),
+        ("hub_id",),
+    ),
     special=_hub_filter,
 )
 

@@ -28,6 +28,7 @@ Numbers are read exact (`exact.exact_page`): `usage` and `amount` are Decimal fr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from channelhub.sync.connect_reading import ConnectStream
 from channelhub.sync.streams import Batch, Children, RunContext, dig
@@ -37,7 +38,7 @@ from usage import mappers
 from usage.choices import FILE_STATUSES_WITH_RECORDS
 from usage.models import UsageFile, UsageRecord
 
-from .exact import exact_page
+from .exact import page_bytes, parse_page
 
 _FILE_STATE = ("pk", "status", "stats", "records_valid", "records_invalid", "records_closed", "payload")
 
@@ -137,29 +138,47 @@ class UsageRecordStream(ConnectStream):
         return UsageRecord.objects.filter(usage_file_id=file_id).count() > upstream_count
 
     def pages(self, ctx: RunContext, file_id: str, state: str, upload: str, *, after: str, replace: bool):
-        """The pages of one file's records after record id `after`; the last one's cursor is `done`."""
-        first = True
-        while True:
-            items = exact_page(
-                ctx.client,
-                self.path,
-                filters=rql.and_(rql.eq("usagefile.id", file_id), rql.gt("id", after) if after else ""),
-                ordering=("id",),
-                limit=ctx.page_size,
-            )
-            done = len(items) < ctx.page_size
-            rows = self.map_rows(items)
-            if items:
-                after = items[-1]["id"]
-            cursor = {"file": file_id, "for": state, "upload": upload, "after": after}
-            if done:
-                cursor["done"] = True
-            if first and replace:
-                batch = Batch(writes=[], children=[Children(UsageRecord, "usage_file", [file_id], rows)])
-            else:
-                batch = Batch(writes=[(UsageRecord, rows)])
-            batch.cursor, batch.fetched = cursor, len(items)
-            yield batch
-            first = False
-            if done:
-                return
+        """The pages of one file's records after record id `after`; the last one's cursor is `done`.
+
+        One page is read ahead: as soon as a page is parsed (the keyset needs only its last id),
+        the next one is requested by a worker thread, which waits for the sandbox or Connect
+        while this thread maps the page and the engine writes it. Only the HTTP read runs in the
+        worker (it holds the GIL little; parsing there would hold it while the writes want it
+        back after each SQLite step). Nothing but reads runs ahead: a run that fails has
+        committed exactly the pages before the failure, and the worker touches no database."""
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage-records")
+        try:
+            ahead = pool.submit(self.page_bytes, ctx, file_id, after)
+            first = True
+            while True:
+                items = parse_page(ahead.result(), url=self.path)  # the worker's error is raised here
+                done = len(items) < ctx.page_size
+                if items:
+                    after = items[-1]["id"]
+                if not done:
+                    ahead = pool.submit(self.page_bytes, ctx, file_id, after)
+                rows = self.map_rows(items)
+                cursor = {"file": file_id, "for": state, "upload": upload, "after": after}
+                if done:
+                    cursor["done"] = True
+                if first and replace:
+                    batch = Batch(writes=[], children=[Children(UsageRecord, "usage_file", [file_id], rows)])
+                else:
+                    batch = Batch(writes=[(UsageRecord, rows)])
+                batch.cursor, batch.fetched = cursor, len(items)
+                yield batch
+                first = False
+                if done:
+                    return
+        finally:  # also when the engine stops early: the page read ahead is waited for, not written
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def page_bytes(self, ctx: RunContext, file_id: str, after: str) -> bytes:
+        """The body of one page of the file's records after record id `after` (in id order)."""
+        return page_bytes(
+            ctx.client,
+            self.path,
+            filters=rql.and_(rql.eq("usagefile.id", file_id), rql.gt("id", after) if after else ""),
+            ordering=("id",),
+            limit=ctx.page_size,
+        )
