@@ -90,8 +90,9 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ state files
     def pristine_path(self, seed: int, scale: int) -> Path:
-        """Where the seeded state for (seed, scale) is kept beside the live state file."""
-        return Path(f"{self.store.path}.pristine-{seed}-{scale}")
+        """Where the seeded state for (seed, scale) is kept beside the live state file (named by the
+        tables' layout too, so a copy seeded by an older version is not installed)."""
+        return Path(f"{self.store.path}.pristine-{seed}-{scale}-{self.store.layout()}")
 
     def ensure_pristine(self, seed: int, scale: int) -> Path:
         """The seeded state for (seed, scale), built once by every module's `seed` in list order (under a
@@ -107,6 +108,7 @@ class SandboxApp:
             for module in self.modules:
                 counts[module.name] = module.seed(session, seed, scale)
             session.set_meta("sandbox", {"seed": seed, "scale": scale, "ticks": 0, "counts": counts})
+            session.set_meta("layout", self.store.layout())
         os.replace(building, target)
         log.info("seeded seed=%s scale=%s in %.1fs", seed, scale, time.monotonic() - started)
         return target

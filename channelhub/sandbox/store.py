@@ -18,6 +18,7 @@ import queue
 import shutil
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,9 +139,27 @@ class Store:
         self.lock = RWLock()
         self.write_lock = threading.RLock()
 
+    def layout(self) -> str:
+        """A fingerprint of the tables (collections, columns, indexes): a state file or a seeded
+        copy made with another layout (an older version of a module) is not used."""
+        shape = [
+            (c.name, tuple(c.column_names), tuple(map(tuple, c.indexes))) for c in self.collections.values()
+        ]
+        return f"{zlib.crc32(repr(sorted(shape)).encode()):08x}"
+
     def exists(self) -> bool:
-        """True once a state file has been installed."""
-        return self.path.exists()
+        """True once a state file of this layout has been installed."""
+        if not self.path.exists():
+            return False
+        try:
+            conn = _connect(self.path)
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'layout'").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return False
+        return row is not None and json.loads(row[0]) == self.layout()
 
     @contextmanager
     def session(self):

@@ -3,6 +3,7 @@
 import importlib.util
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -165,6 +166,25 @@ def test_state_persists_across_restart(tmp_path):
     with SandboxServer(state_path=state, seed=3, scale=30, reset=True) as third:
         got = requests.get(f"{third.connect_url}/requests/{request['id']}", headers=H, timeout=5).json()
         assert got["status"] == "pending"
+
+
+def test_a_state_of_another_table_layout_is_seeded_again(tmp_path):
+    """A state file (and its seeded copy) made by an older version of a module, whose tables
+    lack a column, is not served: the sandbox seeds afresh instead of failing on every write."""
+    state = tmp_path / "old.sqlite3"
+    with SandboxServer(state_path=state, seed=3, scale=30) as first:
+        request = requests.get(
+            f"{first.connect_url}/requests?eq(status,pending)", headers=H, timeout=5
+        ).json()[0]
+        requests.post(
+            f"{first.connect_url}/requests/{request['id']}/fail", json={"reason": "x"}, headers=H, timeout=5
+        )
+    with sqlite3.connect(state) as conn:  # as an older layout left it
+        conn.execute("UPDATE meta SET value = '\"00000000\"' WHERE key = 'layout'")
+    with SandboxServer(state_path=state, seed=3, scale=30) as second:
+        got = requests.get(f"{second.connect_url}/requests/{request['id']}", headers=H, timeout=5).json()
+        assert got["status"] == "pending"  # seeded again, not the old file
+        assert next(tmp_path.glob("old.sqlite3.pristine-3-30-*")).name.endswith(second.app.store.layout())
 
 
 def test_tick_is_upstream_life(sandbox):
