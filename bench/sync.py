@@ -38,7 +38,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import django
-import psycopg
 import requests
 from django.conf import settings
 from django.core.management import call_command
@@ -47,13 +46,13 @@ from django.db import connection, transaction
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_database_env  # noqa: E402 - from ROOT, put on the path above
 from channelhub.sandbox.server import SandboxServer  # noqa: E402 - from ROOT, put on the path above
 from channelhub.sync.streams import Batch  # noqa: E402
 from channelhub.sync.upsert import upsert_rows  # noqa: E402
 from fulfillment.connect.mappers import map_request  # noqa: E402
 
 VAR = ROOT / "var" / "bench"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "channelhub_bench"
 PAGE = 1000
 
@@ -106,19 +105,8 @@ def main() -> int:
 
 
 def child_env(db: str) -> dict:
-    """The child's environment: a fresh, empty database of the kind `db`."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING")
-    if db == "sqlite":
-        path = VAR / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
-    return env
+    """The child's environment: a fresh, empty database of the kind `db` (bench/common.py)."""
+    return fresh_database_env(db, sqlite_file="bench.sqlite3", pg_database=PG_BENCH_DB)
 
 
 def report(results: dict) -> None:

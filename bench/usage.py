@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -34,7 +33,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import django
-import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
@@ -42,8 +40,9 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_database_env  # noqa: E402 - from ROOT, put on the path above
+
 VAR = ROOT / "var" / "bench"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "channelhub_bench_usage"
 PULL = ROOT / "bench" / "usage_pull.py"
 CONTRACT, PRODUCT = "CRD-00000-00000-00001", "PRD-100-200-300"
@@ -90,19 +89,8 @@ def main() -> int:
 
 
 def child_env(db: str) -> dict:
-    """The child's environment: a fresh, empty database of the kind `db`."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING")
-    if db == "sqlite":
-        path = VAR / "usage.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
-    return env
+    """The child's environment: a fresh, empty database of the kind `db` (bench/common.py)."""
+    return fresh_database_env(db, sqlite_file="usage.sqlite3", pg_database=PG_BENCH_DB)
 
 
 def report(results: dict) -> None:

@@ -35,7 +35,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import django
-import psycopg
 import requests
 from django.conf import settings
 from django.core.management import call_command
@@ -45,10 +44,10 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_database_env  # noqa: E402 - from ROOT, put on the path above
 from channelhub.sandbox.server import SandboxServer  # noqa: E402 - from ROOT, put on the path above
 
 VAR = ROOT / "var" / "bench"
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH_DB = "channelhub_bench_usage"
 PAGE = 1000
 KEY = "ApiKey SU-000-000-000:bench"
@@ -172,19 +171,8 @@ def big_file(server, rows: int) -> str:
 
 
 def child_env(db: str) -> dict:
-    """The child's environment: a fresh, empty database of the kind `db`."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings", LOG_LEVEL="WARNING")
-    if db == "sqlite":
-        path = VAR / "bench-usage.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        env["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
-            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
-    return env
+    """The child's environment: a fresh, empty database of the kind `db` (bench/common.py)."""
+    return fresh_database_env(db, sqlite_file="bench-usage.sqlite3", pg_database=PG_BENCH_DB)
 
 
 def report(results: dict) -> None:
