@@ -236,3 +236,12 @@ def test_items_found_by_global_and_local_id(asset):
         record(asset.id, 2, item_search_criteria="item.local_id", item_search_value=item["local_id"]),
     ]
     assert import_usage(filename="i.xlsx", content=xlsx_file(rows)).invalid_rows == 0
+
+
+def test_item_local_id_is_the_id_of_a_synced_assets_item(asset):
+    # A mirrored asset's items carry Connect's `id` (the product item's local id) and no
+    # `local_id` of their own: `item.local_id` finds the item by that id.
+    item = asset.items[0]
+    assert item["id"] and "local_id" not in item
+    rows = [record(asset.id, 1, item_search_criteria="item.local_id", item_search_value=item["id"])]
+    assert import_usage(filename="l.xlsx", content=xlsx_file(rows)).invalid_rows == 0

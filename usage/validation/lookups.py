@@ -19,7 +19,9 @@ ITEM_KEYS = {"item.mpn": "mpn", "item.global_id": "global_id", "item.local_id": 
 
 
 def item_keys(items) -> set[tuple[str, str]]:
-    """(criteria, value) of every way an asset's items can be searched by."""
+    """(criteria, value) of every way an asset's items can be searched by. An asset's item
+    `id` is the product item's local id (`PRD_..._0001`; its `global_id` is `PRD-...-0001`),
+    so `item.local_id` matches it as Connect does when the item carries no `local_id`."""
     keys = set()
     for item in items if isinstance(items, list) else ():
         if not isinstance(item, dict):
@@ -28,6 +30,8 @@ def item_keys(items) -> set[tuple[str, str]]:
             value = item.get(key)
             if value not in (None, ""):
                 keys.add((criteria, str(value)))
+        if item.get("id") and not item.get("local_id"):
+            keys.add(("item.local_id", str(item["id"])))
     return keys
 
 
