@@ -140,9 +140,11 @@ def map_usage_file(payload: dict) -> dict:
         "rejection_note": text(payload.get("rejection_note"), 10_000),
         "error_details": text(payload.get("error_detail") or payload.get("error_details"), 10_000),
         "stats": {k: _count(v) for k, v in stats.items() if isinstance(k, str)},
-        "records_valid": _count(records.get("valid")),
+        # Connect's list (UsageFileList) has no `records` counters, only `stats`: a file read
+        # from the list counts its valid and closed records from the stats instead of zero.
+        "records_valid": _count(records["valid"] if "valid" in records else stats.get("validated")),
         "records_invalid": _count(records.get("invalid")),
-        "records_closed": _count(records.get("closed")),
+        "records_closed": _count(records["closed"] if "closed" in records else stats.get("closed")),
         "created": _created(payload),
         "created_by": text(created_by),
         "uploaded_at": _event_at(payload, "uploaded"),

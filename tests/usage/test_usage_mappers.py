@@ -95,6 +95,16 @@ def test_usage_file_spec_shape():
     assert fields["error_details"] == "Row 3: no such asset"
 
 
+def test_a_file_read_from_the_list_counts_its_records_from_the_stats():
+    # UsageFileList (what the files stream reads) has `stats` but no `records` counters.
+    listed = {k: v for k, v in FILE_FIXTURE.items() if k != "records"}
+    listed["stats"] = {"uploaded": 100, "validated": 90, "pending": 0, "accepted": 0, "closed": 7}
+    fields = mappers.map_usage_file(listed)
+    assert (fields["records_valid"], fields["records_closed"], fields["records_invalid"]) == (90, 7, 0)
+    # the detail's own counters win where it has them
+    assert mappers.map_usage_file(FILE_FIXTURE)["records_valid"] == 56
+
+
 def test_usage_file_drift_never_raises():
     fields = mappers.map_usage_file(
         {
