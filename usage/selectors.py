@@ -122,9 +122,10 @@ def file_records(*, usage_file: UsageFile, search: str = "", status: str = "") -
 
 
 def file_categories(*, usage_file: UsageFile) -> list[dict]:
-    """The file's categories as Connect lists them (`/usage/files/{id}/categories`, kept in the
-    payload by the sync when it has them): [{id, name, description}]."""
-    categories = (usage_file.payload or {}).get("categories") or []
+    """The file's categories as Connect lists them (`/usage/files/{id}/categories`, read by the
+    records stream with the file's records; a payload that carries them is read too):
+    [{id, name, description}]."""
+    categories = usage_file.categories or (usage_file.payload or {}).get("categories") or []
     shown = []
     for category in categories:
         if isinstance(category, dict):

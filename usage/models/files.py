@@ -67,6 +67,8 @@ class UsageFile(MirroredModel):
     # differs, the file was re-uploaded, its records were replaced upstream, and the next pull
     # replaces them here too (see usage/streams/records.py).
     records_pulled_upload = models.CharField(max_length=40, blank=True, default="", editable=False)
+    # `/usage/files/{id}/categories` ([{id, name, description}]), read with the file's records.
+    categories = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created"]

@@ -24,7 +24,7 @@ from usage.choices import TERMINAL_FILE_STATUSES
 from usage.models import UsageFile
 
 IDS_PER_PAGE = 100  # ids per `in(id,(...))` page: ~2.5 kB of URL
-MARKERS = ("records_pulled_for", "records_pulled_upload")
+MARKERS = ("records_pulled_for", "records_pulled_upload", "categories")
 
 
 class UsageFileStream(KeysetStream):

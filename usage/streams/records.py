@@ -126,11 +126,24 @@ class UsageRecordStream(ConnectStream):
                 batch.remaining = left
                 yield batch  # the engine has committed it (and its cursor) when this returns
             self.mark_pulled({"done": True, "file": file_id, "for": state, "upload": upload})
+            self.pull_categories(ctx, file_id)
             if not replace and self.has_stale(file_id, expected if resume else listed):
                 # Records replaced upstream without a new upload time (a re-upload in the same
                 # second): read the file again, its first page replacing what the mirror holds.
                 yield from self.pages(ctx, file_id, state, upload, after="", replace=True)
                 self.mark_pulled({"done": True, "file": file_id, "for": state, "upload": upload})
+
+    @staticmethod
+    def pull_categories(ctx: RunContext, file_id: str) -> None:
+        """The file's categories (`/usage/files/{id}/categories`), read with its records: they
+        come with an upload, like the records, and Connect's list of files does not carry them."""
+        page = ctx.client.list_page(f"/usage/files/{file_id}/categories", limit=1000)
+        categories = [
+            {k: str(c.get(k) or "") for k in ("id", "name", "description")}
+            for c in page.items
+            if isinstance(c, dict)
+        ]
+        UsageFile.objects.filter(pk=file_id).update(categories=categories)
 
     @staticmethod
     def has_stale(file_id: str, upstream_count: int) -> bool:
