@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import ClassVar
 
 import orjson
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 STAMP = "seen_run"  # ReconciledMirror's column: the run that last listed the row
@@ -264,7 +264,10 @@ def _write_postgresql(connection, plan: _Plan, values: list[list], updated: list
     cols = ",".join(f'"{c}"' for c in plan.columns)
     tmp = f"_upsert_{plan.table}"
     updates = ",".join(f'"{c}"=EXCLUDED."{c}"' for c in updated)
-    with connection.cursor() as cursor:
+    # One transaction (a savepoint inside the engine's): the staging table empties at each
+    # commit, so in autocommit (a service writing back outside any transaction) the COPY's
+    # rows would be gone before the INSERT read them.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         # A session-local staging table, emptied at each commit; created once per connection.
         cursor.execute(
             f'CREATE TEMP TABLE IF NOT EXISTS "{tmp}" (LIKE "{plan.table}" INCLUDING DEFAULTS) '
