@@ -3,14 +3,15 @@
 - `mirror`: `MirroredModel`, the base of every mirrored upstream object, and
   `ReconciledMirror` (with `gone_at`/`gone_reason`, one `GoneReason`) for collections a sync
   reads whole and reconciles;
-- `engine`: the sync engine's `StreamState` and `SyncRun`;
+- `engine`: the sync engine's `StreamState`, `SyncRun` and `ListedKey` (keys a run listed,
+  for `ListedAsideMirror` models: reconciled without stamping each row);
 - `outbox`: `UpstreamAction` (what staff asked an upstream to do) and `AuditEvent`;
 - `tokens`: the read API's `ApiToken`;
 - `fields`: field helpers for mirrored models (`mirror_fk`, `string`, `ref`, `when`).
 """
 
-from .engine import StreamState, SyncRun, SyncRunStatus, SyncTrigger
-from .mirror import GoneReason, MirroredModel, ReconciledMirror
+from .engine import ListedKey, StreamState, SyncRun, SyncRunStatus, SyncTrigger
+from .mirror import GoneMixin, GoneReason, ListedAsideMirror, MirroredModel, ReconciledMirror
 from .outbox import ActionStatus, AuditEvent, UpstreamAction
 from .tokens import ApiToken
 
@@ -18,7 +19,10 @@ __all__ = [
     "ActionStatus",
     "ApiToken",
     "AuditEvent",
+    "GoneMixin",
     "GoneReason",
+    "ListedAsideMirror",
+    "ListedKey",
     "MirroredModel",
     "ReconciledMirror",
     "StreamState",

@@ -107,3 +107,30 @@ class SyncRun(models.Model):
         if self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+class ListedKey(models.Model):
+    """A key one run of a reconciling stream listed, for a `ListedAsideMirror` model (see there).
+
+    Written by the engine in each page's transaction; read when the pass is reconciled, then
+    dropped. The keys of a pass that a stream keeps (an inventory pass held for a supervisor's
+    decision) stay until that decision; leftovers of a dead worker's run go at the stream's
+    next run.
+    """
+
+    stream = models.CharField(max_length=64)
+    run = models.BigIntegerField()
+    model = models.CharField(max_length=100, help_text="app_label.model of the listed row")
+    key = models.CharField(max_length=255)
+
+    class Meta:
+        verbose_name = "listed key"
+        constraints: ClassVar[list] = [
+            models.UniqueConstraint(fields=["run", "model", "key"], name="listedkey_run_model_key"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["stream", "run"], name="listedkey_stream_run")
+        ]
+
+    def __str__(self):
+        return f"{self.stream} #{self.run}: {self.key}"

@@ -40,7 +40,25 @@ class GoneReason(models.TextChoices):
     UNKNOWN = "unknown", "Gone upstream (reason not confirmed)"
 
 
-class ReconciledMirror(MirroredModel):
+class GoneMixin(models.Model):
+    """`gone_at` and `gone_reason`: what reconcile sets when a complete listing stops showing a
+    row (and clears when it comes back). The base of both reconciled mirrors below."""
+
+    gone_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When a complete listing upstream stopped showing it"
+    )
+    gone_reason = models.CharField(max_length=16, blank=True, default="", choices=GoneReason.choices)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_gone(self) -> bool:
+        """Whether reconcile found the object missing from a complete upstream listing."""
+        return self.gone_at is not None
+
+
+class ReconciledMirror(GoneMixin, MirroredModel):
     """A mirrored object of a collection read whole: reconcile sets `gone_at` and
     `gone_reason` when a complete listing stops showing it.
 
@@ -50,10 +68,6 @@ class ReconciledMirror(MirroredModel):
     (`channelhub.sync.reconcile`). A plain number, not a relation: runs may be pruned.
     """
 
-    gone_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="When a complete listing upstream stopped showing it"
-    )
-    gone_reason = models.CharField(max_length=16, blank=True, default="", choices=GoneReason.choices)
     # Not indexed: completing a scope scans it anyway (`<>` uses no index; revive goes by the
     # gone_at index), and an unindexed stamp lets PostgreSQL update a row in place (HOT).
     seen_run = models.BigIntegerField(
@@ -63,7 +77,15 @@ class ReconciledMirror(MirroredModel):
     class Meta:
         abstract = True
 
-    @property
-    def is_gone(self) -> bool:
-        """Whether reconcile found the object missing from a complete upstream listing."""
-        return self.gone_at is not None
+
+class ListedAsideMirror(GoneMixin, MirroredModel):
+    """A reconciled mirror whose listings are kept aside: the engine writes the keys a run
+    listed to `channelhub.ListedKey` instead of stamping each row (`seen_run`), so a pass in
+    which nothing changed writes no row of the model at all, only narrow keys that are
+    dropped once the pass is reconciled. For big collections read whole, where most rows do
+    not change between passes (CMP inventory). Reconcile works the same
+    (`channelhub.sync.reconcile`); only where it looks for "listed by this run" differs.
+    """
+
+    class Meta:
+        abstract = True

@@ -23,10 +23,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from channelhub.models import StreamState, SyncRun, SyncRunStatus, SyncTrigger
+from channelhub.models import ListedAsideMirror, StreamState, SyncRun, SyncRunStatus, SyncTrigger
 from channelhub.upstream.errors import UpstreamError
 
-from . import lock, registry
+from . import listing, lock, registry
 from .streams import RunContext
 from .upsert import STAMP, UpsertCounts, replace_children, upsert_rows
 
@@ -82,6 +82,7 @@ def run_stream(
         stream=name, trigger=trigger, window_since=since, window_until=until, owner=owner
     )
     try:
+        listing.drop_stale(name, keep=stream.kept_listings())  # a dead worker's run left its keys
         state = StreamState.objects.get(stream=name)
         ctx = RunContext(
             client=stream.client(),
@@ -110,6 +111,8 @@ def run_stream(
             if changed:
                 run.updated += changed
                 run.save(update_fields=["updated"])
+            if run.pk not in stream.kept_listings():
+                listing.drop(run.pk)
         run.status = SyncRunStatus.SUCCEEDED
         run.progress = 100
         StreamState.objects.filter(stream=name).update(last_success_at=timezone.now())
@@ -124,6 +127,8 @@ def run_stream(
         run.error = f"{exc.__class__.__name__}: {exc}"
         run.error_detail = {"exception": exc.__class__.__name__}
     finally:
+        if run.status == SyncRunStatus.FAILED:
+            listing.drop(run.pk)  # a partial listing proves nothing
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "progress", "error", "error_detail", "finished_at"])
         lock.release(name, owner)
@@ -143,10 +148,16 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
     now = timezone.now()
     with transaction.atomic():
         lock.renew(name, owner)
+        changed: dict[type, set[str]] = {}
         for model, rows in batch.writes:
             counts = upsert_rows(model, rows, now=now, seen_run=_stamp_for(stream, model, run))
+            changed.setdefault(model, set()).update(counts.created_ids, counts.updated_ids)
             _count(run, stream, model, counts)
+            if stream.stamps_seen and issubclass(model, ListedAsideMirror):
+                listing.write(name, run.pk, model, [pk for pk, _, _ in rows])
         for children in batch.children:
+            if children.of_changed is not None:
+                children = listing.of_changed_parents(children, changed.get(children.of_changed, set()))
             model = children.model
             counts = replace_children(
                 model,

@@ -16,7 +16,9 @@ revived. A failed run stamps some rows and completes nothing; the next run has i
 its stamps mean nothing to it. Run ids are never reused (SQLite AUTOINCREMENT, PostgreSQL
 sequences), so a stamp can only equal the run that wrote it.
 
-Works on any model with `gone_at`, `gone_reason` and `seen_run` columns (a `ReconciledMirror`).
+Works on any model with `gone_at`, `gone_reason` and `seen_run` columns (a `ReconciledMirror`),
+and on a `ListedAsideMirror`, whose listed keys are kept in `channelhub.ListedKey` instead of
+a stamp on the row (`channelhub.sync.listing`): there an unchanged row is never written.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from channelhub.models import GoneReason
+from channelhub.models import GoneReason, ListedAsideMirror
 
+from . import listing
 from .streams import RunContext, Stream
 
 logger = logging.getLogger(__name__)
@@ -38,10 +41,18 @@ logger = logging.getLogger(__name__)
 CHUNK = 500
 
 
+def listed_by(model: type[models.Model], run: int) -> Q:
+    """The condition "`run` listed this row": its stamp (`ReconciledMirror.seen_run`), or its
+    key kept aside (`ListedAsideMirror`, `channelhub.sync.listing`)."""
+    if issubclass(model, ListedAsideMirror):
+        return Q(listing.listed_here(run, model))
+    return Q(seen_run=run)
+
+
 def vanished(scope: models.QuerySet, *, run: int) -> models.QuerySet:
     """The rows of `scope` that are live but were not listed by `run` (what completing the
     scope would mark gone), as a query."""
-    return scope.filter(gone_at__isnull=True).exclude(seen_run=run)
+    return scope.filter(Q(gone_at__isnull=True) & ~listed_by(scope.model, run))
 
 
 def reconcile(
@@ -66,7 +77,7 @@ def reconcile(
         for start in range(0, len(pks), CHUNK):
             rows = vanished(scope, run=run).filter(pk__in=pks[start : start + CHUNK])
             changed += rows.update(gone_at=now, gone_reason=why)
-    listed = Q(seen_run=run)
+    listed = listed_by(scope.model, run)
     changed += scope.filter((Q(gone_at__isnull=True) & ~listed) | (Q(gone_at__isnull=False) & listed)).update(
         gone_at=Case(When(listed, then=Value(None, output_field=models.DateTimeField())), default=Value(now)),
         gone_reason=Case(When(listed, then=Value("")), default=Value(reason)),
@@ -114,7 +125,7 @@ class ReconcilingStream(Stream):
     @staticmethod
     def listed(ctx: RunContext, rows: models.QuerySet) -> models.QuerySet:
         """The rows of `rows` this run has listed so far (pages are committed as they come)."""
-        return rows.filter(seen_run=ctx.run_id)
+        return rows.filter(listed_by(rows.model, ctx.run_id))
 
     def complete(self, ctx: RunContext) -> int:
         """Reconcile every scope of the pass; returns how many rows were marked gone or revived."""

@@ -32,6 +32,11 @@ class Children:
     parent_field: str  # the field name on `model` ("conversation"), a foreign key or a plain id
     parents: list[str]
     rows: list[Row]
+    # Children made from their parent's payload (a resource's metadata): with the parents'
+    # model here, the engine replaces only the children of parents its upsert of that model
+    # in the same batch created or changed; an unchanged parent's children are unchanged too,
+    # so a page where nothing changed reads and writes no child row.
+    of_changed: type[models.Model] | None = None
 
 
 @dataclass
@@ -114,6 +119,12 @@ class Stream:
         (`channelhub.sync.reconcile.ReconcilingStream`), from the run's stamp on the rows.
         Returns how many rows it changed (added to the run's `updated`), or None."""
         return None
+
+    def kept_listings(self) -> set[int]:
+        """Runs whose listed keys (`channelhub.ListedKey`) must outlive the run: a pass a
+        stream holds for someone's decision (an inventory source's mass-vanish hold). The
+        engine drops every other run's keys once the run is over."""
+        return set()
 
     def cursor_key(self, cursor: dict) -> tuple | None:
         """Where a cursor stands, to compare two: `(at, id)`; None when it has no `at` yet.
