@@ -14,6 +14,9 @@ reconciling run passes its id (`seen_run=`): written rows get it with the upsert
 ones by one UPDATE of their keys. Other writers (the outbox writing back a result) leave the
 stamp as it is.
 
+A model may name columns an update never rewrites (`upsert_keeps = ("first_seen_at",)`): they
+keep the value of the insert.
+
 `replace_children` is the child-row write: the children of some parents become exactly the
 rows given (stale ones deleted, the rest upserted).
 
@@ -85,7 +88,9 @@ class _Plan:
         self.stamped = STAMP in self.columns
         # What ON CONFLICT rewrites: every column but the key; the stamp only when stamping,
         # so a writer that does not list (the outbox) keeps the last listing's stamp.
-        self.updated_columns = [c for c in self.columns if c != self.pk_column]
+        # Columns a model keeps from the insert (`upsert_keeps`: a resource's first sighting).
+        kept = {model._meta.get_field(name).column for name in getattr(model, "upsert_keeps", ())}
+        self.updated_columns = [c for c in self.columns if c != self.pk_column and c not in kept]
         self.unstamped_columns = [c for c in self.updated_columns if c != STAMP]
 
     @classmethod
