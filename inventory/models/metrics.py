@@ -6,6 +6,8 @@ from typing import ClassVar
 
 from django.db import models
 
+from channelhub.models import MirroredModel
+
 from .resources import Resource
 from .sources import InventorySource
 
@@ -38,9 +40,12 @@ class MetricMapping(models.Model):
         return f"{self.key} -> {self.name or self.key}"
 
 
-class MetricSample(models.Model):
-    """One value of one metric of one resource at one time."""
+class MetricSample(MirroredModel):
+    """One value of one metric of one resource at one time, as the source's `get_metrics`
+    reported it (`payload`), mapped (`MetricMapping`). Keyed by (resource, metric, time), so a
+    window read twice (a retry, a backfill overlapping the last) writes each sample once."""
 
+    id = models.CharField(primary_key=True, max_length=255)
     resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="samples")
     metric = models.CharField(max_length=128)
     time = models.DateTimeField()

@@ -42,7 +42,7 @@ class InventorySource(models.Model):
     secret keys (`inventory.sources.SECRET_KEYS`) are never shown back, logged or audited.
     Each source is one sync stream, `cmp.resources.<name>`, run by the dispatcher every
     `poll_minutes`; `state` is the connector's own (its get_state/update_state), kept between
-    runs. A pass that would mark more than `hold_share` of the live resources gone is held
+    runs (the metrics poll window's end is its metrics stream's cursor). A pass that would mark more than `hold_share` of the live resources gone is held
     (`held_*`) until a supervisor confirms or discards it.
     """
 
@@ -77,7 +77,6 @@ class InventorySource(models.Model):
     last_counts = models.JSONField(default=dict, blank=True, help_text="What the last pass did")
     last_dry_run = models.JSONField(default=dict, blank=True)
     state = models.JSONField(default=dict, blank=True, help_text="The connector's state between runs")
-    metrics_cursor = models.JSONField(default=dict, blank=True, help_text="The metrics poll window's end")
     held_run = models.BigIntegerField(null=True, blank=True, help_text="The sync run held")
     held_at = models.DateTimeField(null=True, blank=True)
     held_count = models.PositiveIntegerField(default=0, help_text="How many would vanish")
