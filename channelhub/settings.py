@@ -169,6 +169,7 @@ UPSTREAM_BACKOFF = env.float("UPSTREAM_BACKOFF", default=0.5)  # first backoff s
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=500)
 SYNC_OVERLAP_SECONDS = env.int("SYNC_OVERLAP_SECONDS", default=120)
 SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=300)
+INVENTORY_PAGE_SIZE = env.int("INVENTORY_PAGE_SIZE", default=1000)  # resources per page of a pass
 
 # --- jobs (django-q2) --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

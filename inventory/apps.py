@@ -2,15 +2,16 @@
 
 from django.apps import AppConfig
 
-from channelhub import registry
-
 
 class InventoryConfig(AppConfig):
-    """CMP inventory in the nflex connector format (later issue)."""
+    """CMP inventory in the nflex connector format: sources, the resources they list
+    (reconciled per complete pass), their metrics."""
 
     name = "inventory"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        """Grant the readonly role view of every model of the app."""
-        registry.grant_view("inventory")  # readonly sees every model the app will have
+        """Declare the app to the core (registration.py)."""
+        from . import registration  # noqa: PLC0415 - needs loaded models
+
+        registration.register()

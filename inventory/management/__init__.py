@@ -1,0 +1,1 @@
+"""The inventory app's management commands."""

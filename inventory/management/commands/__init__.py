@@ -1,0 +1,1 @@
+"""`inventory_source`: sources from the shell."""
