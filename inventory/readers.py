@@ -21,6 +21,7 @@ from django.conf import settings
 from channelhub.upstream.errors import UpstreamError, UpstreamUnauthorized
 from channelhub.upstream.nflex import NflexFeedClient
 
+from .connectors.child import Garbage, check_item
 from .connectors.runner import ConnectorCall, ConnectorFailed, run_connector
 from .models import InventorySource, SourceKind, SourceStatus
 from .secrets import scrub, secret_values
@@ -130,17 +131,16 @@ class FeedListing(Listing):
 
     def pages(self, size: int) -> Iterator[list[dict]]:
         """The feed's pages, validated, re-cut to `size`."""
-        from .connectors.validate import problem  # noqa: PLC0415 - shared with the child, which loads it alone
-
         buffer: list[dict] = []
         try:
             for page in self.client.pages():
                 for item in page:
-                    why = problem(item, self.count)
-                    if why:
+                    try:
+                        check_item(self.count + 1, item)
+                    except Garbage as exc:
                         raise SourceFailed(
-                            "garbage", f"The feed answered something that is not a resource: {why}"
-                        )
+                            "garbage", f"The feed answered something that is not a resource: {exc}"
+                        ) from None
                     self.count += 1
                     buffer.append(item)
                     if len(buffer) >= size:
