@@ -7,8 +7,8 @@ Settings (kept until changed, a reset or DELETE):
   upstream whose credential broke quietly).
 
 Actions (done at once by a POST, drawing from an RNG seeded by the action and a counter, so a
-replay after the same reset is identical; reported under `done`): `appear` {account, count,
-type?}, `change` {account, count}, `vanish` {account, count}.
+replay after the same reset is identical; reported under `done`), in this order: `vanish`
+{account, count}, `change` {account, count}, `appear` {account, count, type?}.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from channelhub.sandbox.common import ApiError
 from .world import ID_PREFIX
 
 DEFAULTS = {"token": "sandbox-cmp-token", "limited_token": "sandbox-cmp-limited", "blank_accounts": []}
-ACTIONS = ("appear", "change", "vanish")
+ACTIONS = ("vanish", "change", "appear")  # applied in this order (what appears stays)
 
 
 def _bad(message: str) -> ApiError:

@@ -59,7 +59,7 @@ def build_account_world(seed: int, scale: int, account: dict) -> list[dict]:
                 i + 1,
                 nets,
                 attached.get(i, []),
-                rng.random() < 0.1,
+                i % 5 == 1,  # every fifth server lists a volume that is not listed
             )
         )
     appliances = [
@@ -69,7 +69,7 @@ def build_account_world(seed: int, scale: int, account: dict) -> list[dict]:
             world.rid_for("appliance", n),
             n,
             rng.sample(networks, min(len(networks), rng.randint(1, 2))),
-            rng.random() < 0.25,
+            n == 1 or rng.random() < 0.25,  # the first appliance's extra network is never listed
         )
         for n in range(1, counts["appliance"] + 1)
     ]
