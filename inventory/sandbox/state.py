@@ -59,6 +59,7 @@ class CmpState:
         self._store: Store | None = None
         self._shared: Path | None = None
         self._reset_pending = False
+        self._ready = False
 
     @property
     def path(self) -> Path | None:
@@ -68,6 +69,8 @@ class CmpState:
     def bind(self, shared_path) -> None:
         """Learn the sandbox's state path (idempotent); install the seeded state if the file is
         missing, of another layout, or a reset came before the path was known."""
+        if self._ready:  # every request binds: once the file is known good, nothing to check
+            return
         with self._lock:
             if self._store is None:
                 self._shared = Path(shared_path)
@@ -75,6 +78,7 @@ class CmpState:
             if self._reset_pending or not self._store.exists():
                 self._reset_pending = False
                 self._install()
+            self._ready = True
 
     def reset(self) -> None:
         """Back to the seeded state of the shared state's (seed, scale), now or once bound."""
