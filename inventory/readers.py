@@ -147,6 +147,10 @@ class FeedListing(Listing):
                         yield buffer
                         buffer = []
         except UpstreamUnauthorized as exc:
+            if exc.status == 403:
+                raise SourceFailed(
+                    "insufficient_permission", "Insufficient permission: the feed refused access.", status=403
+                ) from None
             raise SourceFailed(
                 "invalid_credentials",
                 "Invalid credentials: the feed refused the source's credentials.",

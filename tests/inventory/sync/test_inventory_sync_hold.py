@@ -151,7 +151,8 @@ def test_a_dry_run_tells_what_the_pass_then_does(listing, supervisor):
     assert Resource.objects.filter(source=source).count() == 10  # nothing written
     assert len(live_keys(source)) == 10
     run = run_pass(source)
-    assert (run.created, run.updated, source.last_counts["gone"]) == (2, 1, 1)
+    assert (run.created, source.last_counts["updated"], source.last_counts["gone"]) == (2, 1, 1)
+    assert run.updated == 2  # the engine counts the one marked gone as updated too
     source.refresh_from_db()
     assert source.last_dry_run["create"] == 2
 
