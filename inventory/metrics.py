@@ -179,7 +179,7 @@ def sample_rows(source: InventorySource, items: list, counts: dict) -> list:
                 (mapping.specialisation if mapping else "") or item.get("specialisation"), 64
             ),
         }
-        rows.append((f"{key}|{metric}|{when.timestamp():.6f}"[:255], fields, item))
+        rows.append((f"{key}|{metric}|{round(when.timestamp() * 1_000_000)}"[:255], fields, item))
     return rows
 
 

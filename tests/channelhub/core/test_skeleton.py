@@ -33,7 +33,12 @@ from usage.choices import ReportStatus
 from usage.models import UsageImport, UsageReport
 
 # Served inside another endpoint, with the reason.
-NO_ENDPOINT_OF_ITS_OWN = {"ConversationMessage": "a conversation's messages are part of the conversation"}
+NO_ENDPOINT_OF_ITS_OWN = {
+    "ConversationMessage": "a conversation's messages are part of the conversation",
+    "ResourceMetadata": "a resource's metadata is served inside /inventory/resources",
+    "ResourceAddress": "a resource's IP addresses are served inside /inventory/resources",
+    "ResourceConnection": "a resource's connections are served inside /inventory/resources",
+}
 
 
 def _api_viewsets() -> dict:

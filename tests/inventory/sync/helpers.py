@@ -22,7 +22,9 @@ def sandbox_source(sandbox, name: str = "acc1", account: str = "acc-1", token: s
     return InventorySource.objects.create(name=name, kind=SourceKind.SANDBOX, parameters=parameters, **fields)
 
 
-def http_source(sandbox, name: str = "acc1http", account: str = "acc-1", token: str = TOKEN, per_page: int = 25, **fields):
+def http_source(
+    sandbox, name: str = "acc1http", account: str = "acc-1", token: str = TOKEN, per_page: int = 25, **fields
+):
     """A source of kind http: the feed's resources URL, paged, with the bearer token header."""
     parameters = {
         "url": f"{sandbox.cmp_url}/accounts/{account}/resources",
@@ -37,7 +39,9 @@ def http_source(sandbox, name: str = "acc1http", account: str = "acc-1", token: 
 def file_source(path: Path, name: str = "file", **fields):
     """A connector source listing what `path` holds (file_connector)."""
     parameters = {"module": FILE_CONNECTOR, "parameters": {"path": str(path)}}
-    return InventorySource.objects.create(name=name, kind=SourceKind.CONNECTOR, parameters=parameters, **fields)
+    return InventorySource.objects.create(
+        name=name, kind=SourceKind.CONNECTOR, parameters=parameters, **fields
+    )
 
 
 def write_feed(path: Path, resources: list[dict]) -> None:
@@ -79,7 +83,9 @@ def knobs(sandbox, **body) -> dict:
 
 def live_keys(source: InventorySource) -> set[tuple[str, str]]:
     """(type, upstream id) of the source's live resources."""
-    return set(Resource.objects.filter(source=source, gone_at__isnull=True).values_list("type", "upstream_id"))
+    return set(
+        Resource.objects.filter(source=source, gone_at__isnull=True).values_list("type", "upstream_id")
+    )
 
 
 def feed_keys(items: list[dict]) -> set[tuple[str, str]]:
@@ -92,7 +98,12 @@ def resource(n: int, type_: str = "server", name: str | None = None, **details) 
     return {
         "id": f"{type_}-{n}",
         "type": type_,
-        "base": {"name": name or f"{type_} {n}", "provider_created_at": None, "last_seen_at": "2026-12-01T00:00:00.000001Z", "regions": []},
+        "base": {
+            "name": name or f"{type_} {n}",
+            "provider_created_at": None,
+            "last_seen_at": "2026-12-01T00:00:00.000001Z",
+            "regions": [],
+        },
         "connections": {},
         "metadata": {"default": {"n": n}},
         "details": {type_: {"state": "running", **details}} if type_ == "server" else {type_: dict(details)},

@@ -56,7 +56,16 @@ def test_bad_input_is_a_clear_error(tmp_path):
 def test_a_held_pass_from_the_shell(tmp_path):
     path = tmp_path / "feed.json"
     write_feed(path, [resource(n) for n in range(6)])
-    _call("add", "f", "--kind", "connector", "--module", "tests.inventory.sync.file_connector", "--param", f"path={path}")
+    _call(
+        "add",
+        "f",
+        "--kind",
+        "connector",
+        "--module",
+        "tests.inventory.sync.file_connector",
+        "--param",
+        f"path={path}",
+    )
     _call("run", "f")
     write_feed(path, [])
     assert "held: 6 of 6 would vanish" in _call("run", "f")

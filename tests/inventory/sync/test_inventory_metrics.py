@@ -77,7 +77,9 @@ def test_the_metrics_stream_writes_mapped_samples_once(sandbox):
     assert run_pass(source).status == SyncRunStatus.SUCCEEDED
     MetricMapping.objects.create(source=source, key="memory-used", name="memory-used-mib", unit="MiB",
                                  conversion_expr="value / 1048576")  # fmt: skip
-    MetricMapping.objects.create(key="cpu-usage", name="cpu-band", conversion_expr="CASE WHEN value > 50 THEN 1 ELSE 0 END")
+    MetricMapping.objects.create(
+        key="cpu-usage", name="cpu-band", conversion_expr="CASE WHEN value > 50 THEN 1 ELSE 0 END"
+    )
     run = run_stream(source.metrics_stream_name)
     assert run.status == SyncRunStatus.SUCCEEDED, run.error
     samples = MetricSample.objects.filter(resource__source=source)

@@ -33,7 +33,12 @@ def _children_of_feed(items: list[dict]) -> tuple[int, int, int]:
         if entry
     )
     connections = len(
-        {(item["id"], kind, t["id"]) for item in items for kind, ts in item.get("connections", {}).items() for t in ts}
+        {
+            (item["id"], kind, t["id"])
+            for item in items
+            for kind, ts in item.get("connections", {}).items()
+            for t in ts
+        }
     )
     return metadata, addresses, connections
 
@@ -53,7 +58,11 @@ def test_the_first_pass_equals_the_feed(cmp, make):
         assert "last_seen_at" not in row.payload["base"]
         details = item.get("details", {}).get(item["type"], {})
         if item["type"] == "server":
-            assert (row.cpu_cores, row.ram_b, row.state) == (details["cpu_cores"], details["ram_b"], details["state"])
+            assert (row.cpu_cores, row.ram_b, row.state) == (
+                details["cpu_cores"],
+                details["ram_b"],
+                details["state"],
+            )
         if item["type"] == "volume":
             assert (row.size_b, row.encrypted) == (details["size_b"], details["encrypted"])
     metadata, addresses, connections = _children_of_feed(items)
@@ -95,7 +104,12 @@ def test_churn_arrives_vanished_resources_are_gone_and_counted(cmp):
     run_pass(source)
     first_pass_at = source.last_complete_at
     before = feed_keys(feed(cmp))
-    knobs(cmp, vanish={"account": "acc-1", "count": 3}, appear={"account": "acc-1", "count": 2}, change={"account": "acc-1", "count": 2})
+    knobs(
+        cmp,
+        vanish={"account": "acc-1", "count": 3},
+        appear={"account": "acc-1", "count": 2},
+        change={"account": "acc-1", "count": 2},
+    )
     after_items = feed(cmp)
     after = feed_keys(after_items)
     run = run_pass(source)
@@ -155,7 +169,11 @@ def test_refused_credentials_become_the_status_and_mark_nothing(cmp, make, token
 
 def test_faults_converge_to_the_feed_exactly(cmp):
     source = http_source(cmp, per_page=10)
-    requests.post(f"{cmp.url}/_sandbox/faults", json={"rate": 0.3, "kinds": ["500", "503", "429", "reset"], "path": "^/cmp/", "retry_after": 0}, timeout=10).raise_for_status()
+    requests.post(
+        f"{cmp.url}/_sandbox/faults",
+        json={"rate": 0.3, "kinds": ["500", "503", "429", "reset"], "path": "^/cmp/", "retry_after": 0},
+        timeout=10,
+    ).raise_for_status()
     knobs(cmp, vanish={"account": "acc-1", "count": 2})
     for _ in range(5):
         if run_pass(source).status == SyncRunStatus.SUCCEEDED:
@@ -164,9 +182,15 @@ def test_faults_converge_to_the_feed_exactly(cmp):
     run_pass(source)
     assert live_keys(source) == feed_keys(feed(cmp))
     connector = sandbox_source(cmp, "conn")
-    requests.post(f"{cmp.url}/_sandbox/faults", json={"next": ["500"], "path": "^/cmp/api/accounts/acc-1/resources"}, timeout=10).raise_for_status()
+    requests.post(
+        f"{cmp.url}/_sandbox/faults",
+        json={"next": ["500"], "path": "^/cmp/api/accounts/acc-1/resources"},
+        timeout=10,
+    ).raise_for_status()
     failed = run_pass(connector)
-    assert failed.status == SyncRunStatus.FAILED and "500" in connector.last_error  # the demo connector does not retry
+    assert (
+        failed.status == SyncRunStatus.FAILED and "500" in connector.last_error
+    )  # the demo connector does not retry
     assert Resource.objects.filter(source=connector).count() == 0
     assert run_pass(connector).status == SyncRunStatus.SUCCEEDED
     assert live_keys(connector) == feed_keys(feed(cmp))

@@ -11,9 +11,9 @@ from channelhub.models import AuditEvent, ListedKey, SyncRunStatus
 from channelhub.services import ServiceError
 from inventory.models import Resource, ResourceMetadata, SourceStatus
 from inventory.services import passes
+from tests.inventory.sync.helpers import feed, feed_keys
 
 from .helpers import file_source, knobs, live_keys, resource, run_pass, sandbox_source, write_feed
-from tests.inventory.sync.helpers import feed, feed_keys
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,1 @@
+"""Tests of the connector runner (child processes running real connector modules)."""
