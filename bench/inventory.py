@@ -48,6 +48,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.step:
         return step(args)
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     results = {}
     for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         results[db] = {}

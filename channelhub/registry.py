@@ -112,6 +112,7 @@ STORES = {
         "dashboard_widgets",  # for the dashboard (issue 15)
         "upstreams",  # Upstream
         "sandbox_modules",  # "package.module:Class" of a SandboxModule an app adds to the sandbox
+        "demo_setups",  # callables (sandbox_url) -> None run by `make run` once the sandbox is up
     )
 }
 
@@ -228,3 +229,14 @@ def register_sandbox_module(path: str) -> None:
 def sandbox_modules() -> tuple[str, ...]:
     """The sandbox modules the apps add, as "package.module:Class" paths, in registration order."""
     return STORES["sandbox_modules"].items()
+
+
+def register_demo_setup(setup) -> None:
+    """What `make run` (`run_demo`) does for the app once the sandbox is up, e.g. register a
+    demo source on it: `setup(sandbox_url)`, idempotent (it runs at every start)."""
+    STORES["demo_setups"].add(setup)
+
+
+def demo_setups() -> tuple:
+    """The apps' demo set-ups, in registration order."""
+    return STORES["demo_setups"].items()

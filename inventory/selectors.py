@@ -133,6 +133,7 @@ def neighbourhood(
         node["in"] = True
         node["kinds"].append(row["kind"])
     nodes = [n for key, n in seen.items() if key != resource.pk]  # a self-loop is not a neighbour
+    nodes.sort(key=lambda n: not n["mirrored"])  # mirrored neighbours first: they can be visited
     layout = display.neighbourhood_layout(nodes[:cap])
     extra = len(nodes) - min(len(nodes), cap)
     if out["more"] or into["more"]:

@@ -39,6 +39,16 @@ class MetricMapping(models.Model):
     def __str__(self):
         return f"{self.key} -> {self.name or self.key}"
 
+    def clean(self):
+        """A conversion the library's parsers cannot read is refused, saying why."""
+        from django.core.exceptions import ValidationError  # noqa: PLC0415 - beside its one use
+
+        from inventory.metrics import check_expression  # noqa: PLC0415 - it imports these models
+
+        problem = check_expression(self.conversion_expr or "")
+        if problem:
+            raise ValidationError({"conversion_expr": f"Not a conversion this parser reads: {problem}"})
+
 
 class MetricSample(MirroredModel):
     """One value of one metric of one resource at one time, as the source's `get_metrics`

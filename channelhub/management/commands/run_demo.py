@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from channelhub import registry
+
 
 class Command(BaseCommand):
     """`manage.py run_demo` (`make run`): the live sandbox, the job cluster and the web server as child
@@ -61,6 +63,8 @@ class Command(BaseCommand):
             _stop(procs)
             raise CommandError(f"the sandbox did not come up on port {sandbox_port}; see its output above")
         call_command("setup_schedules", verbosity=0)
+        for setup in registry.demo_setups():  # the apps' demo rows (inventory: its sandbox source)
+            setup(f"http://127.0.0.1:{sandbox_port}")
         start("jobs", manage + ["qcluster"])
         start("web", manage + ["runserver", web, "--noreload"])
         self.stdout.write(

@@ -107,3 +107,11 @@ def test_samples_of_resources_not_mirrored_are_skipped_and_counted(sandbox):
     skipped = StreamState.objects.get(stream=source.metrics_stream_name).cursor["skipped"]
     assert skipped["unmatched"] > 0
     assert Resource.objects.count() == 0
+
+
+def test_a_mapping_with_an_unreadable_expression_is_refused_on_save():
+    from django.core.exceptions import ValidationError  # noqa: PLC0415 - only here
+
+    with pytest.raises(ValidationError, match="conversion"):
+        MetricMapping(key="cpu", conversion_expr='__import__("os")').full_clean()
+    MetricMapping(key="cpu", conversion_expr="value * 100").full_clean()
