@@ -84,6 +84,25 @@ class InventorySourceAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ()
 
+    def get_fields(self, request, obj=None):
+        """A viewer without the change permission sees the parameters censored (Django would
+        show the stored JSON of a read-only field as it is)."""
+        fields = list(super().get_fields(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = ["parameters_shown" if f == "parameters" else f for f in fields]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        """`parameters_shown` is the censored view of the parameters."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return (*super().get_readonly_fields(request, obj), "parameters_shown")
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description="Parameters")
+    def parameters_shown(self, obj):
+        """The parameters with every secret masked."""
+        return pretty_json(censored(obj.parameters))
+
     def get_queryset(self, request):
         """With each source's live resource count."""
         return (
@@ -109,7 +128,7 @@ class InventorySourceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Through the services: permission, validation, audit (censored), secrets kept."""
-        fields = {k: form.cleaned_data[k] for k in form.Meta.fields if k not in ("name", "parameters")}
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in ("name", "parameters")}
         try:
             if change:
                 saved = sources.source_change(
