@@ -351,8 +351,9 @@ def _died(call, io_dir, returncode, rusage):
     logs, tail = _logs_from_file(call, io_dir), _output_tail(call, io_dir)
     if returncode == -signal.SIGXCPU:
         return ConnectorFailed("timeout", cpu_words(call.cpu_seconds), traceback=tail, logs=logs)
-    near_limit = rusage.ru_maxrss * 1024 >= 0.9 * call.memory_mb * 1024 * 1024
-    if any(sign in tail for sign in _MEMORY_SIGNS) or (returncode < 0 and near_limit):
+    # Not the child's peak RSS: Linux carries it over from the forked parent across exec, so a
+    # big worker's child looked "near its limit" when killed by a plain signal.
+    if any(sign in tail for sign in _MEMORY_SIGNS):
         return ConnectorFailed("memory", memory_words(call.memory_mb), traceback=tail, logs=logs)
     return ConnectorFailed("crashed", crashed_words(returncode), traceback=tail, logs=logs)
 

@@ -141,8 +141,9 @@ def _operations():
 
 
 OPERATIONS = list(_operations())
-# 26 collections, each with its detail: the corpus below reaches every route.
-assert len(OPERATIONS) == 52 and sum(p.endswith("X-1") for p in OPERATIONS) == 26, OPERATIONS
+# 29 collections (the inventory: resources, sources, metrics), each with its detail: the corpus
+# below reaches every route.
+assert len(OPERATIONS) == 58 and sum(p.endswith("X-1") for p in OPERATIONS) == 29, OPERATIONS
 
 
 @pytest.mark.parametrize("path", OPERATIONS)

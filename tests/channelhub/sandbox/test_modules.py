@@ -119,9 +119,10 @@ def test_the_banner_shows_a_new_module_without_being_edited(tmp_path):
 
 
 def test_the_default_banner_names_connect_and_channel_from_their_modules(sandbox):
-    """The served modules: the core's two, then the apps' registered ones (usage); the labels are
+    """The served modules: the core's two, then the apps' registered ones (usage, the CMP feed); the labels are
     padded to the longest title ("Connect usage:")."""
     url = sandbox.url
+    cmp_state = f"{sandbox.state_path}.cmp.sqlite3"
     assert sandbox.banner().splitlines() == [
         f"sandbox up: {url}",
         f"  Connect:        {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
@@ -129,7 +130,9 @@ def test_the_default_banner_names_connect_and_channel_from_their_modules(sandbox
         f"  Channel:        {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
         f"                  service-account key file: {sandbox.channel_credentials_path}  (token_uri {url}/token)",
         f"  Connect usage:  {url}/public/v1/usage/files, /listings, /subscriptions/assets (Connect's key)",
-        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage",
+        f"  CMP feed:       {url}/cmp/api/accounts (Authorization: Bearer <token>: the `token` knob, docs/sandbox.md)",
+        f"                  state: {cmp_state}",
+        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage | /cmp",
     ]
 
 
@@ -156,14 +159,16 @@ def test_the_sandbox_command_prints_the_banner(tmp_path):
     up = next(line for line in lines if line.startswith("sandbox up: "))
     url = up.removeprefix("sandbox up: ")
     start = lines.index(up)
-    assert lines[start : start + 7] == [
+    assert lines[start : start + 9] == [
         f"sandbox up: {url}",
         f"  Connect:        {url}/public/v1  (header  Authorization: ApiKey SU-000-000-000:sandbox ;"
         " any non-empty key works)",
         f"  Channel:        {url}/v1  (account accounts/C01sandbx, impersonate admin@reseller.example)",
         f"                  service-account key file: {state}.channel-sa.json  (token_uri {url}/token)",
         f"  Connect usage:  {url}/public/v1/usage/files, /listings, /subscriptions/assets (Connect's key)",
-        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage",
+        f"  CMP feed:       {url}/cmp/api/accounts (Authorization: Bearer <token>: the `token` knob, docs/sandbox.md)",
+        f"                  state: {state}.cmp.sqlite3",
+        f"  control:        {url}/_sandbox/state | /reset | /faults | /tick | /log | /channel | /usage | /cmp",
         "  seed=1 scale=5 live=False fault_rate=0.0",
     ]
 
@@ -179,11 +184,11 @@ def test_a_module_without_knobs_has_no_control_endpoint(sandbox):
 
 def test_unknown_server_attributes_still_raise(sandbox):
     try:
-        sandbox.cmp_url  # noqa: B018 - no module adds it
+        sandbox.nflex_url  # noqa: B018 - no module adds it
     except AttributeError as exc:
-        assert "cmp_url" in str(exc)
+        assert "nflex_url" in str(exc)
     else:
-        raise AssertionError("cmp_url should not exist")
+        raise AssertionError("nflex_url should not exist")
 
 
 def test_the_sandbox_imports_no_django():
