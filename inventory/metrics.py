@@ -28,7 +28,7 @@ from channelhub.sync.coerce import as_dict, as_list, parse_time, text
 from channelhub.sync.streams import Batch, RunContext, Stream
 
 from .models import InventorySource, MetricMapping, MetricSample, Resource, SourceKind
-from .readers import NFLEX_TIME, SourceFailed, read_metrics
+from .readers import NFLEX_TIME, OfSource, SourceFailed, read_metrics
 
 logger = logging.getLogger(__name__)
 
@@ -183,32 +183,12 @@ def sample_rows(source: InventorySource, items: list, counts: dict) -> list:
     return rows
 
 
-class SourceMetricsStream(Stream):
+class SourceMetricsStream(OfSource, Stream):
     """A source's metrics for one poll window per run; the cursor is the window's end."""
 
-    upstream = "cmp"
+    stream_kind = "metrics"
     model = MetricSample
     description = "The source's metrics (nflex get_metrics), one poll window per run"
-
-    def __init__(self, source: InventorySource):
-        self.source_id = source.pk
-        self.source_name = source.name
-        self.name = source.metrics_stream_name
-        self.enabled = source.enabled
-        self.schedule_minutes = source.poll_minutes
-        self.schedule_words = f"every {source.poll_minutes} min"
-
-    def is_configured(self) -> bool:
-        """A disabled source is not read."""
-        return self.enabled
-
-    def not_configured_reason(self) -> str:
-        """Why it is not read."""
-        return f"inventory source {self.source_name!r} is disabled"
-
-    def client(self):
-        """Each run starts the connector itself."""
-        return None
 
     def batches(self, ctx: RunContext) -> Iterator[Batch]:
         """One window: run get_metrics, map, write with the new cursor."""

@@ -225,3 +225,31 @@ def read_metrics(source: InventorySource, *, window_event: dict) -> tuple[object
             return run.value, run.state, run.logs
     except ConnectorFailed as exc:
         raise _failed(exc) from None
+
+
+class OfSource:
+    """What a source's streams share (`cmp.resources.<name>`, `cmp.metrics.<name>`): made from
+    the row, run while it is enabled, opened by each run itself (no shared client)."""
+
+    upstream = "cmp"
+    stream_kind = "resources"  # the collection in the stream's name
+
+    def __init__(self, source: InventorySource):
+        self.source_id = source.pk
+        self.source_name = source.name
+        self.name = f"cmp.{self.stream_kind}.{source.name}"
+        self.enabled = source.enabled
+        self.schedule_minutes = source.poll_minutes
+        self.schedule_words = f"every {source.poll_minutes} min"
+
+    def is_configured(self) -> bool:
+        """A disabled source is not read."""
+        return self.enabled
+
+    def not_configured_reason(self) -> str:
+        """Why it is not read."""
+        return f"inventory source {self.source_name!r} is disabled"
+
+    def client(self):
+        """Each run opens the source itself (`open_listing`, `read_metrics`)."""
+        return None

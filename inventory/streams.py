@@ -32,11 +32,10 @@ from .models import (
     ResourceMetadata,
     SourceStatus,
 )
-from .readers import SourceFailed, open_listing
+from .readers import OfSource, SourceFailed, open_listing
 
 logger = logging.getLogger(__name__)
 
-UPSTREAM = "cmp"
 
 
 def page_batch(source: InventorySource, page: list[dict], *, now) -> Batch:
@@ -59,33 +58,12 @@ def page_batch(source: InventorySource, page: list[dict], *, now) -> Batch:
     return Batch(writes=[(Resource, rows)], children=children, fetched=len(page))
 
 
-class SourceResourcesStream(ReconcilingStream):
+class SourceResourcesStream(OfSource, ReconcilingStream):
     """A source's resources: one full listing per pass, reconciled."""
 
-    upstream = UPSTREAM
     model = Resource
     gone_reason = GoneReason.DELETED
     description = "The source's full listing of resources (nflex), reconciled per complete pass"
-
-    def __init__(self, source: InventorySource):
-        self.source_id = source.pk
-        self.source_name = source.name
-        self.name = source.stream_name
-        self.enabled = source.enabled
-        self.schedule_minutes = source.poll_minutes
-        self.schedule_words = f"every {source.poll_minutes} min"
-
-    def is_configured(self) -> bool:
-        """A disabled source is not read."""
-        return self.enabled
-
-    def not_configured_reason(self) -> str:
-        """Why it is not read."""
-        return f"inventory source {self.source_name!r} is disabled"
-
-    def client(self):
-        """The source is opened by each pass (`readers.open_listing`): no shared client."""
-        return None
 
     def source(self) -> InventorySource:
         """The source's row, fresh."""
