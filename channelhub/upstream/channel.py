@@ -40,6 +40,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from .channel_reads import ChannelReads
+from .channel_transfers import ChannelTransfers
 from .channel_words import TOKEN_ENDPOINT_DOWN, plain_words
 from .channel_writes import ChannelWrites
 from .errors import (
@@ -271,11 +272,13 @@ def clear_credentials_cache() -> None:
         _credentials_cache.clear()
 
 
-class ChannelClient(ChannelReads, ChannelWrites):
+class ChannelClient(ChannelReads, ChannelWrites, ChannelTransfers):
     """Talks to one Cloud Channel API (`CHANNEL_API_URL`) as one reseller account.
 
     Its typed reads (get_customer, purchasable_offers, ...) are in `channel_reads.ChannelReads`,
-    its writes (entitlement operations, customers, partner links) in `channel_writes.ChannelWrites`."""
+    its writes (entitlement operations, customers, partner links) in `channel_writes.ChannelWrites`,
+    the transfers (transferable SKUs and offers, import, transfer in and to Google) in
+    `channel_transfers.ChannelTransfers`."""
 
     upstream = "channel"
 

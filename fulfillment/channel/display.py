@@ -29,6 +29,36 @@ REASON_WORDS = {
     "PARTIAL_TRANSFER": "Partly transferred away",
 }
 
+# Why Google will not let a SKU move to us (TransferEligibility.ineligibilityReason), and what to do.
+TRANSFER_INELIGIBILITY_WORDS = {
+    "PENDING_TOS_ACCEPTANCE": (
+        "We have not accepted Google's terms of service for this product yet: a reseller admin "
+        "accepts them in the Partner Sales Console, then it can be transferred."
+    ),
+    "SKU_NOT_ELIGIBLE": "Google does not let this SKU move to a reseller (for example a free edition).",
+    "SKU_SUSPENDED": (
+        "The subscription is suspended where it is now: its current reseller (or Google) must "
+        "reactivate it before it can move."
+    ),
+    "CHANNEL_PARTNER_NOT_AUTHORIZED_FOR_SKU": (
+        "Our reseller account is not authorized to sell this product; ask Google to enable it."
+    ),
+    "REASON_UNSPECIFIED": "Google says it cannot be transferred, without giving a reason.",
+}
+
+
+def transfer_eligibility_words(sku) -> str:
+    """A TransferableSku's eligibility in words: ours to take, or why not (and Google's own words)."""
+    if sku.eligible:
+        return "Can be transferred to us."
+    words = TRANSFER_INELIGIBILITY_WORDS.get(sku.reason or "REASON_UNSPECIFIED") or (
+        f"Google says it cannot be transferred ({sku.reason})."
+    )
+    if sku.description and sku.description not in words:
+        words = f"{words} Google says: {sku.description}"
+    return words
+
+
 STATE_COLOURS = {ProvisioningState.ACTIVE: "active", ProvisioningState.SUSPENDED: "suspended"}
 
 

@@ -259,6 +259,132 @@ class DeleteCustomerForm(ActionForm):
     confirm = forms.BooleanField(label="Yes, delete this customer upstream", required=True)
 
 
+# --- transfers ----------------------------------------------------------------------------------
+
+
+class TransferToGoogleForm(ActionForm):
+    """Hand some of the customer's live entitlements back to Google, once confirmed."""
+
+    entitlements = forms.MultipleChoiceField(
+        label="Entitlements to hand back to Google", choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    confirm = forms.BooleanField(
+        label="Yes, transfer them to Google (they end for us; the customer keeps its service with Google)",
+        required=True,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        live = (
+            self.obj.entitlements.filter(gone_at__isnull=True).order_by("sku_id")
+            if self.obj is not None
+            else []
+        )
+        self.fields["entitlements"].choices = [
+            (
+                e.pk,
+                f"{e} — {e.sku_id.rsplit('/', 1)[-1] or e.offer_id} ({e.get_provisioning_state_display()})",
+            )
+            for e in live
+        ]
+
+    def service_kwargs(self) -> dict:
+        """The chosen entitlements' names."""
+        return {"entitlements": self.cleaned_data["entitlements"]}
+
+
+class TransferLookupForm(forms.Form):
+    """Who to look up: the customer's Cloud Identity id or domain, and the auth token its super
+    admin generated (never shown back, kept or logged)."""
+
+    cloud_identity_id = forms.CharField(label="Cloud Identity id", required=False, max_length=64)
+    domain = forms.CharField(label="or domain", required=False, max_length=253)
+    auth_token = forms.CharField(
+        label="Auth token from the customer",
+        required=False,
+        max_length=2048,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Their super admin generates it in the Admin console (Account > Account settings > "
+        "Transfer token). Needed the first time only; it is used for this lookup and not kept.",
+    )
+
+    def clean(self):
+        """One of the Cloud Identity id and the domain is needed."""
+        data = super().clean()
+        if not data.get("cloud_identity_id") and not data.get("domain"):
+            raise forms.ValidationError("Give the customer's Cloud Identity id or its domain.")
+        return data
+
+
+class TransferChooseForm(forms.Form):
+    """For each eligible SKU of a lookup: take it or not, the offer to move it to, seats and a
+    purchase order id. Built from the lookup's eligible choices (`choices`), in their order."""
+
+    cloud_identity_id = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirm = forms.BooleanField(
+        label="Yes, transfer the ticked subscriptions to us (Google moves them from their current reseller)",
+        required=True,
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices = list(choices)
+        for index, choice in enumerate(self.choices):
+            offers = choice.offers
+            self.fields[f"take_{index}"] = forms.BooleanField(label=choice.sku.display_name, required=False)
+            self.fields[f"offer_{index}"] = forms.ChoiceField(
+                label="Offer", choices=[(o["name"], o["summary"]) for o in offers], required=False
+            )
+            self.fields[f"seats_{index}"] = forms.IntegerField(
+                label="Seats",
+                required=False,
+                min_value=1,
+                initial=max((o["min_seats"] for o in offers), default=1),
+                widget=forms.NumberInput(attrs={"style": "width:6em"}),
+            )
+            self.fields[f"po_{index}"] = _purchase_order_field()
+
+    def rows(self) -> list[dict]:
+        """Each choice with its bound fields, for the template."""
+        return [
+            {
+                "choice": choice,
+                "take": self[f"take_{i}"],
+                "offer": self[f"offer_{i}"],
+                "seats": self[f"seats_{i}"],
+                "po": self[f"po_{i}"],
+            }
+            for i, choice in enumerate(self.choices)
+        ]
+
+    def clean(self):
+        """At least one subscription ticked, each with an offer."""
+        data = super().clean()
+        taken = [i for i in range(len(self.choices)) if data.get(f"take_{i}")]
+        if not taken:
+            raise forms.ValidationError("Tick at least one subscription to transfer.")
+        for i in taken:
+            if not data.get(f"offer_{i}"):
+                self.add_error(f"offer_{i}", "Choose the offer to move it to.")
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The Cloud Identity id and the ticked subscriptions, for services.customer_transfer_in."""
+        data = self.cleaned_data
+        chosen = [
+            {
+                "sku": choice.sku.name,
+                "offer": data.get(f"offer_{i}"),
+                "seats": data.get(f"seats_{i}"),
+                "purchase_order_id": data.get(f"po_{i}") or "",
+            }
+            for i, choice in enumerate(self.choices)
+            if data.get(f"take_{i}")
+        ]
+        return {"cloud_identity_id": data["cloud_identity_id"], "entitlements": chosen}
+
+
 # --- partner links ------------------------------------------------------------------------------
 
 

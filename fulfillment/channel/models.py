@@ -146,6 +146,7 @@ class Customer(ChannelMirror):
         permissions: ClassVar[list[tuple[str, str]]] = [
             ("act_customer", "Can create, update and provision Channel customers"),
             ("remove_customer", "Can delete Channel customers upstream"),
+            ("transfer_customer", "Can transfer Channel customers' subscriptions in, and to Google"),
         ]
 
     def __str__(self):

@@ -32,6 +32,7 @@ def register() -> None:
         "supervisor",
         "fulfillment.cancel_entitlement",
         "fulfillment.remove_customer",
+        "fulfillment.transfer_customer",
         "fulfillment.act_channelpartnerlink",
     )
     registry.register_api(ApiMount("channel", "fulfillment.channel.api.urls", API_ROOT))

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from django.db.models import F, Q
 
+from channelhub.models import GoneReason, UpstreamAction
 from channelhub.services import ServiceError
 from channelhub.upstream.errors import UpstreamError, UpstreamNotConfigured
 
@@ -212,3 +213,172 @@ def entitlement_detail(*, entitlement: Entitlement, changes: int = RECENT_CHANGE
             if isinstance(p, dict) and p.get("name") not in SEAT_PARAMETERS
         ],
     )
+
+
+# --- transfers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransferChoice:
+    """One SKU the customer holds elsewhere: Google's verdict, in words, and the offers it can
+    move to (each {"name", "summary", "plan", "seat_parameter", "min_seats", "definition"})."""
+
+    sku: object  # channelhub.upstream.channel_transfers.TransferableSku
+    words: str
+    offers: list[dict]
+
+
+@dataclass(frozen=True)
+class TransferLookup:
+    """What a customer holds at another reseller (or at Google) and could move to us."""
+
+    cloud_identity_id: str
+    domain: str
+    customer: Customer | None  # already ours (mirrored, live), if it is
+    choices: list[TransferChoice]
+
+    @property
+    def eligible(self) -> list[TransferChoice]:
+        """The choices Google lets us take over."""
+        return [c for c in self.choices if c.sku.eligible]
+
+
+def _transfer_offer(offer: dict) -> dict:
+    from .display import offer_summary  # noqa: PLC0415 - display imports these selectors' models only
+    from .services.common import seat_definition, seat_parameter_of_offer  # noqa: PLC0415 - services import selectors
+
+    definitions = offer.get("parameterDefinitions") or []
+    parameter = seat_parameter_of_offer(definitions) or ""
+    definition = seat_definition(definitions, parameter) if parameter else None
+    low = ((definition or {}).get("minValue") or {}).get("int64Value")
+    return {
+        "name": offer.get("name") or "",
+        "summary": offer_summary(offer),
+        "plan": (offer.get("plan") or {}).get("paymentPlan") or "",
+        "seat_parameter": parameter,
+        "min_seats": int(low) if str(low or "").isdigit() else 1,
+        "definition": definition,
+    }
+
+
+def _resolve_identity(client, *, cloud_identity_id: str, domain: str) -> tuple[str, str]:
+    """(Cloud Identity id, domain): the id as given, or the one Google knows for the domain."""
+    if cloud_identity_id:
+        return cloud_identity_id, domain
+    for account in client.check_cloud_identity_accounts_exist(domain=domain):
+        found = account.get("customerCloudIdentityId")
+        if account.get("existing") and found:
+            return str(found), domain
+    raise ServiceError(
+        f"Google knows no Cloud Identity account on {domain} that we could transfer: ask the customer "
+        "for their Cloud Identity id, or create the customer instead.",
+        code="missing",
+    )
+
+
+def transfer_lookup(*, cloud_identity_id: str = "", domain: str = "", auth_token: str = "") -> TransferLookup:
+    """Ask Google what the customer (by Cloud Identity id, or domain) holds elsewhere, each
+    SKU's eligibility and the offers the eligible ones can move to.
+
+    `auth_token` is the token the customer's super admin generated for us: it goes in this
+    one request and is neither kept nor logged; once presented, Google lets later calls for
+    this customer (the transfer itself) go without it.
+    """
+    from .display import transfer_eligibility_words  # noqa: PLC0415 - display imports these selectors' models only
+
+    cloud_identity_id, domain = cloud_identity_id.strip(), domain.strip().lower()
+    if not cloud_identity_id and not domain:
+        raise ServiceError("Give the customer's Cloud Identity id or its domain.", code="required")
+    try:
+        client = channel_client()
+        if client is None:
+            raise ServiceError("Cloud Channel is not configured, so nothing can be looked up.", code="config")
+        cloud_identity_id, domain = _resolve_identity(
+            client, cloud_identity_id=cloud_identity_id, domain=domain
+        )
+        skus = client.transferable_skus(cloud_identity_id=cloud_identity_id, auth_token=auth_token)
+        choices = [
+            TransferChoice(
+                sku=sku,
+                words=transfer_eligibility_words(sku),
+                offers=[
+                    _transfer_offer(o)
+                    for o in client.transferable_offers(sku=sku.name, cloud_identity_id=cloud_identity_id)
+                ]
+                if sku.eligible
+                else [],
+            )
+            for sku in skus
+        ]
+    except UpstreamError as exc:
+        if exc.retryable:
+            raise ServiceError(
+                f"Cloud Channel cannot answer now ({exc.message}); try the lookup again in a moment.",
+                code="upstream",
+            ) from exc
+        raise ServiceError(
+            f"Cloud Channel refused the lookup: {'; '.join(exc.errors) or exc.message}", code="refused"
+        ) from exc
+    customer = (
+        Customer.objects.filter(
+            cloud_identity_id=cloud_identity_id, gone_at__isnull=True, partner_link__isnull=True
+        )
+        .defer("payload")
+        .first()
+    )
+    if customer is not None and not domain:
+        domain = customer.domain
+    return TransferLookup(
+        cloud_identity_id=cloud_identity_id, domain=domain, customer=customer, choices=choices
+    )
+
+
+@dataclass(frozen=True)
+class TransferEvent:
+    """One line of a customer's transfer history."""
+
+    when: object  # datetime
+    direction: str  # "in" | "away"
+    what: str
+    how: str
+    action: object | None = None  # the UpstreamAction, when staff did it here
+
+
+def customer_transfer_history(*, customer: Customer, limit: int = 50) -> list[TransferEvent]:
+    """Subscriptions transferred to us and away from us, newest first: our transfer actions
+    (in, and to Google) and the entitlements reconcile found gone as transferred."""
+    events: list[TransferEvent] = []
+    actions = UpstreamAction.objects.filter(
+        Q(kind="channel.customer.transfer_in", payload__cloudIdentityId=customer.cloud_identity_id)
+        | Q(kind="channel.customer.transfer_in", target_id=customer.pk)
+        | Q(kind="channel.customer.transfer_to_google", target_id=customer.pk)
+    ).select_related("actor")
+    for action in actions.order_by("-created_at")[:limit] if customer.cloud_identity_id else actions.none():
+        payload = action.payload or {}
+        direction = "in" if action.kind.endswith("transfer_in") else "away"
+        what = ", ".join(payload.get("skus") or payload.get("entitlements") or []) or "—"
+        who = action.actor.get_username() if action.actor else "system"
+        how = f"{'Transfer in' if direction == 'in' else 'Transfer to Google'} by {who} ({action.get_status_display().lower()})"
+        events.append(
+            TransferEvent(when=action.created_at, direction=direction, what=what, how=how, action=action)
+        )
+    gone = (
+        Entitlement.objects.filter(customer_id=customer.pk, gone_reason=GoneReason.TRANSFERRED)
+        .defer("payload", "parameters")
+        .order_by("-gone_at")[:limit]
+    )
+    for entitlement in gone:
+        last = (
+            EntitlementChange.objects.filter(entitlement_id=entitlement.pk, change_type="CANCELLED")
+            .order_by("-create_time")
+            .values_list("reason", flat=True)
+            .first()
+        )
+        how = "Seen gone by the sync" + (f" ({last.replace('_', ' ').lower()})" if last else "")
+        events.append(
+            TransferEvent(
+                when=entitlement.gone_at, direction="away", what=entitlement.sku_id or entitlement.pk, how=how
+            )
+        )
+    events.sort(key=lambda e: e.when, reverse=True)
+    return events[:limit]

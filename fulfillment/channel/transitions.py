@@ -19,6 +19,7 @@ from . import forms, services
 from .choices import PaymentPlan, ProvisioningState, SuspensionReason
 from .display import ACTION_FORM_TEMPLATE
 from .executors import CustomerExecutor, EntitlementCreateExecutor, EntitlementExecutor, PartnerLinkExecutor
+from .executors_transfer import TransferInExecutor, TransferToGoogleExecutor
 from .models import ChannelPartnerLink, Customer, Entitlement
 from .services.partner_links import LINK_STATE_TRANSITIONS, link_state_words
 
@@ -116,6 +117,12 @@ def suspended_by(*, required: tuple[str, ...], refused: tuple[str, ...]):
             )
 
     return check
+
+
+def has_live_entitlements(spec: ActionSpec, customer) -> None:
+    """A check: the customer has entitlements still listed upstream."""
+    if not customer.entitlements.filter(gone_at__isnull=True).exists():
+        raise ServiceError(f"Customer {customer} has no live entitlements.", code="entitlements")
 
 
 def without_cloud_identity(spec: ActionSpec, customer) -> None:
@@ -296,6 +303,27 @@ CUSTOMER_ACTIONS = (
         forms.CustomerCreateForm,
         services.customer_create,
         guards=(),
+        creates=True,
+    ),
+    # Transfers are supervisors' (they move a customer's contracts between resellers).
+    _customer(
+        "channel.customer.transfer_to_google",
+        "Transfer to Google",
+        forms.TransferToGoogleForm,
+        services.entitlements_transfer_to_google,
+        perm=services.TRANSFER_PERM,
+        checks=(has_live_entitlements,),
+        executor=TransferToGoogleExecutor,
+    ),
+    # From the transfer page (the customer may not be ours yet): no form on the customer page.
+    _customer(
+        "channel.customer.transfer_in",
+        "Transfer in",
+        None,
+        services.customer_transfer_in,
+        perm=services.TRANSFER_PERM,
+        guards=(),
+        executor=TransferInExecutor,
         creates=True,
     ),
 )

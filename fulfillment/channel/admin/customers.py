@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
@@ -13,7 +14,7 @@ from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
 from channelhub.admin import BoundedCountPaginator, status_badge
 from channelhub.services import ServiceError
-from fulfillment.channel import selectors
+from fulfillment.channel import selectors, services
 from fulfillment.channel.display import (
     admin_url,
     link_badge,
@@ -22,6 +23,7 @@ from fulfillment.channel.display import (
 from fulfillment.channel.models import ChannelPartnerLink, Customer
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
+from .transfers import TransferViewsMixin
 
 # --- partner links --------------------------------------------------------------------------------
 
@@ -66,9 +68,9 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
-    """Customers, their details and entitlements; update, provision, delete, buy; and create
-    (the form above the changelist)."""
+class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin):
+    """Customers, their details and entitlements; update, provision, delete, buy, transfer to
+    Google; create (the form above the changelist); and the transfer page (admin/transfers.py)."""
 
     object_kwarg = "customer"
     change_form_template = "admin/fulfillment/channel/customer_change_form.html"
@@ -116,6 +118,12 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
             "contact": detail.contact,
             "identity": detail.identity,
             "partner_url": admin_url(ChannelPartnerLink, obj.partner_link_id) if obj.partner_link_id else "",
+            "transfers": selectors.customer_transfer_history(customer=obj),
+            "transfer_url": (
+                reverse("admin:fulfillment_customer_transfer") + "?" + urlencode({"customer": obj.pk})
+                if request.user.has_perm(services.TRANSFER_PERM) and obj.cloud_identity_id and not obj.is_gone
+                else ""
+            ),
         }
 
     # -- create, on the changelist
@@ -128,6 +136,7 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
                 self.admin_site.admin_view(self.create_view),
                 name="fulfillment_customer_create_upstream",
             ),
+            *self.transfer_urls(),
             *super().get_urls(),
         ]
 
@@ -138,6 +147,8 @@ class CustomerAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
         can_create = request.user.has_perm(create.perm)
         extra_context.setdefault("create_form", create.form() if can_create else None)
         extra_context["create_url"] = reverse("admin:fulfillment_customer_create_upstream")
+        if request.user.has_perm(services.TRANSFER_PERM):
+            extra_context["transfer_url"] = reverse("admin:fulfillment_customer_transfer")
         extra_context["recent_creates"] = [
             {"action": a, "badge": status_badge(a.status, a.get_status_display())}
             for a in action_selectors.actions_of_kind(kind=create.kind, limit=5)

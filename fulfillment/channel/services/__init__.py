@@ -1,5 +1,5 @@
 """Every write of the Channel side of the fulfillment app: staff actions on entitlements,
-customers and channel partner links. Each is keyword-only, checks the actor's permission and
+customers and channel partner links, and transfers. Each is keyword-only, checks the actor's permission and
 the rule against the mirrored state, then records an outbox action (channelhub.actions) in
 one transaction; upstream reads they validate against (purchasable offers, the domain check)
 happen before it. They raise `ServiceError` with a message a person can act on."""
@@ -18,12 +18,15 @@ from .entitlements import (
     entitlement_suspend,
 )
 from .partner_links import channel_partner_link_change_state
+from .transfers import TRANSFER_PERM, customer_transfer_in, entitlements_transfer_to_google
 
 __all__ = [
+    "TRANSFER_PERM",
     "ServiceError",
     "channel_partner_link_change_state",
     "customer_create",
     "customer_delete",
+    "customer_transfer_in",
     "customer_provision_cloud_identity",
     "customer_update",
     "entitlement_activate",
@@ -34,4 +37,5 @@ __all__ = [
     "entitlement_create",
     "entitlement_start_paid_service",
     "entitlement_suspend",
+    "entitlements_transfer_to_google",
 ]

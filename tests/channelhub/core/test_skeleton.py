@@ -94,6 +94,8 @@ PAYLOADS = {
         "user": {"email": "a@skeleton.example", "givenName": "A", "familyName": "B"},
     },
     "change_state": {"linkState": "SUSPENDED"},
+    "channel.customer.transfer_in": {"cloudIdentityId": "C0fskeleton", "entitlements": [], "skus": []},
+    "channel.customer.transfer_to_google": {"entitlements": ["accounts/x/customers/y/entitlements/none"]},
     "connect.usage_file.reject": {"rejection_note": "skeleton test"},
     "connect.usage_file.accept": {"acceptance_note": "skeleton test"},
     "connect.usage_record.close": {"external_billing_id": "SKELETON-1"},
