@@ -339,3 +339,58 @@ def test_the_token_refused_by_google_is_a_clear_error(mirrored):
         client.transferable_skus(cloud_identity_id=customer["cloudIdentityId"], auth_token="wrong")
     assert refused.value.code == "PERMISSION_DENIED"
     assert "wrong" not in str(refused.value)
+
+
+# --- the pages -----------------------------------------------------------------------------------------
+
+
+def test_the_transfer_pages_are_for_supervisors_and_never_echo_the_token(
+    client, mirrored, support, supervisor
+):
+    url = "/admin/fulfillment/customer/transfer/"
+    client.force_login(support)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"step": "lookup", "cloud_identity_id": "x"}).status_code == 403
+    page = client.get("/admin/fulfillment/customer/")
+    assert b"ch-transfer-link" not in page.content
+
+    client.force_login(supervisor)
+    assert b"ch-transfer-link" in client.get("/admin/fulfillment/customer/").content
+    customer, skus = pick(mirrored, all_eligible=False)
+    requests.post(
+        f"{mirrored.url}/_sandbox/reset", json={}, timeout=60
+    ).raise_for_status()  # forget the probe
+    token = customer["authToken"]
+    answer = client.post(
+        url, {"step": "lookup", "cloud_identity_id": customer["cloudIdentityId"], "auth_token": token}
+    )
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert token not in html
+    for sku in skus:
+        assert sku.name in html
+        if not sku.reason:
+            continue
+        assert TRANSFER_INELIGIBILITY_WORDS[sku.reason].replace("'", "&#x27;") in html
+    refused = client.post(
+        url, {"step": "lookup", "cloud_identity_id": customer["cloudIdentityId"], "auth_token": "bad"}
+    )
+    assert "auth token is invalid" in refused.content.decode()
+    assert 'value="bad"' not in refused.content.decode()  # the token field is never filled back in
+
+
+def test_the_transfer_status_page_follows_the_action(client, mirrored, supervisor):
+    customer, _ = pick(mirrored)
+    lookup = selectors.transfer_lookup(cloud_identity_id=customer["cloudIdentityId"])
+    action = services.customer_transfer_in(
+        cloud_identity_id=lookup.cloud_identity_id, entitlements=choose_all(lookup)[:1], actor=supervisor
+    )
+    client.force_login(supervisor)
+    url = f"/admin/fulfillment/customer/transfer/{action.pk}/"
+    queued = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in queued and 'data-status="queued"' in queued
+    send(action)
+    done = client.get(url).content.decode()
+    assert 'data-status="succeeded"' in done and 'http-equiv="refresh"' not in done
+    assert "ch-transfer-moved" in done
+    assert client.get("/admin/fulfillment/customer/transfer/999999/").status_code == 404
