@@ -15,6 +15,7 @@ directory, which the child deletes once read (it carries credentials). The child
   "state", "value", "error": null | {"exc_type", "exc_message", "stack_trace", "kind"}}``.
 """
 
+import ctypes
 import datetime
 import importlib
 import importlib.util
@@ -22,6 +23,7 @@ import io
 import json
 import os
 import resource
+import signal
 import sys
 import traceback
 
@@ -451,6 +453,17 @@ def _write_envelope(io_dir, envelope):
     os.replace(tmp, os.path.join(io_dir, ENVELOPE_FILE))
 
 
+def _die_with_parent(parent_pid):
+    """Linux: SIGKILL this process when the worker that started it dies (even by SIGKILL), so
+    no connector outlives its worker; exit at once if the worker is already gone."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the time limit still ends it
+        return
+    if parent_pid and os.getppid() != parent_pid:
+        os._exit(3)
+
+
 def main(argv):
     """Run the call found in argv[1]'s io directory; exit 0 once the envelope is written."""
     io_dir = argv[1]
@@ -458,6 +471,7 @@ def main(argv):
     with open(call_path, encoding="utf-8") as fh:
         call = json.load(fh)
     os.unlink(call_path)  # it carries credentials: the connector has them in its event only
+    _die_with_parent(call.get("parent_pid"))
     _set_limits(call["memory_mb"], call["cpu_seconds"])
     _refuse_modules()
     book = LogBook(os.path.join(io_dir, LOG_FILE), call["secrets"])

@@ -222,6 +222,7 @@ def _call_payload(call):
         "secrets": list(call.secrets),
         "max_items": call.max_items,
         "max_item_bytes": call.max_item_bytes,
+        "parent_pid": os.getpid(),  # the child dies with us (child._die_with_parent)
     }
     try:
         return json.dumps(payload, default=child._encode_default)

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from channelhub.admin import status_badge
 from channelhub.models import UpstreamAction
@@ -63,6 +65,9 @@ class TransferViewsMixin:
             },
         )
 
+    # An error report (a crash with ADMINS set) never shows the token.
+    @method_decorator(sensitive_post_parameters("auth_token"))
+    @method_decorator(sensitive_variables("data", "lookup_form"))
     def transfer_view(self, request):
         """Lookup, choose and confirm (see the module docstring)."""
         self._require_transfer(request)

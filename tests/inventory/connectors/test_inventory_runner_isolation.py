@@ -1,12 +1,16 @@
 """What a connector cannot reach: the worker's environment, Django, a CMP API, the call file;
 what never leaves the runner: its secrets; and calls refused before a process starts."""
 
+import contextlib
 import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +157,49 @@ def test_the_failure_pickles_with_its_fields():
         failed.state,
     )
     assert json.dumps(again.state) == '{"cursor": "before-the-error"}'
+
+
+WORKER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from inventory.connectors.runner import ConnectorCall, run_connector
+run_connector(ConnectorCall("tests.inventory.connectors.modules.broken", event={"how": "hang"}, time_limit=120))
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def test_a_connector_dies_with_a_worker_killed_by_sigkill(tmp_path):
+    """A worker killed mid-run (SIGKILL: no cleanup of its own) takes its connector with it
+    (PR_SET_PDEATHSIG), so no third-party code runs on unwatched."""
+    root = PROJECT_ROOT
+    worker = subprocess.Popen(  # noqa: S603 - our interpreter, our script
+        [sys.executable, "-c", WORKER, str(root)], env={**os.environ, "TMPDIR": str(tmp_path)}
+    )
+    helper = None
+    try:
+        deadline = time.monotonic() + 20
+        logs = []
+        while time.monotonic() < deadline and not logs:
+            logs = [p for p in tmp_path.glob("channelhub-connector-*/io/logs.jsonl") if p.read_text()]
+            time.sleep(0.05)
+        assert logs, "the connector never started"
+        line = json.loads(logs[0].read_text().splitlines()[0])
+        child_pid, helper = (int(pid) for pid in str(line).split("pids ")[1].split()[:2])
+        assert _alive(child_pid)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and _alive(child_pid):
+            time.sleep(0.05)
+        assert not _alive(child_pid), "the connector outlived its worker"
+    finally:
+        worker.kill()
+        if helper is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(helper, signal.SIGKILL)  # a grandchild it started: not ours to vouch for
