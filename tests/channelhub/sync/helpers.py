@@ -3,11 +3,17 @@ compare it with the mirror."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import requests
 from connect.client import ConnectClient as OfficialClient
+from django.db import connection
 
+from channelhub.models import SyncRun, SyncRunStatus
 from fulfillment.models import (
     Asset,
     Conversation,
@@ -83,3 +89,65 @@ def settled_log(sandbox, count, *, seconds: float = 10.0) -> list[dict]:
         if count(entries) or time.monotonic() > deadline:
             return entries
         time.sleep(0.1)
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+# --- manage.py commands as real processes (killed with SIGKILL by the kill tests) ---------------
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_process(args: list[str], tmp_path, **env_extra: str) -> subprocess.Popen:
+    """`manage.py <args>` as its own process on the test database (output in a log file)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(DATABASE_URL=database_url(), UPSTREAM_TIMEOUT="10", **env_extra)
+    log = open(tmp_path / f"proc-{time.monotonic_ns()}.log", "w+")  # closed by finish()
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", args[0], "-v0", *args[1:]],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    proc.log = log
+    return proc
+
+
+def output(proc: subprocess.Popen) -> str:
+    proc.log.seek(0)
+    return proc.log.read()
+
+
+def finish(proc: subprocess.Popen, seconds: float = 180) -> tuple[int | None, str]:
+    """(exit status, output) of `proc` once it ends; killed after `seconds` (status None)."""
+    try:
+        code = proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        code = None
+    proc.kill()
+    proc.wait()
+    text = output(proc)
+    proc.log.close()
+    return code, text
+
+
+def wait_for_paging_run(proc: subprocess.Popen, *, pages: int, seconds: float = 180) -> SyncRun:
+    """The run of `proc` once it has committed `pages` pages (fails if the process ends first)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run = SyncRun.objects.filter(owner__contains=f":{proc.pid}:").first()
+        if run and run.status == SyncRunStatus.RUNNING and run.pages >= pages:
+            return run
+        if proc.poll() is not None:
+            raise AssertionError(f"sync exited {proc.returncode} before paging:\n{output(proc)}")
+        time.sleep(0.05)
+    raise AssertionError(f"no paging run of pid {proc.pid} after {seconds}s:\n{output(proc)}")

@@ -7,22 +7,19 @@ still paging when it is killed.
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from channelhub.models import StreamState, SyncRun, SyncRunStatus
 from channelhub.sync.streams import parse_ts
 from fulfillment.models import FulfillmentRequest
 
-from .helpers import assert_mirror_equals_upstream, control
+from .helpers import assert_mirror_equals_upstream, control, finish, start_process, wait_for_paging_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,67 +27,16 @@ ROOT = Path(__file__).resolve().parents[3]
 KILLS = 6
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def start_sync(sandbox, tmp_path, *args: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update(
-        DATABASE_URL=database_url(),
+    return start_process(
+        ["sync", *args],
+        tmp_path,
         CONNECT_API_URL=sandbox.connect_url,
         CONNECT_API_KEY="ApiKey SU-000-000-000:sandbox",
-        UPSTREAM_TIMEOUT="10",
         # Every run re-reads the whole collection: it is killed in the overlap window, behind
         # the cursor the previous one left.
         SYNC_OVERLAP_SECONDS=str(20 * 365 * 86400),
     )  # SYNC_LOCK_SECONDS stays at its default (300): nobody waits for a lease here
-    log = open(tmp_path / f"sync-{time.monotonic_ns()}.log", "w+")  # closed by finish()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "sync", *args, "-v0"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    proc.log = log
-    return proc
-
-
-def output(proc: subprocess.Popen) -> str:
-    proc.log.seek(0)
-    return proc.log.read()
-
-
-def finish(proc: subprocess.Popen, seconds: float = 180) -> tuple[int | None, str]:
-    """(exit status, output) of `proc` once it ends; killed after `seconds` (status None)."""
-    try:
-        code = proc.wait(seconds)
-    except subprocess.TimeoutExpired:
-        code = None
-    proc.kill()
-    proc.wait()
-    text = output(proc)
-    proc.log.close()
-    return code, text
-
-
-def wait_for_paging_run(proc: subprocess.Popen, *, pages: int, seconds: float = 180) -> SyncRun:
-    """The run of `proc` once it has committed `pages` pages (fails if the process ends first)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run = SyncRun.objects.filter(owner__contains=f":{proc.pid}:").first()
-        if run and run.status == SyncRunStatus.RUNNING and run.pages >= pages:
-            return run
-        if proc.poll() is not None:
-            raise AssertionError(f"sync exited {proc.returncode} before paging:\n{output(proc)}")
-        time.sleep(0.05)
-    raise AssertionError(f"no paging run of pid {proc.pid} after {seconds}s:\n{output(proc)}")
 
 
 def position(cursor: dict) -> tuple:
