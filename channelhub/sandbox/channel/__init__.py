@@ -12,7 +12,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from ..module import BaseModule
-from . import collections, life, seed
+from . import actions, collections, life, seed, transfers
 from .auth import Tokens, authenticate, token_endpoint, write_service_account
 from .knobs import KnobBox
 from .routes import Call, route
@@ -35,6 +35,10 @@ class ChannelModule(BaseModule):
     def __init__(self):
         self.knobs = KnobBox()
         self.tokens = Tokens()
+        # what operations run: the entitlement and customer actions plus the transfer ones, which read the
+        # knobs (tos_pending_products)
+        self.actions = {**actions.ACTIONS, **transfers.actions_for(self.knobs)}
+        self._store = None  # the server's store, known from on_serve (describe lists foreign customers)
 
     # -- the module protocol
     def rules(self) -> list[Rule]:
@@ -50,7 +54,8 @@ class ChannelModule(BaseModule):
         return seed.seed(session, seed_value, scale)
 
     def tick(self, session, rng) -> dict:
-        """Trials ending, seats moving, terms accepted, now and then a new customer or entitlement (life.py)."""
+        """Trials ending, seats moving, terms accepted, now and then a new customer or entitlement or one
+        transferred away (life.py)."""
         return life.tick(session, rng)
 
     # -- hooks
@@ -74,21 +79,31 @@ class ChannelModule(BaseModule):
         return self.describe()
 
     def describe(self) -> dict:
-        """The knobs, the account, the admin to impersonate, the scope and how many tokens are live."""
+        """The knobs, the account, the admin to impersonate, the scope, how many tokens are live and the
+        first customers held elsewhere with their auth tokens (to play the customer who hands one over)."""
         return {
             **self.knobs.describe(),
             "account": ACCOUNT,
             "admin_email": ADMIN_EMAIL,
             "scope": SCOPE,
             "active_tokens": self.tokens.count(),
+            "transferable_customers": self._transferable_customers(),
         }
+
+    def _transferable_customers(self, limit: int = 20) -> list[dict]:
+        if self._store is None:
+            return []
+        with self._store.session() as session, session.snapshot():
+            return transfers.described(session, limit)
 
     def on_reset(self) -> None:
         """Knobs back to their defaults; issued tokens stay valid."""
         self.knobs.reset()
 
     def on_serve(self, server) -> None:
-        """Write the service-account key file, whose token_uri is this server's /token."""
+        """Write the service-account key file, whose token_uri is this server's /token; keep the server's
+        store for describe()."""
+        self._store = getattr(getattr(server, "app", None), "store", None)
         write_service_account(credentials_path(server), f"{server.url}/token")
 
     def server_attributes(self, server) -> dict[str, Any]:

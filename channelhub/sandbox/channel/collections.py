@@ -59,4 +59,32 @@ OPERATIONS = Collection(name="ch_operations", columns={"status": "status"})
 # requestId dedupe: id = sha256(account, method, target, requestId); doc = {operation, body}.
 REQUEST_IDS = Collection(name="ch_request_ids", columns={})
 
-ALL = [CUSTOMERS, ENTITLEMENTS, CHANGES, PRODUCTS, SKUS, OFFERS, LINKS, OPERATIONS, REQUEST_IDS]
+# Customers at other resellers or at Google direct (transfers.py): id = their Cloud Identity id;
+# doc = {cloudIdentityId, domain, orgDisplayName, regionCode, primaryAdminEmail, owner ("reseller"
+# or "google"), resellerName (owner reseller only), authToken, domainVerified, entitlements: [{sku,
+# seats, paymentPlan, suspended, legacySku?}]}. `seq` keeps the order they appeared in (the seed's
+# planned cases first), since an update rewrites the row.
+FOREIGN = Collection(
+    name="ch_foreign",
+    columns={"domain": "domain", "owner": "status"},
+    extra_columns=("seq",),
+    indexes=(("domain",), ("seq",)),
+)
+
+# Cloud Identities whose auth token our account has presented once: id = cloudIdentityId;
+# doc = {cloudIdentityId, authorizeTime}. Later calls about them may omit the token.
+TRANSFER_AUTH = Collection(name="ch_transfer_auth", columns={})
+
+ALL = [
+    CUSTOMERS,
+    ENTITLEMENTS,
+    CHANGES,
+    PRODUCTS,
+    SKUS,
+    OFFERS,
+    LINKS,
+    OPERATIONS,
+    REQUEST_IDS,
+    FOREIGN,
+    TRANSFER_AUTH,
+]

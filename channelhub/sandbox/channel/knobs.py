@@ -11,6 +11,9 @@
   empty with a nextPageToken (real clients must follow it); 0 = never; 1 is refused (it would
   never end).
 - `token_ttl_seconds` (3600): `expires_in` of tokens issued from now on.
+- `tos_pending_products` (["products/Google-Chrome"]): products whose terms of service our
+  reseller has not accepted; a SKU of theirs held elsewhere is not transferable
+  (PENDING_TOS_ACCEPTANCE, transfers.py).
 - `revoke_tokens` (action, POST only): true -> every issued access token stops working (401).
 
 Reset (`/_sandbox/reset`) puts the knobs back to these defaults; issued tokens survive it, so a
@@ -25,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from ..common import ApiError
 
 DEFAULT_EMPTY_PAGE_EVERY = 4
+DEFAULT_TOS_PENDING_PRODUCTS = ("products/Google-Chrome",)
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Knobs:
     lro_fail_next: list[dict] = field(default_factory=list)
     empty_page_every: int = DEFAULT_EMPTY_PAGE_EVERY
     token_ttl_seconds: int = 3600
+    tos_pending_products: list[str] = field(default_factory=lambda: list(DEFAULT_TOS_PENDING_PRODUCTS))
 
 
 def _bad(message: str) -> ApiError:
@@ -52,7 +57,7 @@ class KnobBox:
     def get(self) -> Knobs:
         """A copy of the knobs, safe to read without the lock."""
         with self._lock:
-            return Knobs(**{**asdict(self._knobs), "lro_fail_next": list(self._knobs.lro_fail_next)})
+            return Knobs(**asdict(self._knobs))  # asdict copies the lists too
 
     def describe(self) -> dict:
         """The knobs as JSON."""
@@ -76,6 +81,7 @@ class KnobBox:
             merged.empty_page_every = int(merged.empty_page_every)
             merged.token_ttl_seconds = int(merged.token_ttl_seconds)
             merged.lro_fail_next = [_failure(entry) for entry in merged.lro_fail_next]
+            merged.tos_pending_products = _products(merged.tos_pending_products)
         except (TypeError, ValueError) as exc:
             raise _bad(f"Invalid channel knobs: {exc}") from None
         if merged.lro_delay_seconds < 0 or merged.lro_polls < 0 or merged.token_ttl_seconds < 1:
@@ -93,6 +99,14 @@ class KnobBox:
                 if entry.get("operation_type") in (None, operation_type):
                     return queue.pop(index)
         return None
+
+
+def _products(value) -> list[str]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, str) and p.startswith("products/") for p in value
+    ):
+        raise ValueError("tos_pending_products must be a list of product names (products/...)")
+    return list(dict.fromkeys(value))
 
 
 def _failure(entry) -> dict:

@@ -3,8 +3,11 @@
 Each tick, with the tick's own RNG (so the seeded state stays deterministic): a trial or two
 ends (SUSPENDED / TRIAL_ENDED, a SYSTEM change), assigned seats move on a few entitlements
 (only updateTime changes: no EntitlementChange upstream either), a customer pending terms of
-service may accept them (ACTIVATED / CUSTOMER_ACCEPTED_PENDING_TOS, a CUSTOMER change), and now
-and then a new customer or a new entitlement appears (made by another reseller operator).
+service may accept them (ACTIVATED / CUSTOMER_ACCEPTED_PENDING_TOS, a CUSTOMER change), now
+and then a new customer or a new entitlement appears (made by another reseller operator), and
+now and then a customer takes one active entitlement to another reseller (a SYSTEM CANCELLED,
+PARTIAL_TRANSFER or RELATIONSHIP_ENDED; it goes on the Cloud Identity's foreign record, so it
+can be won back with transferEntitlements).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import random
 
 from ..store import Session
 from . import collections as c
-from . import data, shapes
+from . import data, shapes, transfers
 from .seed import OTHER_OPERATOR
 from .wire import now
 
@@ -140,6 +143,31 @@ def new_entitlement(session: Session, rng: random.Random, when: str) -> int:
     return 1
 
 
+def transfer_away(session: Session, rng: random.Random, when: str) -> int:
+    """Now and then (15%) one active, paid or free (not trial) entitlement of ours moves to another
+    reseller: removed with a SYSTEM CANCELLED (RELATIONSHIP_ENDED if it was the customer's last, else
+    PARTIAL_TRANSFER), then held on the Cloud Identity's foreign record (owner reseller). Returns how
+    many."""
+    if rng.random() >= 0.15:
+        return 0
+    chosen = _sample(
+        session, "status = 'ACTIVE' AND json_extract(doc, '$.trialSettings.trial') IS NOT 1", 1, rng
+    )
+    for ent in chosen:
+        customer_name = data.customer_of(ent["name"])
+        customer = data.get(session, c.CUSTOMERS, customer_name)
+        others = session.scalar(
+            f"SELECT COUNT(*) FROM {c.ENTITLEMENTS.name} WHERE customer = ? AND id != ?",
+            (customer_name, ent["name"]),
+        )
+        reason = "PARTIAL_TRANSFER" if others else "RELATIONSHIP_ENDED"
+        held = transfers.held_elsewhere(session, ent)
+        _change(session, ent, "CANCELLED", when, "SYSTEM", ("cancellationReason", reason))
+        data.delete(session, c.ENTITLEMENTS, ent["name"])
+        transfers.hand_over(session, customer, [held], "reseller", lambda: shapes.alnum(rng, 24))
+    return len(chosen)
+
+
 def tick(session: Session, rng: random.Random) -> dict:
     """One step of Channel life; counts by kind of event."""
     when = now()
@@ -149,4 +177,5 @@ def tick(session: Session, rng: random.Random) -> dict:
         "terms_accepted": accept_terms(session, rng, when),
         "new_customers": new_customer(session, rng, when),
         "new_entitlements": new_entitlement(session, rng, when),
+        "transferred_away": transfer_away(session, rng, when),
     }

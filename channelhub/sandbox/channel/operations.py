@@ -36,6 +36,8 @@ Action = Callable[[Session, str, dict, str, bool], dict]
 RESULT_TYPES = {
     "CANCEL_ENTITLEMENT": TYPE_PREFIX + "google.protobuf.Empty",
     "PROVISION_CLOUD_IDENTITY": CHANNEL_TYPE + "Customer",
+    "TRANSFER_ENTITLEMENTS": CHANNEL_TYPE + "TransferEntitlementsResponse",
+    "TRANSFER_ENTITLEMENTS_TO_GOOGLE": TYPE_PREFIX + "google.protobuf.Empty",
 }
 ENTITLEMENT_TYPE = CHANNEL_TYPE + "Entitlement"
 

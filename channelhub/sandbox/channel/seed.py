@@ -11,7 +11,9 @@ seeded RNG. What it holds:
   suspension reason (the first ten are planned so even a small scale has them all), plus a few
   cancelled ones that only live on in the history;
 - the history: CREATED for each, then seat changes, renewal changes, suspensions, reactivations
-  and cancellations in time order.
+  and cancellations in time order;
+- customers held by other resellers or Google, max(8, scale/10), for transfers (seed_transfers.py:
+  the first eight are planned cases).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import timedelta
 from ..common import EPOCH
 from ..store import Session
 from . import collections as c
-from . import shapes
+from . import seed_transfers, shapes
 from .data import change_key, customer_of, row
 from .wire import ACCOUNT, ADMIN_EMAIL, rfc3339
 
@@ -75,6 +77,7 @@ class Seeder:
         self.seq = 0
         self.changes: list[tuple] = []
         self.offers: list[tuple[dict, shapes.ProductSpec]] = []
+        self.cloud_ids: set[str] = set()  # our customers' and partners' (customers held elsewhere get others)
 
     # -- catalog
     def catalog(self) -> int:
@@ -106,6 +109,7 @@ class Seeder:
         rows, usable = [], []
         for i in range(n):
             ci = "C0" + shapes.alnum(self.rng, 7).lower()
+            self.cloud_ids.add(ci)
             created = self.rng.randrange(-60 * DAY, SPAN)
             state = LINK_STATES[i % len(LINK_STATES)]
             updated = created if state == "INVITED" else created + self.rng.randrange(DAY, 30 * DAY)
@@ -144,6 +148,7 @@ class Seeder:
             roll = self.rng.random()
             if roll < 0.85:
                 doc["cloudIdentityId"] = "C0" + shapes.alnum(self.rng, 7).lower()
+                self.cloud_ids.add(doc["cloudIdentityId"])
                 doc["cloudIdentityInfo"] = shapes.cloud_identity_info(doc, verified=self.rng.random() < 0.9)
             if partners and self.rng.random() < 0.1:
                 doc["channelPartnerId"] = self.rng.choice(partners)
@@ -298,10 +303,12 @@ def seed(session: Session, seed_value: int, scale: int) -> dict:
     offers = seeder.catalog()
     partners = seeder.links()
     customers, entitlements = seeder.customers(partners)
+    transferable = seed_transfers.seed(session, seed_value, scale, seeder.cloud_ids)
     return {
         "customers": customers,
         "entitlements": entitlements,
         "entitlement_changes": len(seeder.changes),
         "offers": offers,
         "channel_partner_links": max(4, scale // 10),
+        "transferable_customers": transferable,
     }

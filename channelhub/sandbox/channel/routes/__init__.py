@@ -1,4 +1,4 @@
-"""The /v1 router (the handlers are in customers.py, entitlements.py and links.py). Paths, verbs
+"""The /v1 router (the handlers are in customers.py, entitlements.py, links.py and transfers.py). Paths, verbs
 and bodies follow cloudchannel.v1.json: custom verbs are literal `:verb` suffixes, names keep
 their slashes (`operations/...` may contain `/`), global query parameters (`alt`, `fields`, ...)
 are ignored. Every call needs a bearer token from /token; `accounts/{a}` other than the
@@ -43,11 +43,23 @@ from .entitlements import (
     lookup_offer,
 )
 from .links import create_link, get_link, get_link_customer, list_link_customers, list_links, patch_link
+from .transfers import (
+    import_customer,
+    list_transferable_offers,
+    list_transferable_skus,
+    transfer_entitlements,
+    transfer_entitlements_to_google,
+)
 
 ROUTES: list[tuple[str, re.Pattern, Callable[[Call], Response]]] = [
     (method, re.compile(pattern), handler)
     for method, pattern, handler in [
         ("POST", rf"{A}:checkCloudIdentityAccountsExist", check_cloud_identity_accounts_exist),
+        ("POST", rf"{A}:listTransferableSkus", list_transferable_skus),
+        ("POST", rf"{A}:listTransferableOffers", list_transferable_offers),
+        ("POST", rf"{A}/customers:import", import_customer),
+        ("POST", rf"{CUSTOMER}:transferEntitlements", transfer_entitlements),
+        ("POST", rf"{CUSTOMER}:transferEntitlementsToGoogle", transfer_entitlements_to_google),
         ("GET", rf"{A}/customers", list_customers),
         ("POST", rf"{A}/customers", create_customer),
         ("GET", CUSTOMER, get_customer),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from werkzeug.wrappers import Request, Response
 
 from ...store import Session
-from .. import actions, operations, paging
+from .. import operations, paging
 from ..auth import Grant
 from ..wire import ACCOUNT, check_request_id, reply
 
@@ -56,6 +56,11 @@ class Call:
             session, coll, self.request, limits, empty_page_every=self.empty_page_every, **kwargs
         )
 
+    @property
+    def actions(self) -> dict[str, operations.Action]:
+        """The module's actions (actions.ACTIONS and the transfer ones bound to its knobs)."""
+        return self.module.actions
+
     def submit(self, operation_type: str, target: str, payload: dict, body: dict) -> Response:
         """Accept a long-running operation (requestId checked and deduplicated) and answer the Operation."""
         request_id = check_request_id(body.get("requestId"))
@@ -63,7 +68,7 @@ class Call:
             operation = operations.submit(
                 session,
                 self.module.knobs,
-                actions.ACTIONS,
+                self.actions,
                 operation_type=operation_type,
                 target=target,
                 payload=payload,

@@ -7,7 +7,7 @@ import secrets
 
 from werkzeug.wrappers import Response
 
-from .. import actions, data, filters, paging, shapes
+from .. import actions, data, filters, paging, shapes, transfers
 from .. import collections as c
 from ..wire import ACCOUNT, invalid, json_body, now, precondition, reply
 from .call import Call, page_reply
@@ -193,7 +193,8 @@ def list_purchasable_skus(call: Call) -> Response:
 
 def check_cloud_identity_accounts_exist(call: Call) -> Response:
     """accounts.checkCloudIdentityAccountsExist: our customers with a Cloud Identity on that domain
-    (owned) and the foreign test domains (not owned)."""
+    (owned), a customer held elsewhere on it (not owned, with its Cloud Identity id, unless the id is
+    one of our customers') and the foreign test domains (not owned)."""
     body = json_body(call.request)
     domain = str(body.get("domain") or "").strip().lower()
     if not domain:
@@ -201,7 +202,17 @@ def check_cloud_identity_accounts_exist(call: Call) -> Response:
     accounts = []
     if domain in FOREIGN_DOMAINS:
         accounts.append({"existing": True, "owned": False, "customerType": "DOMAIN"})
-    with call.session() as session:
+    with call.session() as session, session.snapshot():
+        record = transfers.foreign_by_domain(session, domain)
+        if record is not None and transfers.our_customer(session, record["cloudIdentityId"]) is None:
+            accounts.append(
+                {
+                    "existing": True,
+                    "owned": False,
+                    "customerCloudIdentityId": record["cloudIdentityId"],
+                    "customerType": "DOMAIN",
+                }
+            )
         for doc in data.docs(
             session, c.CUSTOMERS, "lower(domain) = ? AND cloud_identity_id IS NOT NULL", (domain,)
         ):

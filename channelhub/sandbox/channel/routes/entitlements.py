@@ -131,4 +131,4 @@ def list_skus(call: Call) -> Response:
 def get_operation(call: Call) -> Response:
     """operations.get: the operation, completed first if its time (or poll count) has come."""
     with call.session() as session:
-        return reply(operations.poll(session, actions.ACTIONS, "operations/" + call.values["operation"]))
+        return reply(operations.poll(session, call.actions, "operations/" + call.values["operation"]))

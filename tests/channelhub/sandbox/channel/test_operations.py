@@ -247,4 +247,4 @@ def test_state_checked_again_at_completion(api):
 def test_operations_not_found_and_unimplemented(api):
     assert error_of(api.get("operations/nope/x"))[:2] == (404, "NOT_FOUND")
     assert error_of(api.post("operations/x:cancel"))[:2] == (501, "UNIMPLEMENTED")
-    assert error_of(api.post(f"{ACCOUNT}:listTransferableSkus"))[:2] == (501, "UNIMPLEMENTED")
+    assert error_of(api.post(f"{ACCOUNT}:register"))[:2] == (501, "UNIMPLEMENTED")
