@@ -218,6 +218,12 @@ def entitlement_detail(*, entitlement: Entitlement, changes: int = RECENT_CHANGE
 # --- transfers ---------------------------------------------------------------------------------
 
 
+NO_TRANSFER_OFFER = (
+    "Google lets it move, but has no offer for it that this customer can take (e.g. the product is "
+    "not sold in its region): it cannot be transferred to us now."
+)
+
+
 @dataclass(frozen=True)
 class TransferChoice:
     """One SKU the customer holds elsewhere: Google's verdict, in words, and the offers it can
@@ -226,6 +232,11 @@ class TransferChoice:
     sku: object  # channelhub.upstream.channel_transfers.TransferableSku
     words: str
     offers: list[dict]
+
+    @property
+    def transferable(self) -> bool:
+        """Google lets it move and offers at least one offer to move it to."""
+        return bool(self.sku.eligible and self.offers)
 
 
 @dataclass(frozen=True)
@@ -239,8 +250,13 @@ class TransferLookup:
 
     @property
     def eligible(self) -> list[TransferChoice]:
-        """The choices Google lets us take over."""
-        return [c for c in self.choices if c.sku.eligible]
+        """The choices that can be transferred now (eligible, with an offer to move to)."""
+        return [c for c in self.choices if c.transferable]
+
+    @property
+    def ineligible(self) -> list[TransferChoice]:
+        """The choices that cannot, each with its words."""
+        return [c for c in self.choices if not c.transferable]
 
 
 def _transfer_offer(offer: dict) -> dict:
@@ -297,19 +313,18 @@ def transfer_lookup(*, cloud_identity_id: str = "", domain: str = "", auth_token
             client, cloud_identity_id=cloud_identity_id, domain=domain
         )
         skus = client.transferable_skus(cloud_identity_id=cloud_identity_id, auth_token=auth_token)
-        choices = [
-            TransferChoice(
-                sku=sku,
-                words=transfer_eligibility_words(sku),
-                offers=[
+        choices = []
+        for sku in skus:
+            offers = (
+                [
                     _transfer_offer(o)
                     for o in client.transferable_offers(sku=sku.name, cloud_identity_id=cloud_identity_id)
                 ]
                 if sku.eligible
-                else [],
+                else []
             )
-            for sku in skus
-        ]
+            words = transfer_eligibility_words(sku) if offers or not sku.eligible else NO_TRANSFER_OFFER
+            choices.append(TransferChoice(sku=sku, words=words, offers=offers))
     except UpstreamError as exc:
         if exc.retryable:
             raise ServiceError(

@@ -107,7 +107,7 @@ class TransferViewsMixin:
             TRANSFER_TEMPLATE,
             {
                 "lookup": lookup,
-                "ineligible": [c for c in lookup.choices if not c.sku.eligible],
+                "ineligible": lookup.ineligible,
                 "choose_form": choose_form,
                 "customer_url": admin_url(Customer, lookup.customer.pk) if lookup.customer else "",
             },

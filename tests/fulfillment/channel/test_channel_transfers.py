@@ -69,9 +69,9 @@ def held_elsewhere(sandbox) -> list[tuple[dict, list]]:
     ]
 
 
-def pick(sandbox, *, verified=True, all_eligible=True, owner="reseller") -> tuple[dict, list]:
+def pick(sandbox, *, verified=True, all_eligible=True, owner="reseller", at_least=1) -> tuple[dict, list]:
     for customer, skus in held_elsewhere(sandbox):
-        if customer["owner"] != owner or bool(customer["domainVerified"]) != verified or len(skus) < 2:
+        if customer["owner"] != owner or bool(customer["domainVerified"]) != verified or len(skus) < at_least:
             continue
         if all(s.eligible for s in skus) == all_eligible:
             return customer, skus
@@ -127,10 +127,13 @@ def test_each_ineligibility_reason_is_shown_in_words(mirrored):
             if not choice.sku.eligible:
                 seen[choice.sku.reason] = choice
                 assert choice.words.startswith(TRANSFER_INELIGIBILITY_WORDS[choice.sku.reason])
-                assert not choice.offers
-            else:
-                assert choice.words == "Can be transferred to us." and choice.offers
-    assert sorted(seen) == REASONS
+                assert not choice.offers and not choice.transferable
+            elif choice.offers:
+                assert choice.words == "Can be transferred to us." and choice.transferable
+            else:  # eligible, but no offer the customer can take (a product not sold in its region)
+                seen["no offer"] = choice
+                assert choice.words == selectors.NO_TRANSFER_OFFER and not choice.transferable
+    assert sorted(seen) == sorted([*REASONS, "no offer"])
 
 
 def test_offers_carry_the_seats_held_as_their_minimum(mirrored):
@@ -148,7 +151,7 @@ def test_offers_carry_the_seats_held_as_their_minimum(mirrored):
 
 def test_transfer_in_end_to_end(mirrored, upstream, supervisor, caplog):
     caplog.set_level(logging.DEBUG)
-    customer, _ = pick(mirrored)
+    customer, _ = pick(mirrored, at_least=2)
     token = customer["authToken"]
     lookup = selectors.transfer_lookup(cloud_identity_id=customer["cloudIdentityId"], auth_token=token)
     chosen = choose_all(lookup)
@@ -173,8 +176,14 @@ def test_transfer_in_end_to_end(mirrored, upstream, supervisor, caplog):
     events = list(
         AuditEvent.objects.filter(upstream_action=done).values("action", "before", "after", "message")
     )
-    assert [e["action"] for e in events] == ["channel.customer.transfer_in.succeeded"]
-    assert sorted(events[0]["after"]["transferred"]) == sorted(moved.values_list("pk", flat=True))
+    by_action = {e["action"]: e for e in events}
+    assert sorted(by_action) == [
+        "channel.customer.transfer_in.queued",
+        "channel.customer.transfer_in.succeeded",
+    ]
+    assert sorted(by_action["channel.customer.transfer_in.succeeded"]["after"]["transferred"]) == sorted(
+        moved.values_list("pk", flat=True)
+    )
     queued = AuditEvent.objects.filter(target_id=action.target_id).values("before", "after", "message")
     secret_free(
         token, done.payload, done.response, done.error_detail, list(events), list(queued), caplog.text
@@ -238,7 +247,7 @@ def test_a_lost_answer_is_retried_with_the_same_request_id(mirrored, upstream, s
     requestId, gets the same operation back, and one transfer happens."""
     settings.UPSTREAM_MAX_RETRIES = 0
     settings.UPSTREAM_TIMEOUT = 0.5
-    customer, _ = pick(mirrored)
+    customer, _ = pick(mirrored, at_least=2)
     lookup = selectors.transfer_lookup(cloud_identity_id=customer["cloudIdentityId"])
     chosen = choose_all(lookup)
     action = services.customer_transfer_in(
@@ -386,6 +395,12 @@ def test_the_transfer_status_page_follows_the_action(client, mirrored, superviso
         cloud_identity_id=lookup.cloud_identity_id, entitlements=choose_all(lookup)[:1], actor=supervisor
     )
     client.force_login(supervisor)
+    unconfirmed = client.post(
+        "/admin/fulfillment/customer/transfer/",
+        {"step": "confirm", "cloud_identity_id": lookup.cloud_identity_id, "take_0": "on", "offer_0": "x"},
+    )
+    assert unconfirmed.status_code == 200 and "This field is required" in unconfirmed.content.decode()
+    assert UpstreamAction.objects.count() == 1  # nothing more queued
     url = f"/admin/fulfillment/customer/transfer/{action.pk}/"
     queued = client.get(url).content.decode()
     assert 'http-equiv="refresh"' in queued and 'data-status="queued"' in queued
