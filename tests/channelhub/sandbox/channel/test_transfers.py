@@ -136,6 +136,15 @@ def test_the_seed_plans_every_case(sandbox, world):
     ids = [c["cloudIdentityId"] for c in world]
     assert len(set(ids)) == len(ids) and all(i.startswith("C0f") and len(i) == 9 for i in ids)
     assert all(c["domain"].endswith(".example") and c["authToken"] for c in world)
+    assert set(world[0]) == {
+        "cloudIdentityId",
+        "domain",
+        "orgDisplayName",
+        "owner",
+        "authToken",
+        "domainVerified",
+    }
+    assert meta["collections"]["ch_transfer_auth"]["total"] == 0
 
 
 def test_a_larger_scale_draws_more_customers_elsewhere(tmp_path):
@@ -639,6 +648,21 @@ def test_request_id_makes_a_transfer_idempotent(service, world):
             **{**body, "entitlements": [{"offer": flexible["name"], "purchaseOrderId": "PO"}]},
         )
     assert error(caught)[:3] == (409, "ABORTED", "REQUEST_ID_CONFLICT")
+    # the same body under another requestId is a new request: the SKU is ours now, nothing is left to move
+    with pytest.raises(HttpError) as caught:
+        transfer(service, customer["name"], **{**body, "requestId": request_id()})
+    assert error(caught)[:2] == (400, "INVALID_ARGUMENT")
+    assert len(entitlements_of(service, customer["name"])) == 1
+
+
+def test_to_google_request_id_dedupe(service, api):
+    ent = api.find(lambda e: e["provisioningState"] == "ACTIVE")
+    customer = ent["name"].split("/entitlements/")[0]
+    body = {"entitlements": [{"name": ent["name"]}], "requestId": request_id()}
+    first = to_google(service, customer, **body)
+    assert to_google(service, customer, **body) == first  # a retry of a removal: not 404
+    cancelled = [c for c in api.history(ent["name"]) if c["changeType"] == "CANCELLED"]
+    assert len(cancelled) == 1
 
 
 def test_delayed_transfer_completes_on_poll(service, world, api):
@@ -737,35 +761,42 @@ def test_transfer_to_google_of_a_seeded_customer_makes_its_record(sandbox, servi
 # ------------------------------------------------------------------ life
 
 
+def _tick(store, attempt: int) -> tuple[dict, set[str]]:
+    """One life.tick with a seeded RNG; returns its counts and the entitlements it removed."""
+    with store.session() as session, session.write():
+        before = {r[0] for r in session.conn.execute("SELECT id FROM ch_entitlements")}
+        result = life.tick(session, random.Random(f"transfer-{attempt}"))
+        after = {r[0] for r in session.conn.execute("SELECT id FROM ch_entitlements")}
+    return result, before - after
+
+
 def test_life_transfers_one_away_now_and_then(sandbox, service, api):
     store = sandbox.app.store
-    for attempt in range(60):
-        with store.session() as session, session.write():
-            before = {r[0] for r in session.conn.execute("SELECT id FROM ch_entitlements")}
-            result = life.tick(session, random.Random(f"transfer-{attempt}"))
-            after = {r[0] for r in session.conn.execute("SELECT id FROM ch_entitlements")}
-        if result["transferred_away"]:
-            break
-    assert result["transferred_away"] == 1
-    assert attempt > 0  # now and then, not every tick
-    gone = before - after
-    assert len(gone) == 1
-    name = gone.pop()
-    customer = api.ok(api.get(name.split("/entitlements/")[0]))
-    change = api.history(name)[-1]
-    assert change["changeType"] == "CANCELLED" and change["operatorType"] == "SYSTEM"
-    still = api.all(f"{customer['name']}/entitlements", "entitlements")
-    assert change["cancellationReason"] == ("PARTIAL_TRANSFER" if still else "RELATIONSHIP_ENDED")
-    # held at another reseller now, and ours to win back
-    held = by_sku(skus(service, customerName=customer["name"]))
-    sku = api.offer(change["offer"])["sku"]["name"]
-    assert sku in held
-    with store.session() as session:
-        record = session.get("ch_foreign", customer["cloudIdentityId"])
-    assert (
-        record["owner"] == "reseller"
-        and record["resellerName"] == "Other Reseller Ltd"
-        and record["authToken"]
-    )
+    ticks, transfers, moves = 0, 0, {}
+    while len(moves) < 2 and ticks < 200:  # until both cancellation reasons were seen
+        result, gone = _tick(store, ticks)
+        ticks += 1
+        if not result["transferred_away"]:
+            assert not gone
+            continue
+        assert result["transferred_away"] == 1 and len(gone) == 1
+        transfers += 1
+        name = gone.pop()
+        customer = api.ok(api.get(name.split("/entitlements/")[0]))
+        change = api.history(name)[-1]
+        assert change["changeType"] == "CANCELLED" and change["operatorType"] == "SYSTEM"
+        still = api.all(f"{customer['name']}/entitlements", "entitlements")
+        assert change["cancellationReason"] == ("PARTIAL_TRANSFER" if still else "RELATIONSHIP_ENDED")
+        # held at another reseller now, and ours to win back
+        assert api.offer(change["offer"])["sku"]["name"] in by_sku(
+            skus(service, customerName=customer["name"])
+        )
+        with store.session() as session:
+            record = session.get("ch_foreign", customer["cloudIdentityId"])
+        assert record["owner"] == "reseller" and record["resellerName"] == "Other Reseller Ltd"
+        assert record["authToken"]
+        moves.setdefault(change["cancellationReason"], ticks)
+    assert set(moves) == {"PARTIAL_TRANSFER", "RELATIONSHIP_ENDED"}
+    assert transfers < ticks / 2  # now and then (about 15% of ticks), not every tick
     counts = requests.post(f"{sandbox.url}/_sandbox/tick", timeout=10).json()["channel"]
     assert "transferred_away" in counts
