@@ -1,12 +1,14 @@
 """Helpers for the Channel sandbox tests: `api` is an authorized HTTP session (google-auth's
 AuthorizedSession over the sandbox's /token) bound to the sandbox URL, with shortcuts for the
-knobs and for finding seeded entitlements by state."""
+knobs and for finding seeded entitlements by state; `service` is the discovery client on the
+sandbox; `world` the customers held elsewhere with their auth tokens (GET /_sandbox/channel)."""
 
 import uuid
 
 import pytest
 import requests
 from google.auth.transport.requests import AuthorizedSession
+from googleapiclient.discovery import build
 
 ACCOUNT = "accounts/C01sandbx"
 
@@ -89,3 +91,21 @@ def plan(api: Api, ent: dict) -> str:
 @pytest.fixture
 def api(sandbox, channel_credentials) -> Api:
     return Api(sandbox, channel_credentials)
+
+
+@pytest.fixture
+def service(sandbox, channel_credentials):
+    """google-api-python-client's Cloud Channel service, unchanged, on the sandbox."""
+    return build(
+        "cloudchannel",
+        "v1",
+        static_discovery=True,
+        credentials=channel_credentials,
+        client_options={"api_endpoint": sandbox.channel_url},
+    )
+
+
+@pytest.fixture
+def world(sandbox) -> list[dict]:
+    """The customers held elsewhere GET /_sandbox/channel lists (seed order: the planned eight first)."""
+    return requests.get(f"{sandbox.url}/_sandbox/channel", timeout=5).json()["transferable_customers"]

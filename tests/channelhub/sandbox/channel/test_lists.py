@@ -237,7 +237,14 @@ def test_same_seed_same_world():
         with server.app.store.session() as session:
             return {
                 table: session.conn.execute(f"SELECT id, doc FROM {table} ORDER BY id").fetchall()
-                for table in ("ch_customers", "ch_entitlements", "ch_changes", "ch_offers", "ch_links")
+                for table in (
+                    "ch_customers",
+                    "ch_entitlements",
+                    "ch_changes",
+                    "ch_offers",
+                    "ch_links",
+                    "ch_foreign",
+                )
             }
 
     with tempfile.TemporaryDirectory() as one, tempfile.TemporaryDirectory() as two:
