@@ -149,9 +149,11 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
     with transaction.atomic():
         lock.renew(name, owner)
         changed: dict[type, set[str]] = {}
+        created: dict[type, set[str]] = {}
         for model, rows in batch.writes:
             counts = upsert_rows(model, rows, now=now, seen_run=_stamp_for(stream, model, run))
             changed.setdefault(model, set()).update(counts.created_ids, counts.updated_ids)
+            created.setdefault(model, set()).update(counts.created_ids)
             _count(run, stream, model, counts)
             if stream.stamps_seen and issubclass(model, ListedAsideMirror):
                 listing.write(name, run.pk, model, [pk for pk, _, _ in rows])
@@ -166,6 +168,7 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
                 children.rows,
                 now=now,
                 seen_run=_stamp_for(stream, model, run),
+                fresh=created.get(children.of_changed, set()) if children.of_changed is not None else set(),
             )
             _count(run, stream, model, counts, deleted=True)
         if batch.cursor is not None and not backfill:

@@ -141,11 +141,14 @@ def upsert_rows(
     *,
     now: datetime | None = None,
     seen_run: int | None = None,
+    new: bool = False,
 ) -> UpsertCounts:
     """Insert or update mirrored rows of `model` (a MirroredModel); returns the counts.
 
     With `seen_run` (a reconciling run's id; `model` must be a ReconciledMirror) every row
-    given is stamped with it, the unchanged ones included."""
+    given is stamped with it, the unchanged ones included. `new=True` says none of the rows
+    can exist yet (the children of a parent created in the same transaction): their hashes
+    are not read first (the write is still an upsert, so a mistake costs only the counts)."""
     counts = UpsertCounts()
     if not rows:
         return counts
@@ -160,7 +163,7 @@ def upsert_rows(
     plan = _Plan.get(model, connection.vendor)
     if seen_run is not None and not plan.stamped:
         raise TypeError(f"{model._meta.label} has no {STAMP} column: it is not a ReconciledMirror")
-    existing = _existing_hashes(connection, plan, list(by_pk))
+    existing = {} if new else _existing_hashes(connection, plan, list(by_pk))
 
     now = now or timezone.now()
     to_write = []
@@ -224,9 +227,14 @@ def replace_children(
     *,
     now: datetime | None = None,
     seen_run: int | None = None,
+    fresh: set[str] | frozenset[str] = frozenset(),
 ) -> UpsertCounts:
     """Make the children of `parents` exactly `rows`: delete the rows of `model` under those
     parents that are not among `rows`, then upsert `rows`. Returns the counts (`deleted` too).
+
+    `fresh`: parents created in the caller's transaction. They have no children yet, so
+    nothing is looked up for them (no stale children to find, no hashes to compare): on a
+    first pass that is most of the reads.
 
     Raises ValueError, before writing anything, for a row whose parent is not in `parents`
     (nothing would ever replace it)."""
@@ -240,15 +248,22 @@ def replace_children(
         )
     keep = {pk for pk, _, _ in rows}
     manager = model._base_manager
+    known = [p for p in parents if p not in fresh]
     stale: list[str] = []
-    for start in range(0, len(parents), CHUNK):
-        under = manager.filter(**{f"{attname}__in": parents[start : start + CHUNK]})
+    for start in range(0, len(known), CHUNK):
+        under = manager.filter(**{f"{attname}__in": known[start : start + CHUNK]})
         stale += [pk for pk in under.values_list("pk", flat=True).iterator() if pk not in keep]
     deleted = 0
     for start in range(0, len(stale), CHUNK):
         _, per_model = manager.filter(pk__in=stale[start : start + CHUNK]).delete()
         deleted += per_model.get(model._meta.label, 0)
-    counts = upsert_rows(model, rows, now=now, seen_run=seen_run)
+    newborn = [row for row in rows if row[1].get(attname) in fresh]
+    counts = upsert_rows(
+        model, [row for row in rows if row[1].get(attname) not in fresh], now=now, seen_run=seen_run
+    )
+    more = upsert_rows(model, newborn, now=now, seen_run=seen_run, new=True)
+    counts.created += more.created
+    counts.created_ids += more.created_ids
     counts.deleted = deleted
     return counts
 

@@ -102,3 +102,26 @@ def test_children_of_a_parent_not_listed_are_refused(threads):
     assert "not children of the parents given" in run.error
     # the first page (CO-1) was committed before the refused one
     assert messages() == {k: v for k, v in before.items() if k != "ME-2"}
+
+
+def test_children_of_parents_created_in_the_transaction_are_written_without_reads(db):
+    """`fresh` parents have no children yet: nothing is read for them (on a first pass that is
+    most of the reads), and their rows are still upserted and counted."""
+    from django.db import connection, transaction  # noqa: PLC0415 - this test only
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415 - this test only
+
+    Conversation.objects.create(id="CO-OLD", topic="old")
+    ConversationMessage.objects.create(id="ME-OLD", conversation_id="CO-OLD", text="stale")
+    Conversation.objects.create(id="CO-NEW", topic="new")
+    rows = [
+        ("ME-A", {"conversation_id": "CO-NEW", "text": "a"}, {"id": "ME-A"}),
+        ("ME-B", {"conversation_id": "CO-OLD", "text": "b"}, {"id": "ME-B"}),
+    ]
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        counts = upsert.replace_children(
+            ConversationMessage, "conversation", ["CO-NEW", "CO-OLD"], rows, fresh={"CO-NEW"}
+        )
+    reads = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert all("CO-NEW" not in sql and "ME-A" not in sql for sql in reads), reads
+    assert (counts.created, counts.deleted) == (2, 1)
+    assert messages() == {"ME-A": ("CO-NEW", "a"), "ME-B": ("CO-OLD", "b")}
