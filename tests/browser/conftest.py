@@ -166,3 +166,18 @@ def viewer(transactional_db):
 @pytest.fixture
 def superuser(transactional_db):
     return get_user_model().objects.create_superuser("root", "root@example.com")
+
+
+@pytest.fixture
+def mirrored(channel_settings, settings, transactional_db, monkeypatch):
+    """The sandbox's Channel world mirrored; actions sent at commit, inline (django-q's sync
+    mode), so the page a form redirects to already shows the outcome."""
+    from django_q.conf import Conf  # noqa: PLC0415 - only the Channel pages need it
+
+    from tests.fulfillment.channel.helpers import sync_channel  # noqa: PLC0415 - the same
+
+    settings.ACTION_RETRY_BACKOFF = 0
+    settings.CHANNEL_LRO_WAIT_SECONDS = 5
+    monkeypatch.setattr(Conf, "SYNC", True)
+    sync_channel()
+    return channel_settings

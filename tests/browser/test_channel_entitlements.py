@@ -11,25 +11,14 @@ import os
 
 import pytest
 from django.contrib.admin.utils import quote
-from django_q.conf import Conf
 from playwright.sync_api import Page, expect
 
 from fulfillment.channel.transitions import allowed_entitlement_actions
 from fulfillment.models import Customer, Entitlement, Offer
-from tests.fulfillment.channel.helpers import Upstream, sync_channel
+from tests.fulfillment.channel.helpers import Upstream
 
 SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "/tmp")
 XSS = '<img src=x onerror="window.__xss=1"> <script>window.__xss=1</script>'
-
-
-@pytest.fixture
-def mirrored(channel_settings, settings, transactional_db, monkeypatch):
-    """The sandbox's Channel world mirrored; actions sent at commit, inline."""
-    settings.ACTION_RETRY_BACKOFF = 0
-    settings.CHANNEL_LRO_WAIT_SECONDS = 5
-    monkeypatch.setattr(Conf, "SYNC", True)
-    sync_channel()
-    return channel_settings
 
 
 @pytest.fixture

@@ -8,24 +8,13 @@ from __future__ import annotations
 
 import pytest
 import requests
-from django_q.conf import Conf
 from playwright.sync_api import expect
 
 from fulfillment.channel.display import TRANSFER_INELIGIBILITY_WORDS
 from fulfillment.models import Customer, Entitlement
-from tests.fulfillment.channel.helpers import Upstream, sync_channel
+from tests.fulfillment.channel.helpers import Upstream
 
 from .test_channel_entitlements import SCREENSHOTS
-
-
-@pytest.fixture
-def mirrored(channel_settings, settings, transactional_db, monkeypatch):
-    """The sandbox's Channel world mirrored; actions sent at commit, inline."""
-    settings.ACTION_RETRY_BACKOFF = 0
-    settings.CHANNEL_LRO_WAIT_SECONDS = 5
-    monkeypatch.setattr(Conf, "SYNC", True)
-    sync_channel()
-    return channel_settings
 
 
 @pytest.fixture

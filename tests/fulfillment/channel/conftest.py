@@ -45,3 +45,22 @@ def supervisor(make_user):
 @pytest.fixture
 def readonly(make_user):
     return make_user("readonly")
+
+
+@pytest.fixture
+def mirrored(channel_settings, settings):
+    """The sandbox's Channel world mirrored; retries immediate; short LRO waits."""
+    from .helpers import sync_channel  # noqa: PLC0415 - imports the streams: after Django setup
+
+    settings.ACTION_RETRY_BACKOFF = 0
+    settings.CHANNEL_LRO_WAIT_SECONDS = 5
+    sync_channel()
+    return channel_settings
+
+
+@pytest.fixture
+def upstream(mirrored):
+    """The sandbox's truth, read with Google's discovery client (helpers.Upstream)."""
+    from .helpers import Upstream  # noqa: PLC0415 - the same
+
+    return Upstream(mirrored)

@@ -91,3 +91,16 @@ def log(sandbox, fragment: str, method: str = "POST") -> list[dict]:
 
 def clear_log(sandbox) -> None:
     requests.delete(f"{sandbox.url}/_sandbox/log", timeout=10).raise_for_status()
+
+
+def send(action, *, rounds: int = 5):
+    """Send an outbox action until it is over (at most `rounds` attempts); the action as it ended."""
+    from channelhub.actions.sender import send_action  # noqa: PLC0415 - Django models: after setup
+    from channelhub.models import ActionStatus  # noqa: PLC0415 - the same
+
+    for _ in range(rounds):
+        send_action(action.pk)
+        action.refresh_from_db()
+        if action.status not in ActionStatus.OPEN_STATES:
+            return action
+    return action

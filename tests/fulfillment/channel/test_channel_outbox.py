@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from channelhub.actions.sender import send_action
 from channelhub.actions.services import action_retry
 from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError
@@ -18,23 +17,9 @@ from fulfillment.channel import selectors, services
 from fulfillment.channel.transitions import allowed_entitlement_actions
 from fulfillment.models import ChannelPartnerLink, Customer, Entitlement, EntitlementChange
 
-from .helpers import Upstream, clear_log, faults, knobs, log, sync_channel
+from .helpers import Upstream, clear_log, faults, knobs, log, send, sync_channel
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mirrored(channel_settings, settings):
-    """The sandbox's Channel world mirrored; retries immediate; short LRO waits."""
-    settings.ACTION_RETRY_BACKOFF = 0
-    settings.CHANNEL_LRO_WAIT_SECONDS = 5
-    sync_channel()
-    return channel_settings
-
-
-@pytest.fixture
-def upstream(mirrored) -> Upstream:
-    return Upstream(mirrored)
 
 
 def pick(action: str, **filters) -> Entitlement:
@@ -45,15 +30,6 @@ def pick(action: str, **filters) -> Entitlement:
         if action in allowed_entitlement_actions(entitlement):
             return entitlement
     raise AssertionError(f"the sandbox has no entitlement allowing {action} with {filters}")
-
-
-def send(action: UpstreamAction, *, rounds: int = 5) -> UpstreamAction:
-    for _ in range(rounds):
-        send_action(action.pk)
-        action.refresh_from_db()
-        if action.status not in ActionStatus.OPEN_STATES:
-            return action
-    return action
 
 
 def reseller_changes(upstream, name: str, change_type: str) -> list[dict]:

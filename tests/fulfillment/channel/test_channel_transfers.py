@@ -15,7 +15,6 @@ import time
 import pytest
 import requests
 
-from channelhub.actions.sender import send_action
 from channelhub.models import ActionStatus, AuditEvent, GoneReason, UpstreamAction
 from channelhub.services import ServiceError
 from channelhub.upstream.channel import ChannelClient
@@ -24,34 +23,11 @@ from fulfillment.channel import selectors, services
 from fulfillment.channel.display import TRANSFER_INELIGIBILITY_WORDS
 from fulfillment.models import Customer, Entitlement
 
-from .helpers import Upstream, clear_log, faults, knobs, log, sync_channel
+from .helpers import clear_log, faults, knobs, log, send, sync_channel
 
 pytestmark = pytest.mark.django_db
 
 REASONS = sorted(set(TRANSFER_INELIGIBILITY_WORDS) - {"REASON_UNSPECIFIED"})
-
-
-@pytest.fixture
-def mirrored(channel_settings, settings):
-    """The sandbox's Channel world mirrored; retries immediate; short LRO waits."""
-    settings.ACTION_RETRY_BACKOFF = 0
-    settings.CHANNEL_LRO_WAIT_SECONDS = 5
-    sync_channel()
-    return channel_settings
-
-
-@pytest.fixture
-def upstream(mirrored) -> Upstream:
-    return Upstream(mirrored)
-
-
-def send(action: UpstreamAction, *, rounds: int = 5) -> UpstreamAction:
-    for _ in range(rounds):
-        send_action(action.pk)
-        action.refresh_from_db()
-        if action.status not in ActionStatus.OPEN_STATES:
-            return action
-    return action
 
 
 def foreign(sandbox) -> list[dict]:

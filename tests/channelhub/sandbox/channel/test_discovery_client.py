@@ -2,21 +2,11 @@
 service-account credentials impersonating the reseller admin, api_endpoint = the sandbox."""
 
 import pytest
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from .conftest import ACCOUNT, request_id
 
-
-@pytest.fixture
-def service(sandbox, channel_credentials):
-    return build(
-        "cloudchannel",
-        "v1",
-        static_discovery=True,
-        credentials=channel_credentials,
-        client_options={"api_endpoint": sandbox.channel_url},
-    )
+# `service` (google-api-python-client on the sandbox) is the channel conftest's.
 
 
 def test_lists_every_customer_through_empty_pages(service, api):
