@@ -120,7 +120,7 @@ def request_action(ctx, request, ident, action):
             doc["assignee"] = ""
             text = "Request unassigned."
         else:
-            text = _request_transition(session, doc, body, action, when)
+            text = request_transition(session, doc, body, action, when)
         doc["updated"] = when
         apply_request_to_asset(session, doc, when)
         session.put("requests", doc)
@@ -128,7 +128,7 @@ def request_action(ctx, request, ident, action):
     return json_response(doc)
 
 
-def _request_transition(session, doc: dict, body: dict, action: str, when: str) -> str:
+def request_transition(session, doc: dict, body: dict, action: str, when: str) -> str:
     """Move request `doc` by `action` (checked against REQUEST_FROM); returns the message."""
     previous = doc["status"]
     _check(doc, action, REQUEST_FROM[action], "Request")

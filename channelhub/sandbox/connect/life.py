@@ -2,8 +2,9 @@
 
 `tick` (POST /_sandbox/tick, or every --tick-interval with --live): a few new purchase requests
 (new assets, sometimes a new customer), change/suspend/resume/cancel requests on existing assets,
-customers answering inquiries (inquiring -> pending with the params filled, value_error cleared,
-`answered: true`), revoking requests becoming revoked, some objects touched, now and then a new
+customers answering inquiries (inquiring -> pending with the flagged params filled, value_error
+cleared, `answered: true`; never `migration_info`), colleagues in the portal approving or failing
+a pending request or two (so the demo's backlog stays steady), revoking requests becoming revoked, some objects touched, now and then a new
 tier config request. It runs on its own RNG (seeded from the tick number), so the seeded state
 stays deterministic.
 
@@ -18,6 +19,7 @@ import json
 
 from ..common import now_iso
 from . import shapes
+from .actions import apply_request_to_asset, request_transition
 from .records import add_message, new_unique_id, world_of
 from .seed.catalog import product_templates
 
@@ -214,9 +216,9 @@ def answer_inquiry(session, rng, request: dict, when: str) -> dict:
     for param in request["asset"].get("params", []):
         if param.get("value_error") or (param.get("phase") == "ordering" and not param.get("value")):
             pdef = next((d for d in (product or {}).get("params", []) if d["id"] == param["id"]), None)
+            if param["id"] == "migration_info" and not param.get("value_error"):
+                continue  # a customer never fills it: a value would make the request a migration
             values = shapes.param_value(pdef, rng, customer) if pdef else {"value": "provided"}
-            if param["id"] == "migration_info":
-                values = {"value": param.get("value", "")}
             param["value"] = values.get("value") or "provided"
             if "structured_value" in values:
                 param["structured_value"] = values["structured_value"]
@@ -230,6 +232,29 @@ def answer_inquiry(session, rng, request: dict, when: str) -> dict:
         session, request["id"], "Request status changed from inquiring to pending.", when=when, rng=rng
     )
     return request
+
+
+def colleague_processes(session, rng, when: str) -> list[str]:
+    """Colleagues working in the portal process a pending request or two (older than this tick,
+    not an answered inquiry: those are our staff's): mostly approved with the product's first
+    fulfillment template, now and then failed. Keeps the demo's backlog from growing without end."""
+    done = []
+    world = world_of(session)
+    where = "status = 'pending' AND updated < ? AND json_extract(doc, '$.answered') IS NOT 1"
+    for request in _random_docs(session, "requests", rng.randint(0, 2), rng, where, (when,)):
+        product = next((p for p in world["products"] if p["id"] == request["asset"]["product"]["id"]), None)
+        templates = product_templates(product, "asset", "fulfillment") if product else []
+        if rng.random() < 0.15 or not templates:
+            body, action = {"reason": "Declined by the vendor's portal team."}, "fail"
+        else:
+            body, action = {"template_id": templates[0]["id"]}, "approve"
+        text = request_transition(session, request, body, action, when)
+        request["updated"] = when
+        apply_request_to_asset(session, request, when)
+        session.put("requests", request)
+        add_message(session, request["id"], f"{text} (processed in the portal)", when=when, rng=rng)
+        done.append(request["id"])
+    return done
 
 
 def new_tcr(session, rng, when: str) -> dict | None:
@@ -288,7 +313,14 @@ def new_tcr(session, rng, when: str) -> dict | None:
 def tick(session, rng) -> dict:
     """One step of Connect life (see the module docstring); returns the ids it created or changed."""
     when = now_iso()
-    out = {"new_requests": [], "answered": [], "revoked": [], "touched": [], "new_tier_config_requests": []}
+    out = {
+        "new_requests": [],
+        "answered": [],
+        "processed": colleague_processes(session, rng, when),
+        "revoked": [],
+        "touched": [],
+        "new_tier_config_requests": [],
+    }
     for _ in range(rng.randint(1, 3)):
         out["new_requests"].append(new_purchase(session, rng, when)["id"])
     for _ in range(rng.randint(0, 2)):

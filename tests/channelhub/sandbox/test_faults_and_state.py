@@ -343,3 +343,38 @@ def test_conformance_tool_reports_only_known_spec_errors(sandbox):
     assert seen > 100
     unknown = [p for p in all_problems if not any(re.search(k, p) for k in KNOWN_SPEC_ERRORS)]
     assert not unknown, "\n".join(unknown[:20])
+
+
+def test_colleagues_in_the_portal_process_some_pending_requests(sandbox):
+    """The live demo's backlog stays steady: each tick, a pending request or two from before it
+    is approved or failed in the portal (never an answered inquiry, never one of this tick)."""
+    processed, new = [], set()
+    for _ in range(8):
+        result = requests.post(f"{sandbox.url}/_sandbox/tick", timeout=10).json()["connect"]
+        assert not set(result["processed"]) & set(result["new_requests"])
+        processed += result["processed"]
+        new |= set(result["new_requests"])
+    assert processed
+    for rid in processed:
+        got = requests.get(f"{sandbox.connect_url}/requests/{rid}", headers=H, timeout=5).json()
+        assert got["status"] in ("approved", "failed") and got["answered"] is not True
+        if got["status"] == "approved":
+            assert got["template"]["id"] and got["asset"]["status"] != "processing"
+        else:
+            assert got["reason"]
+
+
+def test_an_answered_inquiry_never_becomes_a_migration(sandbox):
+    inquiring = requests.get(
+        f"{sandbox.connect_url}/requests?eq(status,inquiring)&limit=100", headers=H, timeout=5
+    ).json()
+    answered = []
+    for _ in range(12):
+        answered += requests.post(f"{sandbox.url}/_sandbox/tick", timeout=10).json()["connect"]["answered"]
+    assert answered
+    before = {r["id"]: r for r in inquiring}
+    for rid in answered:
+        got = requests.get(f"{sandbox.connect_url}/requests/{rid}", headers=H, timeout=5).json()
+        was = {p["id"]: p.get("value", "") for p in before[rid]["asset"]["params"]}
+        now = {p["id"]: p.get("value", "") for p in got["asset"]["params"]}
+        assert now.get("migration_info", "") == was.get("migration_info", "")
