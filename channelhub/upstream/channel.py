@@ -437,11 +437,14 @@ class ChannelClient(ChannelReads, ChannelWrites, ChannelTransfers):
         """GET /v1/operations/...: the Operation as it is now."""
         return self._call("GET", name)
 
-    def wait_operation(self, operation: dict, *, timeout: float | None = None) -> dict:
+    def wait_operation(
+        self, operation: dict, *, timeout: float | None = None, on_poll: Callable[[dict], None] | None = None
+    ) -> dict:
         """Poll until the operation is done or `timeout` (default CHANNEL_LRO_WAIT_SECONDS)
         runs out; returns the last Operation seen, done or not (an operation already done in
         the POST reply is returned at once). Polls after CHANNEL_LRO_POLL_INITIAL seconds,
-        then x1.5 each time, capped at 20 s, as api-core does."""
+        then x1.5 each time, capped at 20 s, as api-core does. `on_poll(operation)` is called
+        after each poll (the outbox counts them for staff)."""
         timeout = self.lro_wait if timeout is None else timeout
         deadline = time.monotonic() + max(timeout, 0.0)
         delay = max(self.lro_poll_initial, 0.0)
@@ -456,6 +459,8 @@ class ChannelClient(ChannelReads, ChannelWrites, ChannelTransfers):
                 return operation
             self.sleep(min(delay, left))
             operation = self.get_operation(name)
+            if on_poll is not None:
+                on_poll(operation)
             delay = min(delay * LRO_POLL_FACTOR, LRO_POLL_MAX)
         return operation
 

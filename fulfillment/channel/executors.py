@@ -87,6 +87,7 @@ class ChannelExecutor(Executor):
         if state.get("operation"):
             try:
                 operation = client.get_operation(state["operation"])
+                state["polls"] = int(state.get("polls") or 0) + 1
             except UpstreamNotFound:
                 # Forgotten upstream: POST again; the same requestId keeps it a single change.
                 logger.warning(
@@ -96,9 +97,17 @@ class ChannelExecutor(Executor):
         if operation is None:
             operation = start(request_id(action))
             state["operation"] = operation.get("name") or ""
+            state["started_at"], state["polls"] = timezone.now().isoformat(), 0
             _remember(action, state)
             logger.info("action %s %s: operation %s started", action.pk, action.kind, state["operation"])
-        operation = client.wait_operation(operation, timeout=settings.CHANNEL_LRO_WAIT_SECONDS)
+
+        def polled(_operation) -> None:
+            state["polls"] = int(state.get("polls") or 0) + 1
+            _remember(action, state)
+
+        operation = client.wait_operation(
+            operation, timeout=settings.CHANNEL_LRO_WAIT_SECONDS, on_poll=polled
+        )
         name = operation.get("name") or state.get("operation") or ""
         if not operation.get("done"):
             raise UpstreamRetryable(

@@ -343,6 +343,11 @@ def test_a_slow_operation_completes_across_attempts_without_a_second_post(
     assert first.status == ActionStatus.QUEUED and first.error_code == "OPERATION_RUNNING"
     operation = first.response["operation"]
     assert "still working on it" in first.last_error
+    # What the progress row shows while it runs: when it started and how many polls so far.
+    polls = first.response["polls"]
+    assert polls >= 1 and first.response["started_at"]
+    polls_logged = len(log(mirrored, operation.split("/", 1)[1], method="GET"))
+    assert polls == polls_logged
     time.sleep(1.1)
     done = send(action)
     assert done.status == ActionStatus.SUCCEEDED, done.last_error
