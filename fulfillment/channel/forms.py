@@ -27,7 +27,15 @@ def _purchase_order_field():
 
 
 class SuspendForm(ActionForm):
-    """Nothing to fill in: suspend is one click."""
+    """Suspend: the service stops for the customer, so a confirmation and a reason (for the
+    audit trail)."""
+
+    reason = forms.CharField(label="Why (for the audit trail)", max_length=500)
+    confirm = forms.BooleanField(label="Yes, suspend it (the customer's service stops until it is activated)")
+
+    def service_kwargs(self) -> dict:
+        """The reason, for the audit trail."""
+        return {"reason": self.cleaned_data["reason"]}
 
 
 class ActivateForm(ActionForm):

@@ -55,13 +55,19 @@ def test_suspend_activate_and_change_seats(page, login, mirrored, support):
     page.goto(change_url(entitlement))
     expect(page.locator("#ch-entitlement .ch-state")).to_have_text("Active")
 
-    page.locator("#ch-form-suspend").get_by_role("button", name="Suspend").click()
+    form = page.locator("#ch-form-suspend")
+    form.get_by_role("button", name="Suspend").click()  # refused by the browser: no reason, no confirmation
+    assert "/act/" not in page.url
+    form.locator("[name='suspend-reason']").fill("Unpaid invoice INV-7")
+    form.locator("[name='suspend-confirm']").check()
+    form.get_by_role("button", name="Suspend").click()
     page.wait_for_url(f"**{change_url(entitlement)}#ch-progress")
     expect(page.locator(".messagelist")).to_contain_text("Suspend queued")
     expect(latest_action_row(page)).to_contain_text("Done")
     expect(page.locator("#ch-entitlement .ch-state")).to_have_text("Suspended")
     expect(page.locator("#ch-entitlement .ch-reasons")).to_have_text("Suspended by us (the reseller)")
     expect(page.locator("#ch-form-suspend")).to_have_count(0)
+    expect(page.locator("table.ch-audit")).to_contain_text("Unpaid invoice INV-7")
     assert upstream.entitlement(entitlement.pk)["provisioningState"] == "SUSPENDED"
 
     page.locator("#ch-form-activate").get_by_role("button", name="Activate").click()

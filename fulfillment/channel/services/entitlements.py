@@ -45,10 +45,11 @@ def _record(entitlement, actor, action: str, payload: dict, message: str = "") -
 
 
 @transaction.atomic
-def entitlement_suspend(*, entitlement, actor) -> UpstreamAction:
-    """Suspend an active entitlement (the customer keeps its data; service stops)."""
+def entitlement_suspend(*, entitlement, reason: str = "", actor) -> UpstreamAction:
+    """Suspend an active entitlement (the customer keeps its data; service stops); the reason
+    staff give goes into the audit trail."""
     entitlement = _prepare(entitlement, actor, "suspend")
-    return _record(entitlement, actor, "suspend", {})
+    return _record(entitlement, actor, "suspend", {}, message=(reason or "").strip()[:500])
 
 
 @transaction.atomic

@@ -184,3 +184,18 @@ def test_supervisor_sees_retry_and_cancel_on_a_failed_action(client, support, su
 
 def services_suspend(entitlement, actor):
     return services.entitlement_suspend(entitlement=entitlement, actor=actor)
+
+
+def test_suspend_asks_for_a_confirmation_and_a_reason_that_goes_into_the_audit(client, support):
+    from channelhub.models import AuditEvent  # noqa: PLC0415 - this test only
+
+    entitlement = EntitlementFactory(offer=OfferFactory(plan="FLEXIBLE"))
+    client.force_login(support)
+    for data in ({}, {"suspend-reason": "Unpaid"}, {"suspend-confirm": "on"}):
+        assert client.post(act_url(entitlement, "suspend"), data).status_code == 200  # shown again
+    assert not UpstreamAction.objects.exists()
+    client.post(
+        act_url(entitlement, "suspend"), {"suspend-reason": "Unpaid invoice 7", "suspend-confirm": "on"}
+    )
+    action = UpstreamAction.objects.get(kind="channel.entitlement.suspend")
+    assert AuditEvent.objects.filter(upstream_action=action, message="Unpaid invoice 7").exists()
