@@ -36,10 +36,18 @@ class AcceptForm(ActionForm):
         return {"note": self.cleaned_data["note"]}
 
 
+class ConfirmForm(ActionForm):
+    """An action that cannot be taken back: nothing to fill in but a confirmation (delete)."""
+
+    confirm = forms.BooleanField(label="Yes, do it (it cannot be undone)")
+
+
 class RejectForm(ActionForm):
-    """Reject a pending file; the note (required) tells the vendor what to fix."""
+    """Reject a pending file; the note (required) tells the vendor what to fix; confirmed, since
+    the vendor has to upload again."""
 
     note = forms.CharField(label="Rejection note", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(label="Yes, reject it (the vendor has to fix and upload it again)")
 
     def service_kwargs(self) -> dict:
         """The note."""

@@ -87,7 +87,7 @@ USAGE_FILE_ACTIONS = (
         ACT,
         (FS.DRAFT, FS.INVALID, FS.READY),
         FS.DELETED,
-        forms.NoInputForm,
+        forms.ConfirmForm,
         services.usage_file_delete,
     ),
     # provider

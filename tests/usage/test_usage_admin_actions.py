@@ -77,7 +77,11 @@ def test_close_is_offered_once_every_record_is_billed(as_role, db):
 def test_reject_queues_an_action_with_the_note(as_role, db):
     usage_file = f.UsageFileFactory(status="pending")
     client = as_role("support")
-    response = client.post(_act(usage_file, "reject"), {"reject-note": "Item 56 is wrong"})
+    refused = client.post(_act(usage_file, "reject"), {"reject-note": "Item 56 is wrong"})
+    assert refused.status_code == 200 and not UpstreamAction.objects.exists()  # not confirmed
+    response = client.post(
+        _act(usage_file, "reject"), {"reject-note": "Item 56 is wrong", "reject-confirm": "on"}
+    )
     assert response.status_code == 302 and response["Location"].endswith("#ch-progress")
     action = UpstreamAction.objects.get()
     assert action.kind == "connect.usage_file.reject" and action.target_id == usage_file.pk
@@ -457,3 +461,14 @@ def test_file_page_shows_the_last_bulk_close_record_by_record(as_role):
     assert "<code>UR_004</code>" in not_closed and f"<code>INV-{b.pk}</code>" in not_closed
     closed = re.search(r'<details class="ch-bulk-closed".*?</details>', section, re.S).group(0)
     assert f"<code>INV-{a.pk}</code>" in closed and "an earlier reason" not in html
+
+
+def test_delete_and_reject_ask_for_a_confirmation_on_the_page(as_role, db):
+    ready, pending = f.UsageFileFactory(status="ready"), f.UsageFileFactory(status="pending")
+    client = as_role("support")
+    assert 'name="delete-confirm"' in _form_html(_html(client.get(_change(ready))), "delete")
+    assert 'name="reject-confirm"' in _form_html(_html(client.get(_change(pending))), "reject")
+    assert client.post(_act(ready, "delete"), {}).status_code == 200
+    assert not UpstreamAction.objects.exists()
+    client.post(_act(ready, "delete"), {"delete-confirm": "on"})
+    assert UpstreamAction.objects.get().kind == "connect.usage_file.delete"
