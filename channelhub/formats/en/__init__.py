@@ -1,0 +1,1 @@
+"""English: the back office's formats (see formats.py)."""
