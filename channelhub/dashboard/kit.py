@@ -89,12 +89,13 @@ class Figure:
         return self.text
 
 
-def bounded_counts(querysets: dict[str, QuerySet], cap: int = CAP) -> dict[str, int]:
-    """Count each queryset's rows up to `cap + 1`, all in one SQL statement.
+def bounded_counts(querysets: dict[str, QuerySet], cap: int | None = None) -> dict[str, int]:
+    """Count each queryset's rows up to `cap + 1` (`CAP` + 1 by default), all in one SQL statement.
 
     Each count is `(SELECT COUNT(*) FROM (<its query> LIMIT cap + 1))`: the database stops
     at `cap + 1` rows, whatever the table's size. Querysets known to be empty cost nothing.
     """
+    cap = CAP if cap is None else cap
     counts: dict[str, int] = {}
     parts: list[str] = []
     params: list = []
