@@ -3,14 +3,14 @@ upstream actions, and what the last 24 hours of actions came to, as a chart draw
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Cast, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
@@ -33,14 +33,16 @@ _COUNTED_TRIGGERS = (SyncTrigger.SCHEDULE, SyncTrigger.COMMAND, SyncTrigger.MANU
 
 def _failures_in_a_row() -> RawSQL:
     """Per stream state: its failed runs since its last success, counted up to FAILURES_CAP + 1
-    through the (stream, started_at) index (a correlated, bounded count)."""
+    (a correlated, bounded count): a range of the (stream, started_at) index that starts at
+    the last success, so a long history of good runs is never walked."""
     q = connection.ops.quote_name
     runs, states = q(SyncRun._meta.db_table), q(StreamState._meta.db_table)
+    epoch = connection.ops.adapt_datetimefield_value(datetime(1970, 1, 1, tzinfo=UTC))
     return RawSQL(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM {runs} r WHERE r.{q('stream')} = {states}.{q('stream')}"
-        f" AND r.{q('status')} = %s AND ({states}.{q('last_success_at')} IS NULL"
-        f" OR r.{q('started_at')} > {states}.{q('last_success_at')}) LIMIT {FAILURES_CAP + 1}) failures",
-        [SyncRunStatus.FAILED],
+        f" AND r.{q('started_at')} > COALESCE({states}.{q('last_success_at')}, %s)"
+        f" AND r.{q('status')} = %s LIMIT {FAILURES_CAP + 1}) failures",
+        [epoch, SyncRunStatus.FAILED],
     )
 
 
@@ -152,20 +154,24 @@ def _stuck(now: datetime) -> Q:
 
 def _chart(now: datetime) -> dict:
     """Actions created in the last 24 hours by hour and outcome: stacked bars, drawn as SVG
-    geometry here (the template only writes it out; no JavaScript, nothing from a CDN)."""
-    local = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-    hours = [local - timedelta(hours=23 - n) for n in range(24)]
+    geometry here (the template only writes it out; no JavaScript, nothing from a CDN).
+
+    Hours are UTC hours of the stored time, cut from its text ("YYYY-MM-DD HH", the same on
+    SQLite and PostgreSQL in UTC) by the database itself: no per-row function call."""
+    top_hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    hours = [top_hour - timedelta(hours=23 - n) for n in range(24)]
     outcome_of = {status: key for key, _, statuses in _OUTCOMES for status in statuses}
     counts: dict[tuple, int] = {}
     rows = (
         UpstreamAction.objects.filter(created_at__gte=hours[0])
-        .annotate(hour=TruncHour("created_at"))
+        .annotate(hour=Substr(Cast("created_at", CharField()), 1, 13))
         .values("hour", "status")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     for row in rows:
-        key = (timezone.localtime(row["hour"]), outcome_of.get(row["status"], "queued"))
+        hour = datetime.strptime(row["hour"], "%Y-%m-%d %H").replace(tzinfo=UTC)
+        key = (hour, outcome_of.get(row["status"], "queued"))
         counts[key] = counts.get(key, 0) + row["n"]
     totals = [sum(counts.get((hour, key), 0) for key, _, _ in _OUTCOMES) for hour in hours]
     top = max(totals) or 1
@@ -184,9 +190,9 @@ def _chart(now: datetime) -> dict:
             {
                 "x": n * (BAR_WIDTH + BAR_GAP),
                 "segments": segments,
-                "label": f"{hour:%H}",
+                "label": f"{timezone.localtime(hour):%H}",
                 "total": totals[n],
-                "title": f"{hour:%H}:00–{hour:%H}:59: {totals[n]} action(s)",
+                "title": f"{timezone.localtime(hour):%H}:00–{timezone.localtime(hour):%H}:59: {totals[n]} action(s)",
             }
         )
     legend = [
