@@ -35,7 +35,9 @@ BIG_TABLES = ("fulfillment_fulfillmentrequest", "channelhub_upstreamaction", "ch
 
 def main() -> int:
     """Set up the database (made once), then measure and print the report."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--keep", help="SQLite file to keep (reused when it has --rows requests)")
@@ -83,7 +85,9 @@ def generate(rows: int) -> float:
     batch = []
     for n in range(rows):
         share = (n * 7919) % 100  # spread statuses evenly over time
-        status = "pending" if share < 5 else "inquiring" if share < 7 else "failed" if share < 9 else "approved"
+        status = (
+            "pending" if share < 5 else "inquiring" if share < 7 else "failed" if share < 9 else "approved"
+        )
         values = dict(
             defaults,
             id=f"PR-{n // 10**8:04d}-{n // 10**4 % 10**4:04d}-{n % 10**4:04d}-001",
@@ -102,7 +106,9 @@ def generate(rows: int) -> float:
             if (n + 1) % 100_000 == 0:
                 print(f"  {n + 1:,} requests", file=sys.stderr, flush=True)
     _outbox_and_runs(now)
-    QueueTarget.objects.get_or_create(queue="connect.requests.pending", product_id="", defaults={"minutes": 24 * 60})
+    QueueTarget.objects.get_or_create(
+        queue="connect.requests.pending", product_id="", defaults={"minutes": 24 * 60}
+    )
     QueueTarget.objects.get_or_create(
         queue="connect.requests.pending", product_id="PRD-003-000-000", defaults={"minutes": 4 * 60}
     )
@@ -133,7 +139,9 @@ def _outbox_and_runs(now: datetime) -> None:
     UpstreamAction.objects.bulk_create(actions, batch_size=2000)
     runs = []
     for name in registry.declared_streams():
-        StreamState.objects.get_or_create(stream=name, defaults={"last_success_at": now - timedelta(minutes=20)})
+        StreamState.objects.get_or_create(
+            stream=name, defaults={"last_success_at": now - timedelta(minutes=20)}
+        )
         for n in range(30):
             started = now - timedelta(minutes=15 * n)
             runs.append(SyncRun(stream=name, status="failed" if n < 3 else "succeeded", started_at=started))
@@ -169,8 +177,12 @@ def measure(repeat: int) -> None:
                 widget.context(user)
                 times.append((time.perf_counter() - started) * 1000)
         statements = [q["sql"] for q in captured.captured_queries]
-        plans[widget.key] = [(f"[{q['time']} s] {q['sql']}", explain(connection, q["sql"])) for q in captured.captured_queries]
-        print(f"| {widget.key} | {len(statements)} | {percentile(times, 50):.1f} | {percentile(times, 95):.1f} |")
+        plans[widget.key] = [
+            (f"[{q['time']} s] {q['sql']}", explain(connection, q["sql"])) for q in captured.captured_queries
+        ]
+        print(
+            f"| {widget.key} | {len(statements)} | {percentile(times, 50):.1f} | {percentile(times, 95):.1f} |"
+        )
     client = Client()
     client.force_login(user)
     client.get("/admin/")
@@ -179,7 +191,9 @@ def measure(repeat: int) -> None:
         started = time.perf_counter()
         assert client.get("/admin/").status_code == 200
         page.append((time.perf_counter() - started) * 1000)
-    print(f"| whole page (/admin/, test client) | | {statistics.median(page):.1f} | {percentile(page, 95):.1f} |")
+    print(
+        f"| whole page (/admin/, test client) | | {statistics.median(page):.1f} | {percentile(page, 95):.1f} |"
+    )
     print("\nQuery plans (SQLite EXPLAIN QUERY PLAN):")
     scans = []
     for key, entries in plans.items():
