@@ -15,6 +15,7 @@ declares itself in its `ready()`:
     registry.register_upstream(Upstream("nflex", NflexClient.from_settings, ...))  # a stream's `upstream`
     registry.register_action(ActionSpec(kind="usage.file.accept", ...))  # a staff action
     registry.register_sandbox_module("inventory.sandbox:CmpFeedModule")  # served by `manage.py sandbox`
+    registry.register_dashboard_module("usage.dashboard")  # its WIDGETS and NAV_GROUPS
 
 A store is frozen the first time it is read: registering after that (after start-up, when
 the registry has been used) raises, because whoever read it already acted on a list that
@@ -24,6 +25,7 @@ would then be wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
 
 class RegistryFrozen(RuntimeError):
@@ -109,7 +111,8 @@ STORES = {
         "view_apps",  # app labels whose view_* permissions the readonly role gets
         "role_grants",  # Grant(role, "app_label.codename")
         "queues",  # Queue, in the order shown
-        "dashboard_widgets",  # for the dashboard (issue 15)
+        "dashboard_widgets",  # channelhub.dashboard.Widget, in the order shown on /admin/
+        "nav_groups",  # channelhub.dashboard.NavGroup: the admin's navigation by work
         "upstreams",  # Upstream
         "sandbox_modules",  # "package.module:Class" of a SandboxModule an app adds to the sandbox
         "demo_setups",  # callables (sandbox_url) -> None run by `make run` once the sandbox is up
@@ -240,3 +243,40 @@ def register_demo_setup(setup) -> None:
 def demo_setups() -> tuple:
     """The apps' demo set-ups, in registration order."""
     return STORES["demo_setups"].items()
+
+
+# --- the dashboard and the navigation (channelhub.dashboard) ----------------------------------
+
+
+def register_dashboard_widget(widget) -> None:
+    """Show `widget` on the back office's first page (in registration order, the core's own
+    after the apps'). A widget is a `channelhub.dashboard.Widget`: a title, the permission a
+    user needs to see it, a template, and `context(user)` giving that template its figures."""
+    STORES["dashboard_widgets"].add(widget)
+
+
+def dashboard_widgets() -> tuple:
+    """The apps' dashboard widgets, in registration order."""
+    return STORES["dashboard_widgets"].items()
+
+
+def register_nav_group(group) -> None:
+    """Put admin models in a navigation group (a `channelhub.dashboard.NavGroup`): the admin's
+    app list and sidebar show the work groups in their `order`, not the apps in alphabet."""
+    STORES["nav_groups"].add(group)
+
+
+def nav_groups() -> tuple:
+    """The apps' navigation groups, in registration order."""
+    return STORES["nav_groups"].items()
+
+
+def register_dashboard_module(path: str) -> None:
+    """Register what an app's dashboard module declares: its `WIDGETS` (each registered with
+    `register_dashboard_widget`) and its `NAV_GROUPS` (`register_nav_group`). Imported now,
+    from the app's `ready()`, so a widget declared wrong fails at start-up."""
+    module = import_module(path)
+    for widget in getattr(module, "WIDGETS", ()):
+        register_dashboard_widget(widget)
+    for group in getattr(module, "NAV_GROUPS", ()):
+        register_nav_group(group)

@@ -1,7 +1,8 @@
-"""Top-level URLs: the admin back office, health check, and the read API (/api/v1/)."""
+"""Top-level URLs: the admin back office (where `/` leads), health check, and the read API (/api/v1/)."""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from channelhub import views
 
@@ -11,6 +12,8 @@ admin.site.index_title = "Queues, mirror and jobs"
 admin.site.site_url = None  # there is no public site: no "View site" link to a 404
 
 urlpatterns = [
+    # No public site: `/` is the back office (whose login page takes over when signed out).
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("channelhub.api.urls")),

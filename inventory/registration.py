@@ -40,6 +40,7 @@ def register() -> None:
     for queue in QUEUES:
         registry.register_queue(queue)
     registry.register_sandbox_module("inventory.sandbox:CmpFeedModule")
+    registry.register_dashboard_module("inventory.dashboard")
     from .demo import add_demo_source  # noqa: PLC0415 - imports models: after app loading
 
     registry.register_demo_setup(add_demo_source)

@@ -21,3 +21,4 @@ def register() -> None:
     for queue in QUEUES:
         registry.register_queue(queue)
     registry.register_sandbox_module("usage.sandbox:UsageModule")
+    registry.register_dashboard_module("usage.dashboard")

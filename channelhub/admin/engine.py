@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from channelhub.admin.kit import BoundedCountPaginator, ReadOnlyAdminMixin, pretty_json, status_badge
 from channelhub.models import StreamState, SyncRun, SyncRunStatus
 from channelhub.services import ServiceError
 from channelhub.sync import registry
+from channelhub.sync.lock import ensure_state
 from channelhub.sync.schedules import stream_pause, stream_resume, stream_run_now
 
 
@@ -214,3 +220,38 @@ class StreamStateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def resume_selected(self, request, queryset):
         """Resume each selected stream (audited)."""
         self._each(request, queryset, "Resumed", lambda s: stream_resume(stream=s, actor=request.user))
+
+    # -- one stream's "run now", for the dashboard's buttons: the very action above, on one row
+
+    def get_urls(self):
+        """The admin's URLs plus `<stream>/run-now/`, where the dashboard's "Run now" POSTs."""
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/run-now/",
+                self.admin_site.admin_view(self.run_now_view),
+                name="{}_{}_run_now".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def run_now_view(self, request, object_id):
+        """POST: run one stream now through `run_now_selected` (the list's own action: the
+        `run_sync` permission, `stream_run_now`, audited), then back to `next` (the dashboard)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_run_sync_permission(request):
+            raise PermissionDenied
+        name = unquote(object_id)
+        try:
+            registry.get(name)
+        except registry.UnknownStream as exc:
+            raise Http404(str(exc)) from None
+        ensure_state(name)  # a stream that never ran has no state row yet
+        self.run_now_selected(request, StreamState.objects.filter(stream=name))
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index")
+        return HttpResponseRedirect(next_url)

@@ -7,9 +7,11 @@
   for `ListedAsideMirror` models: reconciled without stamping each row);
 - `outbox`: `UpstreamAction` (what staff asked an upstream to do) and `AuditEvent`;
 - `tokens`: the read API's `ApiToken`;
+- `dashboard`: `QueueTarget`, the target age (SLA) of a dashboard queue;
 - `fields`: field helpers for mirrored models (`mirror_fk`, `string`, `ref`, `when`).
 """
 
+from .dashboard import QueueTarget
 from .engine import ListedKey, StreamState, SyncRun, SyncRunStatus, SyncTrigger
 from .mirror import GoneMixin, GoneReason, ListedAsideMirror, MirroredModel, ReconciledMirror
 from .outbox import ActionStatus, AuditEvent, UpstreamAction
@@ -24,6 +26,7 @@ __all__ = [
     "ListedAsideMirror",
     "ListedKey",
     "MirroredModel",
+    "QueueTarget",
     "ReconciledMirror",
     "StreamState",
     "SyncRun",

@@ -81,6 +81,8 @@ class UpstreamAction(models.Model):
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["status", "next_attempt_at"], name="action_due"),
             models.Index(fields=["target_type", "target_id", "-created_at"], name="action_target"),
+            # The dashboard's latest failed actions (and the "failed" queue, newest first).
+            models.Index(fields=["status", "-created_at"], name="action_status_created"),
         ]
         permissions: ClassVar[list[tuple[str, str]]] = [
             ("retry_upstreamaction", "Can retry a failed upstream action"),

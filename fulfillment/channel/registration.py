@@ -36,3 +36,4 @@ def register() -> None:
         "fulfillment.act_channelpartnerlink",
     )
     registry.register_api(ApiMount("channel", "fulfillment.channel.api.urls", API_ROOT))
+    registry.register_dashboard_module("fulfillment.channel.dashboard")

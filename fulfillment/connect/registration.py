@@ -53,3 +53,4 @@ def register() -> None:
     registry.register_api(ApiMount("connect", "fulfillment.connect.api.urls", API_ROOT))
     for queue in QUEUES:
         registry.register_queue(queue)
+    registry.register_dashboard_module("fulfillment.connect.dashboard")
