@@ -26,13 +26,17 @@ from channelhub import registry
 
 # What the core grants of its own; each domain app adds its view_* and its actions from its
 # AppConfig.ready() (channelhub.registry.grant_view / grant).
-VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent")
+VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent", "queuetarget")
 
 SUPPORT_EXTRA: tuple[str, ...] = ()
 SUPERVISOR_EXTRA = (
     "channelhub.retry_upstreamaction",
     "channelhub.cancel_upstreamaction",
     "channelhub.run_sync",
+    # the dashboard's targets per queue and product (channelhub.admin.targets)
+    "channelhub.add_queuetarget",
+    "channelhub.change_queuetarget",
+    "channelhub.delete_queuetarget",
     "django_q.view_schedule",
     "django_q.view_success",
     "django_q.view_failure",

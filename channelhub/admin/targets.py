@@ -5,13 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from channelhub import registry
 from channelhub.models import QueueTarget
 
-# The core has no ready() hook of the admin's: its grants go in here, at admin autodiscovery
-# (start-up, before any store is read; the roles read them after migrate).
-TARGET_PERMS = tuple(f"channelhub.{verb}_queuetarget" for verb in ("view", "add", "change", "delete"))
-registry.grant("supervisor", *TARGET_PERMS)
+# Who may see and set targets: channelhub.roles (readonly and support view; supervisors set).
 
 
 def queue_choices() -> list[tuple[str, str]]:
