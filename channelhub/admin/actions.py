@@ -9,12 +9,23 @@ from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
 
 from channelhub.actions import selectors
-from channelhub.actions.specs import specs_of, target_type_of
+from channelhub.actions.specs import spec_for, specs_of, target_type_of
 from channelhub.admin.kit import pretty_json, status_badge
 from channelhub.models import ActionStatus
 from channelhub.services import ServiceError
+
+
+def operation_progress(action) -> dict | None:
+    """An open action's long-running operation, as its executor keeps it on the action: its
+    name, how long it has run and how many times it was polled (None when there is none)."""
+    state = action.response if isinstance(action.response, dict) else {}
+    if not action.is_open or not state.get("operation"):
+        return None
+    started = parse_datetime(str(state.get("started_at") or "")) or action.created_at
+    return {"name": state["operation"], "since": started, "polls": int(state.get("polls") or 0)}
 
 
 class StaffActionsMixin:
@@ -121,9 +132,7 @@ class StaffActionsMixin:
             "action_forms": forms,
             "action_form_by_name": {entry["action"]: entry for entry in forms},
             "open_action": open_action,
-            "recent_actions": [
-                {"action": a, "badge": status_badge(a.status, a.get_status_display())} for a in recent
-            ],
+            "recent_actions": [self.action_row(a, obj) for a in recent],
             "can_retry": user.has_perm("channelhub.retry_upstreamaction"),
             "can_cancel": user.has_perm("channelhub.cancel_upstreamaction"),
             "audit_events": events,
@@ -134,6 +143,26 @@ class StaffActionsMixin:
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
             ),
         }
+
+    def action_row(self, action, obj) -> dict:
+        """One row of the progress table: the action, its badge, what its button said, the
+        operation it follows (while open), and why a retry could not succeed (if it could not)."""
+        try:
+            spec = spec_for(action.kind)
+        except LookupError:
+            spec = None
+        row = {
+            "action": action,
+            "badge": status_badge(action.status, action.get_status_display()),
+            "label": spec.label if spec is not None else action.verb.capitalize(),
+            "operation": operation_progress(action),
+            "hopeless": "",
+        }
+        if action.status == ActionStatus.FAILED and spec is not None and action.error_code:
+            # A rejection by the upstream whose rule the object's state still breaks: retrying
+            # would be refused again. Say so, and what to do instead.
+            row["hopeless"] = spec.refusal_of(obj) or ""
+        return row
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         """The detail page, with its action forms, progress and audit trail."""

@@ -229,7 +229,7 @@ def test_bulk_approve_two_requests(page, login, mirrored, support):
         assert UpstreamAction.objects.get(target_id=request.pk).status == ActionStatus.SUCCEEDED
 
 
-def test_action_failed_upstream_shows_the_reason_and_a_retry_for_supervisors(
+def test_action_failed_upstream_shows_the_reason_and_no_hopeless_retry(
     page, login, mirrored, supervisor
 ):
     [request] = pending_requests()
@@ -257,16 +257,13 @@ def test_action_failed_upstream_shows_the_reason_and_a_retry_for_supervisors(
     expect(row.locator(".ch-upstream-reason")).to_have_text(action.last_error)
     if action.error_code:
         expect(row).to_contain_text(action.error_code)
-    expect(row.get_by_role("button", name="Retry")).to_be_visible()
+    # The rejection re-read the request: it is approved in Connect, so approving again can never
+    # succeed. No Retry; the row says why and what to do instead.
+    expect(row.get_by_role("button", name="Retry")).to_have_count(0)
+    expect(row.locator(".ch-no-retry")).to_contain_text("No retry: it cannot succeed now")
+    expect(row.locator(".ch-no-retry")).to_contain_text("approved")
     expect(row.get_by_role("button", name="Cancel")).to_be_visible()
     page.screenshot(path=f"{SCREENSHOTS}/channelhub-action-failed.png", full_page=True)
-
-    row.get_by_role("button", name="Retry").click()
-    expect(page.locator(".messagelist")).to_contain_text(f"Approve of {request.pk} queued again")
-    # Connect still refuses (it is approved there): failed again, one more attempt counted.
-    expect(latest_action_row(page)).to_contain_text("Failed")
-    action.refresh_from_db()
-    assert action.attempts == 2
 
 
 def test_progress_polls_until_the_action_is_done(page, login, mirrored, support, monkeypatch):

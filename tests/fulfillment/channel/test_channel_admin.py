@@ -199,3 +199,39 @@ def test_suspend_asks_for_a_confirmation_and_a_reason_that_goes_into_the_audit(c
     )
     action = UpstreamAction.objects.get(kind="channel.entitlement.suspend")
     assert AuditEvent.objects.filter(upstream_action=action, message="Unpaid invoice 7").exists()
+
+
+def test_no_retry_is_offered_for_a_rejection_the_state_still_refuses(client, support, supervisor):
+    """The entitlement is suspended now (the mirror caught up): a failed 'suspend' rejected as
+    NOT_ACTIVE can never succeed, so the page says what to do instead of offering Retry."""
+    entitlement = EntitlementFactory(offer=OfferFactory(plan="FLEXIBLE"))
+    action = services_suspend(entitlement, support)
+    UpstreamAction.objects.filter(pk=action.pk).update(
+        status="failed", error_code="NOT_ACTIVE", last_error="The entitlement is not active."
+    )
+    type(entitlement).objects.filter(pk=entitlement.pk).update(
+        provisioning_state="SUSPENDED", suspension_reasons=["RESELLER_INITIATED"]
+    )
+    client.force_login(supervisor)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert ">Retry<" not in html and "No retry: it cannot succeed now" in html
+    assert "only possible when it is active" in html
+    assert "<strong>Suspend</strong>" in html  # the row says what the button said
+
+
+def test_a_running_operation_shows_its_name_age_and_polls(client, support):
+    entitlement = EntitlementFactory(offer=OfferFactory(plan="FLEXIBLE"), seats=10)
+    action = services.entitlement_change_parameters(entitlement=entitlement, seats=12, actor=support)
+    UpstreamAction.objects.filter(pk=action.pk).update(
+        status="queued",
+        response={
+            "operation": "operations/C0/change_parameters/abc",
+            "started_at": "2026-01-01T10:00:00+00:00",
+            "polls": 3,
+        },
+    )
+    client.force_login(support)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert "<strong>Change seats</strong>" in html
+    assert "Google operation <code>operations/C0/change_parameters/abc</code>: running for" in html
+    assert "3 polls" in html
