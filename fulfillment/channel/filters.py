@@ -86,14 +86,15 @@ class CustomerFilters(ChannelFilters):
 
     MODEL = Customer
     FILTERS = (
-        name(search=True),
+        # search= here matches the start of each field, through its index (no substring scan)
+        indexed_text("name", "id", ordering=True, search=True),
         # cust_org_name_ci: the start of the name in any case
         indexed_text("orgDisplayName", "org_display_name", case="any", ordering=True, search=True),
         indexed_text("domain", "domain", case="lower", ordering=True, search=True),
         f("cloudIdentityId", "cloud_identity_id"),
         f("channelPartnerId", "channel_partner_id"),
-        f("correlationId", "correlation_id", search=True),
-        f("primaryContactInfo.email", "primary_contact_email", search=True),
+        indexed_text("correlationId", "correlation_id", search=True),
+        indexed_text("primaryContactInfo.email", "primary_contact_email", case="lower", search=True),
         f("orgPostalAddress.regionCode", "region_code", ordering=True),
         f("createTime", "create_time", ordering=True),
         f("updateTime", "update_time", ordering=True),

@@ -570,13 +570,13 @@ NAME = {"name": _fk("id")}
 PINNED = {
     filters.CustomerFilters: (
         {
-            **NAME,
+            "name": _text("id"),
             "orgDisplayName": _text("org_display_name"),
             "domain": _text("domain"),
             "cloudIdentityId": _s("cloud_identity_id"),
             "channelPartnerId": _s("channel_partner_id"),
-            "correlationId": _s("correlation_id"),
-            "primaryContactInfo.email": _s("primary_contact_email"),
+            "correlationId": _text("correlation_id"),
+            "primaryContactInfo.email": _text("primary_contact_email"),
             "orgPostalAddress.regionCode": _s("region_code"),
             "createTime": _when("create_time"),
             "updateTime": _when("update_time"),
