@@ -3,11 +3,14 @@
 Issuing, changing and revoking go through the audited services of `channelhub.api.tokens`.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 
-from channelhub.models.tokens import ApiToken
+from channelhub.models.tokens import DEFAULT_LIFETIME_DAYS, ApiToken
 from channelhub.services import ServiceError
 
 from .tokens import token_change, token_issue, token_revoke
@@ -33,6 +36,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return "revoked"
         return "expired" if obj.is_expired else "active"
 
+    def get_changeform_initial_data(self, request):
+        """A new token expires DEFAULT_LIFETIME_DAYS from now unless the field is emptied (never)."""
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("expires_at", timezone.now() + timedelta(days=DEFAULT_LIFETIME_DAYS))
+        return initial
+
     def get_readonly_fields(self, request, obj=None):
         """The owner is fixed once issued: reassigning a token would hand its secret to someone else."""
         return self.readonly_fields + (("user",) if obj else ())
@@ -55,8 +64,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             token_change(actor=request.user, token=obj, name=obj.name, expires_at=obj.expires_at)
             return
-        token, plain = token_issue(
-            actor=request.user, user=obj.user, name=obj.name, expires_at=obj.expires_at
+        token, plain = token_issue(  # the form's expiry as it was left: empty is "never"
+            actor=request.user, user=obj.user, name=obj.name, expires_in_days=None, expires_at=obj.expires_at
         )
         obj.pk = token.pk  # the admin's "added" message and redirect name the token issued
         self.message_user(

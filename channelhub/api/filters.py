@@ -12,12 +12,13 @@ from dj_rql.fields import SelectField
 from dj_rql.filter_cls import RQLFilterClass
 from dj_rql.qs import NSR
 from django.db.models import Q
-from py_rql.constants import RESERVED_FILTER_NAMES, RQL_NULL, FilterLookups
+from py_rql.constants import RESERVED_FILTER_NAMES, RQL_ANY_SYMBOL, RQL_NULL, FilterLookups
 from py_rql.exceptions import RQLFilterLookupError, RQLFilterValueError
 
 from channelhub.models import AuditEvent, SyncRun, UpstreamAction
 
 from . import limits
+from .lookups import prefix
 
 # Blank-as-null string columns (see channelhub.models.fields.ref): Connect's `null()` is our "".
 _BLANK_LOOKUPS = {FilterLookups.EQ, FilterLookups.NE, FilterLookups.IN, FilterLookups.OUT, FilterLookups.NULL}
@@ -42,6 +43,57 @@ def blank_ref(name: str, source: str, **extra) -> dict:
     compares exactly. (django-rql's own null handling needs a nullable column.)
     """
     return {"filter": name, "custom": True, "blank_source": source, "lookups": set(_BLANK_LOOKUPS), **extra}
+
+
+_TEXT_LOOKUPS = {
+    FilterLookups.EQ,
+    FilterLookups.NE,
+    FilterLookups.IN,
+    FilterLookups.OUT,
+    FilterLookups.LIKE,
+    FilterLookups.I_LIKE,
+}
+_CASES = (None, "any", "upper", "lower")
+
+
+def indexed_text(
+    name: str,
+    source: str,
+    *,
+    case: str | None = None,
+    tail: str | None = None,
+    through: tuple[str, type] | None = None,
+    description: str = "",
+    **options,
+) -> dict:
+    """A text filter every lookup of which an index serves (`channelhub.api.lookups`).
+
+    `eq`/`in` compare exactly; `like`/`ilike` take `value*` (the start) and, with `tail` (the
+    column holding `source` backwards), `*value` (the end); `search=` matches the start (and the
+    end) instead of anywhere. Other patterns are a 400: a substring match would scan the table.
+    `case` says how `ilike` compares: "any" (a name: any case, through the column's `_ci`
+    index), "upper" / "lower" (ids and domains stored in that case: the value is folded),
+    None (as typed). `through=(fk, Model)` reads `Model.<source>` and keeps the rows whose `fk`
+    is one of the matches (an indexed IN subquery instead of a join).
+    """
+    assert case in _CASES, case
+    patterns = "`value*` (starts with)" + (" or `*value` (ends with)" if tail else "")
+    words = f"{description} " if description else ""
+    return {
+        "filter": name,
+        "custom": True,
+        "text_source": source,
+        "text_case": case,
+        "tail_source": tail,
+        "through": through,
+        "lookups": set(_TEXT_LOOKUPS),
+        "openapi": {  # no "type": django-rql then documents a string (a type would need a `field`)
+            "description": f"{words}Indexed: eq/in exact; like/ilike take {patterns}"
+            + ("; ilike in any case" if case == "any" else "")
+            + ".",
+        },
+        **options,
+    }
 
 
 def blank_flag(name: str, source: str) -> dict:
@@ -90,9 +142,30 @@ class StrictRQLFilterClass(RQLFilterClass):
         except OverflowError:
             raise ValueError(value) from None
 
+    #: True while django-rql builds `search=`'s `ilike(<field>,*value*)` terms (see `indexed_text`).
+    _searching = False
+
+    def _build_q_for_search(self, operator, str_value):
+        """django-rql's `search=`, telling `indexed_text` filters that the `*value*` is a search."""
+        self._searching = True
+        try:
+            return super()._build_q_for_search(operator, str_value)
+        finally:
+            self._searching = False
+
+    def build_name_for_custom_ordering(self, filter_name: str) -> str:
+        """An `indexed_text` filter orders by its column."""
+        item = self.get_filter_base_item(filter_name)
+        if item.get("text_source") and not item.get("through"):
+            return item["text_source"]
+        return super().build_name_for_custom_ordering(filter_name)
+
     def build_q_for_custom_filter(self, data):
-        """`blank_ref` and `blank_flag` filters compare with ""; other custom filters as django-rql does."""
+        """`blank_ref` and `blank_flag` filters compare with ""; `indexed_text` filters as it says;
+        other custom filters as django-rql does."""
         item = self.get_filter_base_item(data.filter_name)
+        if item.get("text_source"):
+            return self._text_q(item, data)
         source = item.get("blank_source")
         if source is None:
             return super().build_q_for_custom_filter(data)
@@ -111,6 +184,77 @@ class StrictRQLFilterClass(RQLFilterClass):
             value = ""
         q = Q(**{source: value})
         return ~q if data.filter_lookup == FilterLookups.NE else q
+
+    def _text_q(self, item: dict, data) -> Q:
+        """The Q of one `indexed_text` term (in()/out() arrive here value by value, as eq/ne)."""
+        value = self.remove_quotes(data.str_value)
+        lookup = data.filter_lookup
+        if lookup in (FilterLookups.EQ, FilterLookups.NE):
+            q = _through(item, _text_exact(item["text_source"], value, item["text_case"], insensitive=False))
+            return ~q if lookup == FilterLookups.NE else q
+        insensitive = lookup == FilterLookups.I_LIKE
+        kind, text = self._text_pattern(item, data.filter_name, value)
+        q = Q()
+        if kind in ("exact", "prefix"):
+            build = _text_exact if kind == "exact" else _text_prefix
+            q = build(item["text_source"], text, item["text_case"], insensitive=insensitive)
+        if kind in ("suffix", "search") and item["tail_source"]:
+            end = _fold(text, item["text_case"]) if insensitive else text
+            q |= Q(prefix(item["tail_source"], end[::-1]))
+        if kind == "search":
+            q |= _text_prefix(item["text_source"], text, item["text_case"], insensitive=True)
+        return _through(item, q)
+
+    def _text_pattern(self, item: dict, name: str, value: str) -> tuple[str, str]:
+        """("exact" | "prefix" | "suffix" | "search", the text without its stars), or a 400."""
+        pattern, star = self._reflect_like_value(value)  # escaped stars (\*) become `star`
+        count = pattern.count(RQL_ANY_SYMBOL)
+        body = pattern.strip(RQL_ANY_SYMBOL).replace(star, RQL_ANY_SYMBOL)
+        if count == 0:
+            return "exact", body
+        if count == 1 and pattern.endswith(RQL_ANY_SYMBOL) and body:
+            return "prefix", body
+        if count == 1 and pattern.startswith(RQL_ANY_SYMBOL) and body and item["tail_source"]:
+            return "suffix", body
+        if self._searching and count == 2 and pattern[0] == pattern[-1] == RQL_ANY_SYMBOL and body:
+            return "search", body
+        raise RQLFilterValueError(
+            details={
+                "error": f"{name} takes "
+                + ("`value*` or `*value`" if item["tail_source"] else "`value*`")
+                + f" in like/ilike, not {value!r}: other patterns would scan the whole table.",
+                "filter": name,
+            }
+        )
+
+
+def _fold(value: str, case: str | None) -> str:
+    """`value` in the case an `ilike` of an upper- or lower-case column compares."""
+    return value.upper() if case == "upper" else value.lower() if case == "lower" else value
+
+
+def _text_exact(source: str, value: str, case: str | None, *, insensitive: bool) -> Q:
+    """Equality through an index: a name's `_ci` index (iexact), rechecked as typed unless `ilike`."""
+    if case == "any":
+        q = Q(**{f"{source}__iexact": value})
+        return q if insensitive else q & Q(**{source: value})
+    return Q(**{source: _fold(value, case) if insensitive else value})
+
+
+def _text_prefix(source: str, value: str, case: str | None, *, insensitive: bool) -> Q:
+    """ "Starts with" through an index: a name's `_ci` index (istartswith), rechecked as typed unless `ilike`."""
+    if case == "any":
+        q = Q(**{f"{source}__istartswith": value})
+        return q if insensitive else q & Q(prefix(source, value))
+    return Q(prefix(source, _fold(value, case) if insensitive else value))
+
+
+def _through(item: dict, q: Q) -> Q:
+    """`q` as is, or for a `through=(fk, Model)` filter: the rows whose `fk` is a match in `Model`."""
+    if not item.get("through"):
+        return q
+    fk, model = item["through"]
+    return Q(**{f"{fk}__in": model.objects.filter(q).values("pk")})
 
 
 class SyncRunFilters(StrictRQLFilterClass):

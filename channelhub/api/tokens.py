@@ -11,7 +11,7 @@ from datetime import datetime
 from django.db import transaction
 
 from channelhub.actions.services import audit
-from channelhub.models.tokens import ApiToken
+from channelhub.models.tokens import DEFAULT_LIFETIME_DAYS, ApiToken
 from channelhub.services import ServiceError, require_perm
 
 
@@ -38,14 +38,24 @@ def _audit(actor, action: str, token: ApiToken, before: dict | None, message: st
 
 
 def token_issue(
-    *, actor, user, name: str, expires_in_days: int | None = None, expires_at: datetime | None = None
+    *,
+    actor,
+    user,
+    name: str,
+    expires_in_days: int | None = DEFAULT_LIFETIME_DAYS,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token for `user`; returns it with the plain secret (shown once, never stored)."""
+    """Issue a token for `user`; returns it with the plain secret (shown once, never stored).
+
+    It expires after `expires_in_days` (90 unless told; None: never), or at `expires_at` when
+    that is given (the admin's form, whose field starts 90 days ahead and may be emptied).
+    """
     require_perm(actor, "channelhub.add_apitoken", "issue API tokens")
     if not user.is_active:
         raise ServiceError(f"User {user.get_username()!r} is inactive: its tokens would not authenticate.")
     with transaction.atomic():
-        token, plain = ApiToken.issue(user=user, name=name, expires_in_days=expires_in_days)
+        days = None if expires_at is not None else expires_in_days
+        token, plain = ApiToken.issue(user=user, name=name, expires_in_days=days)
         if expires_at is not None:
             token.expires_at = expires_at
             token.save(update_fields=["expires_at"])

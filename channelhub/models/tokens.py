@@ -17,6 +17,9 @@ from django.db import models
 from django.utils import timezone
 
 TOKEN_PREFIX = "chb_"
+#: How long a token lives unless its issuer says otherwise (`issue_api_token --expires never`, or
+#: an empty "Expires at" in the admin, for a token that never expires).
+DEFAULT_LIFETIME_DAYS = 90
 
 
 def hash_token(plain: str) -> str:
@@ -59,8 +62,11 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.key_prefix}…, {self.user})"
 
     @classmethod
-    def issue(cls, *, user, name: str, expires_in_days: int | None = None) -> tuple[ApiToken, str]:
-        """Create a token; returns it with the plain secret, which is never stored."""
+    def issue(
+        cls, *, user, name: str, expires_in_days: int | None = DEFAULT_LIFETIME_DAYS
+    ) -> tuple[ApiToken, str]:
+        """Create a token, expiring after `expires_in_days` (default DEFAULT_LIFETIME_DAYS; None:
+        never); returns it with the plain secret, which is never stored."""
         plain = cls.new_secret()
         token = cls(user=user, name=name)
         token.set_secret(plain)

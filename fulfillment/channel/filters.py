@@ -5,8 +5,10 @@ Each filter is named after the Channel field it compares (`orgDisplayName`, `pro
 column the mapper fills from that very field; every filter and ordering reads an indexed column
 (or the leading column of a composite index). The few names Channel does not have are ours and
 say so in their description (docs/api.md lists them): `gone`/`goneTime` (reconciled rows),
-an entitlement's `customer`, `sku`, `product`, `paymentPlan` and seat counts, a change's `id`
-and `customer`.
+an entitlement's `customer`, `shortId`, `customer.orgDisplayName`, `customer.domain`, `sku`,
+`product`, `paymentPlan` and seat counts, a change's `id` and `customer`. The names staff search
+by (a customer's `orgDisplayName` and `domain`, an entitlement's `shortId` and its customer's
+name and domain) are `indexed_text`: like/ilike take `value*`, and `search=` matches their start.
 
 Resource names hold slashes, which RQL only accepts quoted:
 `eq(customer,"accounts/A/customers/C")`.
@@ -17,7 +19,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Q
 from py_rql.constants import RQL_TRUE, FilterLookups
 
-from channelhub.api.filters import StrictRQLFilterClass, f
+from channelhub.api.filters import StrictRQLFilterClass, f, indexed_text
 from fulfillment.channel.models import (
     ChannelPartnerLink,
     ChannelProduct,
@@ -84,13 +86,15 @@ class CustomerFilters(ChannelFilters):
 
     MODEL = Customer
     FILTERS = (
-        name(search=True),
-        f("orgDisplayName", "org_display_name", ordering=True, search=True),
-        f("domain", ordering=True, search=True),
+        # search= here matches the start of each field, through its index (no substring scan)
+        indexed_text("name", "id", ordering=True, search=True),
+        # cust_org_name_ci: the start of the name in any case
+        indexed_text("orgDisplayName", "org_display_name", case="any", ordering=True, search=True),
+        indexed_text("domain", "domain", case="lower", ordering=True, search=True),
         f("cloudIdentityId", "cloud_identity_id"),
         f("channelPartnerId", "channel_partner_id"),
-        f("correlationId", "correlation_id", search=True),
-        f("primaryContactInfo.email", "primary_contact_email", search=True),
+        indexed_text("correlationId", "correlation_id", search=True),
+        indexed_text("primaryContactInfo.email", "primary_contact_email", case="lower", search=True),
         f("orgPostalAddress.regionCode", "region_code", ordering=True),
         f("createTime", "create_time", ordering=True),
         f("updateTime", "update_time", ordering=True),
@@ -106,6 +110,26 @@ class EntitlementFilters(ChannelFilters):
         name(search=True),
         ours(
             "customer", "customer__id", "the customer's name (the entitlement name's parent).", ordering=True
+        ),
+        indexed_text(
+            "shortId",
+            "short_id",
+            description="Ours: the last segment of the name, as the back office lists it.",
+            ordering=True,
+        ),
+        indexed_text(
+            "customer.orgDisplayName",
+            "org_display_name",
+            case="any",
+            through=("customer_id", Customer),
+            description="Ours: the customer's organisation name (read in the customers' index).",
+        ),
+        indexed_text(
+            "customer.domain",
+            "domain",
+            case="lower",
+            through=("customer_id", Customer),
+            description="Ours: the customer's primary domain.",
         ),
         f("offer", "offer__id"),
         f("provisioningState", "provisioning_state", ordering=True),  # index ent_state_updated

@@ -227,6 +227,7 @@ def map_entitlement(payload: dict, *, customer_name: str = "", offer: dict | Non
     payment_plan, payment_cycle = _entitlement_plan(payload, offer)
     enable_renewal = renewal.get("enableRenewal")
     return {
+        "short_id": text(name.rsplit("/", 1)[-1], 64),  # what the list shows and staff search by
         "customer_id": customer_of(name) or None,
         "customer_name": text(customer_name),
         "offer_id": payload.get("offer") or None,

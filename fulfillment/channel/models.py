@@ -124,6 +124,7 @@ class Customer(ChannelMirror):
 
     account_id = string(64, db_index=True)
     partner_link = mirror_fk(ChannelPartnerLink, "customers")
+    # Also searched by its start in any case: cust_org_name_ci (fulfillment migration 0010).
     org_display_name = string(db_index=True)
     domain = string(db_index=True)
     cloud_identity_id = string(64, db_index=True)
@@ -165,6 +166,9 @@ class Entitlement(ChannelMirror):
     paid service on these (through the outbox; each call is a long-running operation).
     """
 
+    short_id = string(
+        64, db_index=True, editable=False, help_text="The last segment of the name, as the list shows it"
+    )
     customer = mirror_fk(Customer, "entitlements")
     customer_name = string(help_text="The customer's orgDisplayName, copied at sync")
     offer = mirror_fk(Offer, "entitlements")

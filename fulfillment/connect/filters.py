@@ -5,12 +5,14 @@ Each filter is named as on Connect's own API (`asset.product.id`, `asset.tiers.c
 from that very property, so a query written for Connect works unchanged on
 `/api/v1/connect`. Every filter and ordering reads an indexed column (or the leading
 column of a composite index); search (`search=`) is a case-insensitive substring match
-over the few id-like columns marked `search`.
+over the few id-like columns marked `search`, except on requests, whose search and like /
+ilike filters staff use on a big table are `indexed_text`: starts with (and, for the id,
+ends with: the short id a caller reads out), each through an index.
 """
 
 from __future__ import annotations
 
-from channelhub.api.filters import StrictRQLFilterClass, blank_flag, blank_ref, f
+from channelhub.api.filters import StrictRQLFilterClass, blank_flag, blank_ref, f, indexed_text
 from fulfillment.connect.models import (
     Asset,
     Conversation,
@@ -32,13 +34,14 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
 
     MODEL = FulfillmentRequest
     FILTERS = (
-        ID,
+        # like(id,*1238-001): the id's end, through id_reversed
+        indexed_text("id", "id", case="upper", tail="id_reversed", ordering=True, search=True),
         f("type", ordering=True),
         f("status", ordering=True),  # index pr_status_created
         f("created", ordering=True),
         f("updated", ordering=True),
-        f("asset.id", "asset__id", ordering=True, search=True),
-        f("asset.external_id", "asset_external_id", search=True),
+        indexed_text("asset.id", "asset_id", case="upper", ordering=True, search=True),
+        indexed_text("asset.external_id", "asset_external_id", search=True),
         f("asset.external_uid", "asset_external_uid"),
         f("asset.product.id", "product__id", ordering=True),
         f("asset.connection.type", "connection_type"),
@@ -49,7 +52,8 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
         f("asset.contract.id", "contract_id"),
         f("contract.id", "contract_id"),
         f("asset.tiers.customer.id", "customer__id"),
-        f("asset.tiers.customer.external_id", "customer_external_id", search=True),
+        indexed_text("asset.tiers.customer.external_id", "customer_external_id", search=True),
+        indexed_text("asset.tiers.customer.name", "customer_name", case="any"),  # pr_customer_name_ci
         f("asset.tiers.tier1.id", "tier1__id"),
         f("asset.tiers.tier2.id", "tier2__id"),
         f("template.id", "template__id"),
@@ -57,7 +61,7 @@ class FulfillmentRequestFilters(StrictRQLFilterClass):
         blank_ref("assignee", "assignee_id"),
         # The rest of the legacy SDK's filters (seed 000), each on an index of its own.
         f("asset.status", "asset_status"),
-        f("asset.product.name", "product_name"),
+        indexed_text("asset.product.name", "product_name", case="any"),  # pr_product_name(_ci)
         f("asset.connection.id", "connection_id"),
         f("asset.connection.hub.name", "hub_name"),
         f("asset.connection.provider.id", "provider_id"),

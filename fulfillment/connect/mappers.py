@@ -222,6 +222,8 @@ def map_request(payload: dict) -> dict:
     return {
         "type": text(payload.get("type"), 16),
         "status": text(payload.get("status"), 16),
+        # Backwards: a search by the id's tail ("1238-001") is a prefix of it, which an index serves.
+        "id_reversed": text(payload.get("id"), 64)[::-1],
         "asset_id": asset.get("id") or None,
         "asset_status": text(asset.get("status"), 16),
         "asset_external_id": text(asset.get("external_id")),

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
+
+from channelhub.api.lookups import prefix
 
 from .choices import RequestStatus, TierConfigRequestStatus
 from .models import (
@@ -114,6 +116,45 @@ _LOOSE_SCAN = """
     )
     SELECT id, name FROM a LIMIT %s
 """
+
+
+# --- search ------------------------------------------------------------------------------------
+
+#: What the request search box takes, for its help text.
+REQUEST_SEARCH_HELP = (
+    "Request id or its start (PR-1895-0864, or just 1895-0864), or its end as a caller reads it "
+    "(1238-001); asset id (AS-...); tier account id (TA-..., customer or reseller); asset external "
+    "id or uid; customer external id; the start of the customer's or the product's name (any case)"
+)
+
+
+def request_search(*, term: str, queryset: QuerySet | None = None) -> QuerySet[FulfillmentRequest]:
+    """Requests matching what staff typed, each match an exact or prefix lookup on an index.
+
+    Connect ids are upper-case (staff paste them in any case); a bare number is read as a
+    request id without its `PR-`. The id's tail goes through `id_reversed`; names match
+    their start in any case (the `_ci` indexes of migration 0010); external ids as typed.
+    """
+    queryset = FulfillmentRequest.objects.all() if queryset is None else queryset
+    term = term.strip()
+    if not term:
+        return queryset
+    upper = term.upper()
+    condition = Q(prefix("id", upper)) | Q(prefix("id_reversed", upper[::-1]))
+    if upper[:1].isdigit():
+        condition |= Q(prefix("id", f"PR-{upper}"))
+    if upper.startswith("AS-"):
+        condition |= Q(prefix("asset_id", upper))
+    if upper.startswith("TA-"):
+        condition |= Q(customer_id=upper) | Q(tier1_id=upper) | Q(tier2_id=upper)
+    condition |= (
+        Q(asset_external_id=term)
+        | Q(asset_external_uid=term)
+        | Q(customer_external_id=term)
+        | Q(customer_name__istartswith=term)
+        | Q(product_name__istartswith=term)
+    )
+    return queryset.filter(condition)
 
 
 def assignee_list(*, model: type[Model], limit: int = 100) -> list[tuple[str, str]]:

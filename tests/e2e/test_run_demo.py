@@ -109,6 +109,9 @@ def test_run_demo_fills_the_mirror_and_stops_on_ctrl_c(tmp_path):
         raise AssertionError(f"{failure}\nsync runs: {runs}\n--- run_demo output ---\n{output[-6000:]}")
     assert proc.returncode is not None
     assert "channelhub is up" in output
+    # the final banner names the admin login again (no superuser yet here: run_demo made one)
+    banner = output[output.index("channelhub is up") :]
+    assert "Admin login (created just now): username 'admin', password '" in banner
     # nothing of the group is left listening
     for port in (web_port, sandbox_port):
         with socket.socket() as s:

@@ -1,10 +1,14 @@
-"""python manage.py issue_api_token USERNAME [--name NAME] [--expires DAYS]: print a new API token once."""
+"""python manage.py issue_api_token USERNAME [--name NAME] [--expires DAYS|never]: print a new API token once.
+
+Tokens expire after 90 days (`DEFAULT_LIFETIME_DAYS`) unless `--expires` says otherwise.
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from channelhub.actors import system_actor
 from channelhub.api.tokens import token_issue
+from channelhub.models.tokens import DEFAULT_LIFETIME_DAYS
 from channelhub.services import ServiceError
 
 
@@ -21,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--name", default="", help="Who or what will use it (default: 'cli')")
         parser.add_argument(
-            "--expires", type=int, default=None, metavar="DAYS", help="Expire after DAYS days"
+            "--expires",
+            default=str(DEFAULT_LIFETIME_DAYS),
+            metavar="DAYS|never",
+            help=f"Expire after DAYS days (default {DEFAULT_LIFETIME_DAYS}), or 'never'",
         )
 
     def handle(self, *args, username, name, expires, **options):
@@ -33,12 +40,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No user {username!r}. Create one in the admin (and add it to 'readonly')."
             ) from None
-        if expires is not None and expires <= 0:
-            raise CommandError("--expires must be a positive number of days.")
+        days = _days(expires)
         try:
             # Audited as the system actor: an operator's shell is not a person the app knows.
             token, plain = token_issue(
-                actor=system_actor(), user=user, name=name or "cli", expires_in_days=expires
+                actor=system_actor(), user=user, name=name or "cli", expires_in_days=days
             )
         except ServiceError as error:
             raise CommandError(error.message) from error
@@ -47,3 +53,17 @@ class Command(BaseCommand):
             f"Token {token.name!r} for {username} ({when}). Shown once; send it as 'Authorization: Bearer <token>':"
         )
         self.stdout.write(plain)
+
+
+def _days(expires: str) -> int | None:
+    """`--expires`: a positive number of days, or `never` (None)."""
+    expires = str(expires)
+    if expires.strip().lower() == "never":
+        return None
+    try:
+        days = int(expires)
+    except ValueError:
+        raise CommandError(f"--expires takes a number of days or 'never', not {expires!r}.") from None
+    if days <= 0:
+        raise CommandError("--expires must be a positive number of days (or 'never').")
+    return days

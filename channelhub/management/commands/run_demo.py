@@ -1,10 +1,12 @@
 """python manage.py run_demo: the whole system on one machine, for `make run`.
 
 Starts, as child processes, the sandbox upstreams with live activity, the django-q2 cluster
-and the web server; stops them all on Ctrl-C (or when any of them dies). The Connect client
+and the web server; stops them all on Ctrl-C (or when any of them dies). Its final banner
+names the admin login again (`admin_login`). The Connect client
 must point at the sandbox (the Makefile sets CONNECT_API_URL / CONNECT_API_KEY).
 """
 
+import io
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import time
 import urllib.request
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -67,9 +70,11 @@ class Command(BaseCommand):
             setup(f"http://127.0.0.1:{sandbox_port}")
         start("jobs", manage + ["qcluster"])
         start("web", manage + ["runserver", web, "--noreload"])
+        login = admin_login()
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nchannelhub is up: http://{web}/admin/  (sandbox: http://127.0.0.1:{sandbox_port}/public/v1)\n"
+                f"{login}\n"
                 "The mirror fills within a minute and follows the sandbox. Ctrl-C stops everything.\n"
             )
         )
@@ -83,6 +88,35 @@ class Command(BaseCommand):
             self.stdout.write("\nstopping...")
         finally:
             _stop(procs)
+
+
+def admin_login() -> str:
+    """The admin login, for the final banner (the install output above it scrolls away).
+
+    `ensure_admin` creates one when there is none (then its password is known and printed);
+    a login made earlier (`make run` runs `ensure_admin` first) is named with how to reset it,
+    since only its hash is stored.
+    """
+    out = io.StringIO()
+    call_command("ensure_admin", stdout=out)
+    created = next(
+        (line for line in out.getvalue().splitlines() if line.startswith("Admin login created")), ""
+    )
+    if created:
+        return "Admin login (created just now):" + created.split(":", 1)[1]
+    User = get_user_model()
+    names = list(
+        User.objects.filter(is_superuser=True, is_active=True)
+        .order_by("pk")
+        .values_list("username", flat=True)[:3]
+    )
+    if not names:
+        return "No active admin login: create one with `python manage.py createsuperuser`."
+    first = names[0]
+    return (
+        f"Admin login: username {', '.join(repr(n) for n in names)}, with the password printed when it was "
+        f"created ('Admin login created' above); forgotten? `python manage.py changepassword {first}`"
+    )
 
 
 def _wait_for(url: str, *, seconds: float) -> bool:

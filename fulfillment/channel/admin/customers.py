@@ -7,12 +7,14 @@ from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
 
 from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
 from channelhub.admin import BoundedCountPaginator, status_badge
+from channelhub.api.lookups import prefix
 from channelhub.services import ServiceError
 from fulfillment.channel import selectors, services
 from fulfillment.channel.display import (
@@ -88,7 +90,7 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
     list_display_links = ("org_display_name", "domain")
     list_filter = (GoneFilter, "customer_type", "is_domain_verified", "region_code")
     search_fields = ("id",)
-    prefix_search = ("id", "org_display_name")
+    prefix_search = ("id",)
     exact_search: ClassVar[dict[str, str]] = {
         "domain": "lower",
         "cloud_identity_id": "as is",
@@ -96,12 +98,26 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
         "primary_contact_email": "lower",
     }
     search_help_text = (
-        "Name (or its start), organisation name start, domain, Cloud Identity id, CRM id, contact email"
+        "The start of the organisation name (any case); the domain; the customer's name or its start "
+        "(accounts/…/customers/…); Cloud Identity id, CRM id, contact email"
     )
     changelist_defer = ("payload", "postal_address")
     paginator = BoundedCountPaginator
     ordering = ("org_display_name", "id")
     fields = ("id",)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Exact or prefix matches on indexed columns only: the name's start (`prefix`, case as
+        typed), the organisation name's start in any case (index cust_org_name_ci), the exact ids."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        condition = Q(org_display_name__istartswith=term)
+        for field in self.prefix_search:
+            condition |= Q(prefix(field, term))
+        for field, case in self.exact_search.items():
+            condition |= Q(**{field: term.lower() if case == "lower" else term})
+        return queryset.filter(condition), False
 
     def form_kwargs(self, spec, obj) -> dict:
         """A new entitlement chooses among the offers the customer can buy."""

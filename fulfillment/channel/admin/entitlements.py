@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator
+from channelhub.api.lookups import prefix
 from fulfillment.channel import selectors
 from fulfillment.channel.choices import (
     ChangeType,
@@ -64,13 +66,16 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     list_select_related = ("offer",)
     search_fields = ("id",)
     exact_search: ClassVar[dict[str, str]] = {
+        "short_id": "as is",
         "customer_id": "as is",
         "provisioning_id": "as is",
         "purchase_order_id": "as is",
         "sku_id": "as is",
     }
     search_help_text = (
-        "Entitlement name (or its start), customer name, subscription id, purchase order id, SKU"
+        "The entitlement's id as listed, or its full name (or its start: accounts/…); the customer's "
+        "organisation name (its start, any case), domain or name (accounts/…/customers/…); "
+        "subscription id, purchase order id, SKU (products/…/skus/…)"
     )
     changelist_defer = (
         "payload",
@@ -85,9 +90,24 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     ordering = ("-create_time",)
     fields = ("id",)
 
+    def get_search_results(self, request, queryset, search_term):
+        """Exact or prefix matches on indexed columns only: the name's start (`prefix`, case as
+        typed), the listed id (`short_id`) and the exact ids, and the customers (through their
+        own indexes) whose organisation name starts with the term or whose domain it is."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        customers = Customer.objects.filter(
+            Q(org_display_name__istartswith=term) | Q(domain=term.lower())
+        ).values("pk")
+        condition = Q(prefix("id", term)) | Q(customer_id__in=customers)
+        for field in self.exact_search:
+            condition |= Q(**{field: term})
+        return queryset.filter(condition), False
+
     @admin.display(description="Entitlement", ordering="id")
     def short_name(self, obj):
-        """The entitlement's short name (its str)."""
+        """The entitlement's short name (its str: the `short_id` staff search by)."""
         return str(obj)
 
     @admin.display(description="Offer", ordering="offer_id")

@@ -67,13 +67,7 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("id",)  # shows the search box; get_search_results does the matching
-    prefix_search = ("id", "asset__id")
-    exact_search: ClassVar[dict[str, str]] = {
-        "asset_external_id": "as is",
-        "asset_external_uid": "as is",
-        "customer_external_id": "as is",
-    }
-    search_help_text = "Request or asset id (or its start), asset external id / uid, customer external id"
+    search_help_text = selectors.REQUEST_SEARCH_HELP
     changelist_defer = (
         "payload",
         "items",
@@ -94,6 +88,10 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
     def age(self, obj):
         """How long an open request has waited; a dash once it is closed."""
         return age(obj, RequestStatus.OPEN_STATES)
+
+    def get_search_results(self, request, queryset, search_term):
+        """`selectors.request_search`: exact and prefix matches on indexed columns only."""
+        return selectors.request_search(term=search_term, queryset=queryset), False
 
     def get_ordering(self, request):
         """The oldest first in the pending, inquiring and mine queues (the longest wait on top)."""

@@ -77,6 +77,9 @@ class FulfillmentRequest(MirroredModel):
 
     type = string(16, choices=RequestType.choices, db_index=True)
     status = string(16, choices=RequestStatus.choices)
+    # The id backwards, so a search by its tail ("1238-001", what a caller reads out) is a
+    # prefix an index serves (`channelhub.api.lookups`); the mapper fills it.
+    id_reversed = string(64, db_index=True, editable=False)
 
     asset = mirror_fk(Asset, "requests")
     asset_status = string(16)
@@ -84,7 +87,7 @@ class FulfillmentRequest(MirroredModel):
     asset_external_uid = string(db_index=True)
 
     product = mirror_fk(Product, "requests")
-    product_name = string()
+    product_name = string()  # pr_product_name, and pr_product_name_ci for its start in any case
     marketplace = mirror_fk(Marketplace, "requests")
     marketplace_name = string()
     connection_id = ref()
@@ -99,6 +102,8 @@ class FulfillmentRequest(MirroredModel):
     contract_name = string()
 
     customer = mirror_fk(TierAccount, "customer_requests")
+    # Searched by its start in any case: the case-insensitive index pr_customer_name_ci
+    # (migration 0010: COLLATE NOCASE on SQLite, UPPER() text_pattern_ops on PostgreSQL).
     customer_name = string()
     customer_external_id = string(db_index=True)
     tier1 = mirror_fk(TierAccount, "tier1_requests")

@@ -555,6 +555,11 @@ def _when(route):
     return {"orm_route": route, "lookups": set(NUMERIC)}
 
 
+def _text(source):
+    """An `indexed_text` filter (tests/fulfillment/channel/test_channel_search.py: what it matches)."""
+    return {"text_source": source, "lookups": {L.EQ, L.NE, L.IN, L.OUT, L.LIKE, L.I_LIKE}, "custom": True}
+
+
 GONE = {
     "gone": {"custom": True, "isnull_source": "gone_at", "lookups": {L.EQ, L.NE}},  # ours
     "goneTime": _when("gone_at"),
@@ -565,13 +570,13 @@ NAME = {"name": _fk("id")}
 PINNED = {
     filters.CustomerFilters: (
         {
-            **NAME,
-            "orgDisplayName": _s("org_display_name"),
-            "domain": _s("domain"),
+            "name": _text("id"),
+            "orgDisplayName": _text("org_display_name"),
+            "domain": _text("domain"),
             "cloudIdentityId": _s("cloud_identity_id"),
             "channelPartnerId": _s("channel_partner_id"),
-            "correlationId": _s("correlation_id"),
-            "primaryContactInfo.email": _s("primary_contact_email"),
+            "correlationId": _text("correlation_id"),
+            "primaryContactInfo.email": _text("primary_contact_email"),
             "orgPostalAddress.regionCode": _s("region_code"),
             "createTime": _when("create_time"),
             "updateTime": _when("update_time"),
@@ -592,6 +597,9 @@ PINNED = {
         {
             **NAME,
             "customer": _fk("customer__id"),
+            "shortId": _text("short_id"),
+            "customer.orgDisplayName": _text("org_display_name"),
+            "customer.domain": _text("domain"),
             "offer": _fk("offer__id"),
             "provisioningState": _s("provisioning_state"),
             "sku": _s("sku_id"),
@@ -611,6 +619,7 @@ PINNED = {
         {
             "name",
             "customer",
+            "shortId",
             "provisioningState",
             "sku",
             "product",
@@ -704,9 +713,15 @@ def test_every_filter_and_ordering_reads_an_indexed_column(filter_cls):
     instance = filter_cls(model.objects.none())
     for name, item in instance.filters.items():
         item = item[0] if isinstance(item, list) else item
-        route = item.get("isnull_source") or item["orm_route"]
-        column = model._meta.get_field(route.split("__")[0]).attname
-        assert column in indexed | leading, f"{filter_cls.__name__}.{name} -> {column} has no index"
+        target = item["through"][1] if item.get("through") else model  # an IN subquery over target
+        if item.get("through"):
+            assert item["through"][0] in indexed | leading, name
+        target_indexed = {"id"} | {
+            fld.attname for fld in target._meta.concrete_fields if fld.db_index or fld.unique
+        }
+        route = item.get("isnull_source") or item.get("text_source") or item["orm_route"]
+        column = target._meta.get_field(route.split("__")[0]).attname
+        assert column in target_indexed | leading, f"{filter_cls.__name__}.{name} -> {column} has no index"
 
 
 def _ents(world, predicate):
@@ -761,7 +776,8 @@ def test_customer_filters(api, world):
     assert names(api.get(f"{base}?eq(primaryContactInfo.email,ana@{acme.domain})")) == [acme.id]
     assert names(api.get(f"{base}?gt(createTime,2024-03-01T11:00:00Z)")) == [zen.id]
     assert names(api.get(f"{base}?lt(updateTime,2024-03-02T10:30:00%2B00:00)")) == [acme.id]
-    assert names(api.get(f"{base}?ilike(orgDisplayName,*dental*)")) == [blue.id]
+    assert names(api.get(f"{base}?ilike(orgDisplayName,blue*)")) == [blue.id]  # the start, any case
+    assert api.get(f"{base}?ilike(orgDisplayName,*dental*)").status_code == 400  # would scan
     assert names(api.get(f"{base}?search=zenith")) == [zen.id]  # display name or domain
     assert names(api.get(f"{base}?search=blue-dental")) == [blue.id]
     assert names(api.get(f"{base}?eq(gone,true)")) == []
