@@ -1,4 +1,4 @@
-"""Top-level URLs: the admin back office (where `/` leads), health check, and the read API (/api/v1/)."""
+"""Top-level URLs: the admin back office (where `/` leads), health check, the favicon, and the read API (/api/v1/)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -15,6 +15,8 @@ urlpatterns = [
     # No public site: `/` is the back office (whose login page takes over when signed out).
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for it on every page, linked or not: an icon, not a logged 404.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("channelhub.api.urls")),
 ]

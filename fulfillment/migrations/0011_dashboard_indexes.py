@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('fulfillment', '0009_channel_transfer_permission'),
+        ('fulfillment', '0010_search_indexes'),
     ]
 
     operations = [

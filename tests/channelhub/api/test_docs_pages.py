@@ -50,3 +50,8 @@ def test_the_favicon_view_serves_the_icon():
     response = views.favicon(RequestFactory().get("/favicon.ico"))
     assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<svg") and "max-age" in response["Cache-Control"]
+
+
+def test_favicon_ico_is_served_without_a_login(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response["Content-Type"] == "image/svg+xml"
