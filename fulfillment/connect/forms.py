@@ -186,7 +186,7 @@ class UpdateParamsForm(_ParamRowsForm):
 
 
 class FailForm(ActionForm):
-    """Fail with a reason shown to the customer."""
+    """Fail with a reason shown to the customer, once confirmed (a failed request is final)."""
 
     reason = forms.CharField(
         label="Reason (shown to the customer)",
@@ -194,6 +194,7 @@ class FailForm(ActionForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "required": True}),
     )
+    confirm = forms.BooleanField(label="Yes, fail it (Connect ends the request; it cannot be undone)")
 
     def service_kwargs(self) -> dict:
         """The reason."""

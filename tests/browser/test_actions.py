@@ -196,10 +196,12 @@ def test_fail_with_a_reason_and_a_refusal_keeps_the_input(page, login, mirrored,
     # The service refuses a blank reason (the browser's `required` is not the guard).
     form.locator("textarea").evaluate("el => el.removeAttribute('required')")
     form.locator("textarea").fill("   ")
+    form.locator("[name='fail-confirm']").check()  # a destructive action asks first
     form.get_by_role("button", name="Fail").click()
     expect(page.locator(".messagelist .error")).to_contain_text("A reason is required.")
 
     page.locator("#ch-form-fail textarea").fill("The customer cancelled the order")
+    page.locator("#ch-form-fail [name='fail-confirm']").check()
     page.locator("#ch-form-fail").get_by_role("button", name="Fail").click()
     page.wait_for_url(f"**{change_url(request)}#ch-progress")
     expect(latest_action_row(page)).to_contain_text("Done")
@@ -229,9 +231,7 @@ def test_bulk_approve_two_requests(page, login, mirrored, support):
         assert UpstreamAction.objects.get(target_id=request.pk).status == ActionStatus.SUCCEEDED
 
 
-def test_action_failed_upstream_shows_the_reason_and_no_hopeless_retry(
-    page, login, mirrored, supervisor
-):
+def test_action_failed_upstream_shows_the_reason_and_no_hopeless_retry(page, login, mirrored, supervisor):
     [request] = pending_requests()
     template = fulfillment_templates(request.product_id).first()
     # Someone approves it in Connect first: our mirror still says pending, Connect refuses ours.

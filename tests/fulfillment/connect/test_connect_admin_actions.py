@@ -173,7 +173,17 @@ def test_fail_pend_assign_unassign_update_and_note(world, support, as_user):
         # finish it so the next action on the same object is allowed
         UpstreamAction.objects.filter(pk=action_row.pk).update(status=ActionStatus.SUCCEEDED)
 
-    act(request, "fail", {"fail-reason": "Out of stock"}, "connect.request.fail", {"reason": "Out of stock"})
+    assert (
+        client.post(_act(request, "fail"), {"fail-reason": "Out of stock"}).status_code == 200
+    )  # unconfirmed
+    assert not UpstreamAction.objects.exists()
+    act(
+        request,
+        "fail",
+        {"fail-reason": "Out of stock", "fail-confirm": "on"},
+        "connect.request.fail",
+        {"reason": "Out of stock"},
+    )
     act(
         request,
         "assign",
@@ -232,7 +242,9 @@ def test_refusal_shows_the_service_message_and_keeps_the_input(world, support, a
     client = as_user(support)
     request = world["request"]
     services.request_approve(request=request, template_id=world["template"].pk, actor=support)
-    response = client.post(_act(request, "fail"), {"fail-reason": "My carefully written reason"})
+    response = client.post(
+        _act(request, "fail"), {"fail-reason": "My carefully written reason", "fail-confirm": "on"}
+    )
     html = _html(response)
     [message] = _messages(response)
     assert "is still queued; wait for it to finish" in message
@@ -242,7 +254,9 @@ def test_refusal_shows_the_service_message_and_keeps_the_input(world, support, a
 
 
 def test_empty_reason_is_refused_by_the_service(world, support, as_user):
-    response = as_user(support).post(_act(world["request"], "fail"), {"fail-reason": "   "})
+    response = as_user(support).post(
+        _act(world["request"], "fail"), {"fail-reason": "   ", "fail-confirm": "on"}
+    )
     assert _messages(response) == ["A reason is required."]
     assert not UpstreamAction.objects.exists()
 
