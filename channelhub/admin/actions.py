@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from channelhub.actions import selectors
 from channelhub.actions.specs import spec_for, specs_of, target_type_of
-from channelhub.admin.kit import pretty_json, status_badge
+from channelhub.admin.kit import audit_words, pretty_json, status_badge
 from channelhub.models import ActionStatus
 from channelhub.services import ServiceError
 
@@ -123,6 +123,7 @@ class StaffActionsMixin:
                 "event": event,
                 "before": pretty_json(event.before) if event.before else "",
                 "after": pretty_json(event.after) if event.after else "",
+                "words": audit_words(event.action, event.actor_name),
             }
             for event in selectors.audit_trail(**target)
         ]

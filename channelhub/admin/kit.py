@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from channelhub.actions.specs import spec_for
 from channelhub.api.statements import CountPlan
 
 
@@ -167,3 +168,30 @@ def status_badge(status: str, label: str | None = None):
 def pretty_json(value) -> str:
     """JSON for a human, never marked safe: templates and format_html escape it."""
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# What happened to an outbox action, by the audit code's last part.
+AUDIT_OUTCOMES = {
+    "queued": "asked by {who}",
+    "succeeded": "done upstream",
+    "failed": "failed upstream",
+    "retried": "retried by {who}",
+    "cancelled": "cancelled by {who}",
+}
+
+
+def audit_words(code: str, who: str = "") -> str:
+    """An audit event's code in plain words: "Change seats asked by sue" for
+    `channel.entitlement.change_parameters.queued` (the action's label from its spec), or the
+    code's parts spelled out ("Inventory source hold confirm") for the others."""
+    who = who or "the system"
+    base, _, outcome = code.rpartition(".")
+    if outcome in AUDIT_OUTCOMES:
+        try:
+            label = spec_for(base).label
+        except LookupError:
+            label = ""
+        if label:
+            return f"{label} {AUDIT_OUTCOMES[outcome].format(who=who)}"
+    words = code.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

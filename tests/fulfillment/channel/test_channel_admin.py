@@ -235,3 +235,15 @@ def test_a_running_operation_shows_its_name_age_and_polls(client, support):
     assert "<strong>Change seats</strong>" in html
     assert "Google operation <code>operations/C0/change_parameters/abc</code>: running for" in html
     assert "3 polls" in html
+
+
+def test_the_audit_trail_reads_in_plain_words_and_replaces_the_empty_history(client, support):
+    entitlement = EntitlementFactory(offer=OfferFactory(plan="FLEXIBLE"), seats=10)
+    services.entitlement_change_parameters(entitlement=entitlement, seats=12, actor=support)
+    client.force_login(support)
+    html = client.get(change_url(entitlement)).content.decode()
+    assert "Change seats asked by support-user" in html
+    assert (
+        'class="historylink ch-audit-link">Audit trail<' in html
+        and 'class="historylink">History<' not in html
+    )
