@@ -581,3 +581,20 @@ def test_tier_config_request_queue_oldest_first(db, support, as_user):
         reverse("admin:fulfillment_tierconfigrequest_changelist"), {"queue": "pending"}
     )
     assert [o.pk for o in response.context["cl"].result_list] == [first.pk, second.pk]
+
+
+def test_assign_to_me_is_one_click_for_a_user_with_an_email(world, support, as_user):
+    client = as_user(support)
+    request = world["request"]
+    html = _html(client.get(_change(request)))
+    me = re.search(r'<form[^>]*id="ch-form-assign-me".*?</form>', html, re.S).group(0)
+    assert 'name="assign-assignee" value="mserrat@odin.com"' in me and "Assign to me" in me
+    assert client.post(_act(request, "assign"), {"assign-assignee": "mserrat@odin.com"}).status_code == 302
+    assert _only_action().payload == {"email": "mserrat@odin.com"}
+
+
+def test_assign_to_me_says_why_it_needs_an_email(world, as_user):
+    nobody = _user("noemail", "support")
+    type(nobody).objects.filter(pk=nobody.pk).update(email="")
+    html = _html(as_user(nobody).get(_change(world["request"])))
+    assert 'id="ch-form-assign-me"' not in html and "needs your email to match your Connect user" in html
