@@ -210,23 +210,26 @@ class RequestDetail:
     """What a request's detail shows beside the request itself."""
 
     asset: Asset | None  # the mirrored asset (id, status, updated), if it is mirrored
-    asset_status: str  # the mirrored asset's status, else the copy inside the request
+    asset_status: str  # the fresher of the mirrored asset's status and the copy inside the request
     thread: list[ConversationMessage]
 
 
 def request_detail(*, request: FulfillmentRequest) -> RequestDetail:
-    """A request's asset (the mirrored one is at least as fresh as the copy inside the
-    request) and its conversation: two queries."""
+    """A request's asset and its conversation: two queries.
+
+    The asset's status is the fresher of two copies: the mirrored asset's (as of its last sync)
+    and the one inside the request, which an action's answer (approve: the asset is active now)
+    writes at once; the request's copy wins when the request changed after the asset did."""
     asset = (
         Asset.objects.filter(pk=request.asset_id).only("id", "status", "updated").first()
         if request.asset_id
         else None
     )
-    return RequestDetail(
-        asset=asset,
-        asset_status=asset.status if asset is not None else request.asset_status,
-        thread=conversation_thread(instance_id=request.pk),
-    )
+    status = asset.status if asset is not None else request.asset_status
+    if asset is not None and request.asset_status and request.updated and asset.updated:
+        if request.updated > asset.updated:
+            status = request.asset_status
+    return RequestDetail(asset=asset, asset_status=status, thread=conversation_thread(instance_id=request.pk))
 
 
 def asset_requests(*, asset: Asset, limit: int = 100) -> QuerySet[FulfillmentRequest]:

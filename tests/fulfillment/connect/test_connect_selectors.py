@@ -115,8 +115,8 @@ def test_bulk_selection_is_oldest_first_and_bounded(requests_by_status):
 
 
 def test_request_detail_reads_the_mirrored_asset_and_the_thread(django_assert_num_queries):
-    request = FulfillmentRequestFactory(asset_status="processing")
-    AssetFactory(asset_id=request.asset_id, asset_status="active")
+    request = FulfillmentRequestFactory(asset_status="processing", updated=BASE_TIME)
+    AssetFactory(asset_id=request.asset_id, asset_status="active", updated=BASE_TIME + timedelta(hours=1))
     conversation = ConversationFactory(instance_id=request.pk)
     later = ConversationMessageFactory(
         conversation_id=conversation.pk, created=BASE_TIME + timedelta(hours=2)
@@ -129,6 +129,13 @@ def test_request_detail_reads_the_mirrored_asset_and_the_thread(django_assert_nu
         assert detail.asset_status == "active"  # the mirrored asset, not the request's copy
         assert [m.pk for m in detail.thread] == [earlier.pk, later.pk]
         assert detail.thread[0].conversation.instance_id == request.pk  # joined, not one query each
+
+
+def test_after_an_action_the_requests_fresher_copy_of_the_asset_wins():
+    """Approve wrote the request (its asset active now) at once; the asset's own sync is older."""
+    request = FulfillmentRequestFactory(asset_status="active", updated=BASE_TIME + timedelta(hours=2))
+    AssetFactory(asset_id=request.asset_id, asset_status="processing", updated=BASE_TIME)
+    assert selectors.request_detail(request=request).asset_status == "active"
 
 
 def test_request_detail_without_a_mirrored_asset_uses_the_requests_copy():
