@@ -380,3 +380,13 @@ def test_sync_run_filters(admin_user_client, mirror):
     assert "Upstream rejected the page" in html
     html = _html(admin_user_client.get(_changelist(SyncRun), {"status__exact": "succeeded"}))
     assert "Upstream rejected the page" not in html and "connect.assets" in html
+
+
+def test_a_failed_request_does_not_show_its_open_template_as_current(admin_user_client, db):
+    request = FulfillmentRequestFactory(status="failed", reason="Out of stock")
+    type(request).objects.filter(pk=request.pk).update(
+        activation_html="<p>Your order is being processed</p>", template_name="Pending"
+    )
+    html = _html(admin_user_client.get(_change(request)))
+    assert 'id="ch-ended-template"' in html and 'the customer is told "Out of stock"' in html
+    assert "<details" in html.split('id="ch-ended-template"')[1]  # the old template folded away
