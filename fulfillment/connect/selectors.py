@@ -287,3 +287,26 @@ def template_choices(*, product_id: str | None, type: str, scope: str) -> QueryS
 def template_get(*, template_id: str) -> Template | None:
     """One template with what a service checks it by (product, type, scope), or None."""
     return Template.objects.filter(pk=template_id).only("id", "product_id", "type", "scope", "name").first()
+
+
+def _of_account(account) -> Q:
+    return Q(customer_id=account.pk) | Q(tier1_id=account.pk) | Q(tier2_id=account.pk)
+
+
+def tier_account_assets(*, account, limit: int = 20) -> list[Asset]:
+    """The assets a tier account is the customer or a reseller of, newest first (each side
+    through its foreign key's index)."""
+    return list(
+        Asset.objects.filter(_of_account(account))
+        .only("id", "product_name", "status", "created")
+        .order_by("-created")[:limit]
+    )
+
+
+def tier_account_requests(*, account, limit: int = 20) -> list[FulfillmentRequest]:
+    """The requests of a tier account's assets (as customer or reseller), newest first."""
+    return list(
+        FulfillmentRequest.objects.filter(_of_account(account))
+        .only("id", "type", "status", "created")
+        .order_by("-created")[:limit]
+    )

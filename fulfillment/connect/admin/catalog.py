@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from fulfillment.connect import selectors
 from fulfillment.connect.display import admin_url
 from fulfillment.connect.models import (
+    Asset,
+    FulfillmentRequest,
     Hub,
     Marketplace,
     Product,
@@ -131,9 +133,32 @@ class TierAccountAdmin(ConnectMirrorAdmin):
         (None, {"fields": ("id", "name", "environment", "external_id", "external_uid", "tax_id", "scopes")}),
         ("Where", {"fields": ("marketplace_id", "marketplace_name", "hub_id", "hub_name")}),
         ("Contact", {"fields": ("contact_card",)}),
+        ("Its assets and requests", {"fields": ("account_assets", "account_requests")}),
         ("Timestamps", {"fields": ("created", "updated", "synced_at")}),
         ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
     )
+
+    @admin.display(description="Assets (as customer or reseller, newest first)")
+    def account_assets(self, obj):
+        """Up to 20 assets of the account, linked (it is their customer, tier 1 or tier 2)."""
+        rows = selectors.tier_account_assets(account=obj, limit=20)
+        if not rows:
+            return "—"
+        return format_html_join(
+            "", '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
+            ((admin_url(Asset, a.pk), a.pk, a.product_name, a.status) for a in rows),
+        )  # fmt: skip
+
+    @admin.display(description="Requests (newest first)")
+    def account_requests(self, obj):
+        """Up to 20 requests of the account's assets, linked."""
+        rows = selectors.tier_account_requests(account=obj, limit=20)
+        if not rows:
+            return "—"
+        return format_html_join(
+            "", '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
+            ((admin_url(FulfillmentRequest, r.pk), r.pk, r.type, r.status) for r in rows),
+        )  # fmt: skip
 
     @admin.display(description="Contact")
     def contact_card(self, obj):

@@ -390,3 +390,15 @@ def test_a_failed_request_does_not_show_its_open_template_as_current(admin_user_
     html = _html(admin_user_client.get(_change(request)))
     assert 'id="ch-ended-template"' in html and 'the customer is told "Out of stock"' in html
     assert "<details" in html.split('id="ch-ended-template"')[1]  # the old template folded away
+
+
+def test_a_tier_account_lists_its_assets_and_requests(admin_user_client, db):
+    from tests.fulfillment.connect.factories import AssetFactory  # noqa: PLC0415 - this test only
+
+    account = TierAccountFactory(account_id="TA-1234-5678-9012")
+    request = FulfillmentRequestFactory(customer_id=account.pk)
+    asset = AssetFactory(customer_id=account.pk)
+    other = FulfillmentRequestFactory()
+    html = _html(admin_user_client.get(_change(account)))
+    assert f">{request.pk}</a>" in html and f">{asset.pk}</a>" in html
+    assert other.pk not in html
