@@ -1,7 +1,7 @@
 """The core app's admin and the kit every app's admin is built from.
 
 - `kit`: `ReadOnlyAdminMixin`, `BoundedCountPaginator`, `status_badge`, `HiddenByDefaultFilter`,
-  `pretty_json` (re-exported here);
+  `pretty_json`, `short_name` (re-exported here);
 - `mirror`: `MirrorAdmin` (read-only, lean lists, indexed search) and `SmallTableFilter`;
 - `actions`: `StaffActionsMixin` (action forms, progress and audit on a detail page);
 - the core's own admins: `engine` (sync runs, stream states, a stream's run-now), `outbox`
@@ -15,6 +15,7 @@ from channelhub.admin.kit import (
     HiddenByDefaultFilter,
     ReadOnlyAdminMixin,
     pretty_json,
+    short_name,
     status_badge,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "HiddenByDefaultFilter",
     "ReadOnlyAdminMixin",
     "pretty_json",
+    "short_name",
     "status_badge",
 ]
 

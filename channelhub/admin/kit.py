@@ -195,3 +195,13 @@ def audit_words(code: str, who: str = "") -> str:
             return f"{label} {AUDIT_OUTCOMES[outcome].format(who=who)}"
     words = code.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def short_name(name: str):
+    """A long resource name shown by its last segment, the whole name on hover
+    (`accounts/A/channelPartnerLinks/L` -> `L`); "—" when empty."""
+    if not name:
+        return "—"
+    return format_html(
+        '<span class="ch-short" title="{}">{}</span>', name, name.rstrip("/").rsplit("/", 1)[-1]
+    )

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 
 from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
-from channelhub.admin import BoundedCountPaginator, status_badge
+from channelhub.admin import BoundedCountPaginator, short_name, status_badge
 from channelhub.api.lookups import prefix
 from channelhub.services import ServiceError
 from fulfillment.channel import selectors, services
@@ -37,7 +37,7 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     object_kwarg = "link"
     change_form_template = "admin/fulfillment/channel/channelpartnerlink_change_form.html"
     list_display = (
-        "id",
+        "link_name",
         "partner_domain",
         "state",
         "reseller_cloud_identity_id",
@@ -55,6 +55,11 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
     search_help_text = "Link name (or its start), partner domain, Cloud Identity id, public id"
     ordering = ("-create_time",)
     fields = ("id",)
+
+    @admin.display(description="Link", ordering="id")
+    def link_name(self, obj):
+        """The link's id (its name on hover)."""
+        return short_name(obj.id)
 
     @admin.display(description="State", ordering="link_state")
     def state(self, obj):
@@ -83,7 +88,7 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
         "cloud_identity_id",
         "customer_type",
         "region_code",
-        "partner_link_id",
+        "partner",
         "create_time",
         "gone",
     )
@@ -118,6 +123,11 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
         for field, case in self.exact_search.items():
             condition |= Q(**{field: term.lower() if case == "lower" else term})
         return queryset.filter(condition), False
+
+    @admin.display(description="Partner link", ordering="partner_link_id")
+    def partner(self, obj):
+        """The partner link's id (its name on hover), for a partner's customer."""
+        return short_name(obj.partner_link_id)
 
     def form_kwargs(self, spec, obj) -> dict:
         """A new entitlement chooses among the offers the customer can buy."""

@@ -247,3 +247,10 @@ def test_the_audit_trail_reads_in_plain_words_and_replaces_the_empty_history(cli
         'class="historylink ch-audit-link">Audit trail<' in html
         and 'class="historylink">History<' not in html
     )
+
+
+def test_long_names_are_shortened_in_lists_and_full_on_hover(client, supervisor):
+    link = PartnerLinkFactory()
+    client.force_login(supervisor)
+    html = client.get(reverse("admin:fulfillment_channelpartnerlink_changelist")).content.decode()
+    assert f'title="{link.pk}">{link.pk.rsplit("/", 1)[-1]}</span>' in html
