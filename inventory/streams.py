@@ -37,7 +37,6 @@ from .readers import OfSource, SourceFailed, open_listing
 logger = logging.getLogger(__name__)
 
 
-
 def page_batch(source: InventorySource, page: list[dict], *, now) -> Batch:
     """One page of a listing as a Batch: the resources, and the child rows of those that
     changed (the engine skips the rest: `Children.of_changed`)."""
