@@ -142,23 +142,13 @@ class TierAccountAdmin(ConnectMirrorAdmin):
     def account_assets(self, obj):
         """Up to 20 assets of the account, linked (it is their customer, tier 1 or tier 2)."""
         rows = selectors.tier_account_assets(account=obj, limit=20)
-        if not rows:
-            return "—"
-        return format_html_join(
-            "", '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
-            ((admin_url(Asset, a.pk), a.pk, a.product_name, a.status) for a in rows),
-        )  # fmt: skip
+        return _linked(Asset, [(a.pk, a.product_name, a.status) for a in rows])
 
     @admin.display(description="Requests (newest first)")
     def account_requests(self, obj):
         """Up to 20 requests of the account's assets, linked."""
         rows = selectors.tier_account_requests(account=obj, limit=20)
-        if not rows:
-            return "—"
-        return format_html_join(
-            "", '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
-            ((admin_url(FulfillmentRequest, r.pk), r.pk, r.type, r.status) for r in rows),
-        )  # fmt: skip
+        return _linked(FulfillmentRequest, [(r.pk, r.type, r.status) for r in rows])
 
     @admin.display(description="Contact")
     def contact_card(self, obj):
@@ -166,3 +156,14 @@ class TierAccountAdmin(ConnectMirrorAdmin):
         return render_to_string(
             "admin/fulfillment/_address.html", {"tier": {"name": obj.name, "contact_info": obj.contact_info}}
         )
+
+
+def _linked(model, rows: list[tuple[str, str, str]]):
+    """(id, what, status) rows as linked lines, or "—"."""
+    if not rows:
+        return "—"
+    return format_html_join(
+        "",
+        '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
+        ((admin_url(model, pk), pk, what, status) for pk, what, status in rows),
+    )
