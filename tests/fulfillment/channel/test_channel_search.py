@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
@@ -17,7 +16,12 @@ from channelhub.api.lookups import prefix
 from fulfillment.channel import mappers
 from fulfillment.models import Customer, Entitlement
 from tests.fulfillment.channel.factories import CustomerFactory, EntitlementFactory
-from tests.fulfillment.search_plans import assert_index_serves, assert_no_full_scan, searches_of
+from tests.fulfillment.search_plans import (
+    SQLITE_PLANS_ONLY,
+    assert_index_serves,
+    assert_no_full_scan,
+    searches_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +79,7 @@ def test_the_search_boxes_say_what_can_be_typed(admin_user_client, world):
     assert "The start of the organisation name (any case)" in _search(admin_user_client, "customer", "")
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans (PostgreSQL: the lookups below)")
+@SQLITE_PLANS_ONLY
 @pytest.mark.parametrize("term", list(ENTITLEMENT_TERMS), ids=list(ENTITLEMENT_TERMS.values()))
 def test_every_entitlement_search_reads_indexes_only(client, superuser, world, term):
     client.force_login(superuser)
@@ -86,7 +90,7 @@ def test_every_entitlement_search_reads_indexes_only(client, superuser, world, t
         assert plan and not any(line.startswith(f"SCAN {CUSTOMERS}") for line in plan), plan
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans (PostgreSQL: the lookups below)")
+@SQLITE_PLANS_ONLY
 @pytest.mark.parametrize("term", ["acme", "zeta.example", "accounts/C0test/customers/C0a"])
 def test_every_customer_search_reads_indexes_only(client, superuser, world, term):
     client.force_login(superuser)
@@ -172,7 +176,7 @@ def test_an_api_pattern_that_would_scan_is_refused(api, world, url):
     assert "would scan the whole table" in response.content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans")
+@SQLITE_PLANS_ONLY
 @pytest.mark.parametrize(
     ("url", "marker", "table"),
     [

@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 import pytest
 from django.apps import apps
-from django.db import connection
 from django.db.models import Q
 from django.urls import reverse
 
@@ -16,7 +15,12 @@ from channelhub.api.lookups import glob_prefix, prefix
 from fulfillment.connect import mappers, selectors
 from fulfillment.models import FulfillmentRequest
 from tests.fulfillment.connect.factories import FulfillmentRequestFactory
-from tests.fulfillment.search_plans import assert_index_serves, assert_no_full_scan, searches_of
+from tests.fulfillment.search_plans import (
+    SQLITE_PLANS_ONLY,
+    assert_index_serves,
+    assert_no_full_scan,
+    searches_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +89,7 @@ def test_the_search_box_says_what_can_be_typed(admin_user_client, requests_):
     assert "its end as a caller reads it" in html
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans (PostgreSQL: the next test)")
+@SQLITE_PLANS_ONLY
 @pytest.mark.parametrize("term", list(ADMIN_TERMS), ids=list(ADMIN_TERMS.values()))
 def test_every_admin_search_reads_indexes_only(client, superuser, requests_, term):
     client.force_login(superuser)
@@ -179,7 +183,7 @@ def test_an_api_pattern_that_would_scan_is_refused(api, requests_, query):
     assert "would scan the whole table" in response.content.decode()
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite plans (PostgreSQL: the lookups above)")
+@SQLITE_PLANS_ONLY
 @pytest.mark.parametrize("query", API_QUERIES)
 def test_every_api_filter_reads_indexes_only(api, requests_, query):
     value = query.split(",")[-1].split("=")[-1].strip("()*").split(",")[0].replace("%20", " ")
