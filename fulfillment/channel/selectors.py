@@ -382,13 +382,16 @@ def customer_transfer_history(*, customer: Customer, limit: int = 50) -> list[Tr
         .defer("payload", "parameters")
         .order_by("-gone_at")[:limit]
     )
+    gone = list(gone)
+    # Each one's last cancellation reason, in one query (newest first: the first seen wins).
+    reasons: dict[str, str] = {}
+    cancels = EntitlementChange.objects.filter(
+        entitlement_id__in=[e.pk for e in gone], change_type="CANCELLED"
+    ).order_by("-create_time")
+    for name, reason in cancels.values_list("entitlement_id", "reason"):
+        reasons.setdefault(name, reason)
     for entitlement in gone:
-        last = (
-            EntitlementChange.objects.filter(entitlement_id=entitlement.pk, change_type="CANCELLED")
-            .order_by("-create_time")
-            .values_list("reason", flat=True)
-            .first()
-        )
+        last = reasons.get(entitlement.pk)
         how = "Seen gone by the sync" + (f" ({last.replace('_', ' ').lower()})" if last else "")
         events.append(
             TransferEvent(
