@@ -28,6 +28,9 @@ class ChannelhubConfig(AppConfig):
         from channelhub.actions.checks import check_actions  # noqa: PLC0415 - reads models' meta
 
         checks.register(check_actions)  # so does a staff action declared wrong (not at send time)
+        from channelhub.automation.processors import load_plugins  # noqa: PLC0415 - reads settings
+
+        load_plugins()  # processors of plug-in modules (settings.AUTOMATION_PLUGINS)
         # Only channelhub's own tasks are stored as schedules or sent to the worker.
         taskguard.connect()
         # Keep the roles' permissions current as apps add models (see channelhub/roles.py).

@@ -16,6 +16,7 @@ declares itself in its `ready()`:
     registry.register_action(ActionSpec(kind="usage.file.accept", ...))  # a staff action
     registry.register_sandbox_module("inventory.sandbox:CmpFeedModule")  # served by `manage.py sandbox`
     registry.register_dashboard_module("usage.dashboard")  # its WIDGETS and NAV_GROUPS
+    registry.register_automation_module("usage.automation")  # its SUBJECTS and PROCESSORS
 
 A store is frozen the first time it is read: registering after that (after start-up, when
 the registry has been used) raises, because whoever read it already acted on a list that
@@ -280,3 +281,44 @@ def register_dashboard_module(path: str) -> None:
         register_dashboard_widget(widget)
     for group in getattr(module, "NAV_GROUPS", ()):
         register_nav_group(group)
+
+
+# --- automation (channelhub.automation) -------------------------------------------------------
+
+STORES["processors"] = Store("processors")  # Processor classes (channelhub.automation.contract)
+STORES["automation_subjects"] = Store("automation_subjects")  # channelhub.automation.subjects.Subject
+
+
+def register_processor(processor) -> None:
+    """Offer a processor (a `channelhub.automation.Processor` subclass); it runs nowhere until a
+    supervisor enables it (`processors enable`, or the admin)."""
+    if not getattr(processor, "name", ""):
+        raise ValueError(f"processor {processor!r} has no name")
+    if any(known.name == processor.name for known in STORES["processors"]._items):
+        raise ValueError(f"processor {processor.name!r} is registered twice")
+    STORES["processors"].add(processor)
+
+
+def processors() -> tuple:
+    """Every registered processor class, in registration order."""
+    return STORES["processors"].items()
+
+
+def register_automation_subject(subject) -> None:
+    """Let processors decide on a model's rows (a `channelhub.automation.subjects.Subject`)."""
+    STORES["automation_subjects"].add(subject)
+
+
+def automation_subjects() -> tuple:
+    """Every registered automation subject."""
+    return STORES["automation_subjects"].items()
+
+
+def register_automation_module(path: str) -> None:
+    """Register what an app's automation module declares: its `SUBJECTS` and `PROCESSORS`.
+    Imported now, from the app's `ready()`, so a processor declared wrong fails at start-up."""
+    module = import_module(path)
+    for subject in getattr(module, "SUBJECTS", ()):
+        register_automation_subject(subject)
+    for processor in getattr(module, "PROCESSORS", ()):
+        register_processor(processor)

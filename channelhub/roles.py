@@ -26,13 +26,18 @@ from channelhub import registry
 
 # What the core grants of its own; each domain app adds its view_* and its actions from its
 # AppConfig.ready() (channelhub.registry.grant_view / grant).
-VIEW_CORE_MODELS = ("syncrun", "streamstate", "upstreamaction", "auditevent", "queuetarget")
+VIEW_CORE_MODELS = (
+    "syncrun", "streamstate", "upstreamaction", "auditevent", "queuetarget",
+    "processorsetting", "automationtask", "takeover",
+)  # fmt: skip
 
 SUPPORT_EXTRA: tuple[str, ...] = ()
 SUPERVISOR_EXTRA = (
     "channelhub.retry_upstreamaction",
     "channelhub.cancel_upstreamaction",
     "channelhub.run_sync",
+    # automation: processors on, off, dry run, run now (channelhub.automation.services)
+    "channelhub.run_processor",
     # the dashboard's targets per queue and product (channelhub.admin.targets)
     "channelhub.add_queuetarget",
     "channelhub.change_queuetarget",

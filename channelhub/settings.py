@@ -233,6 +233,12 @@ ACTION_SENDING_TIMEOUT = env.int(
     "ACTION_SENDING_TIMEOUT", default=600
 )  # a 'sending' older than this was lost
 
+# --- automation (processors; docs/automation.md) ----------------------------------------
+# Plug-in modules whose PROCESSORS list is registered at start-up, beside the apps' own.
+AUTOMATION_PLUGINS = env.list("AUTOMATION_PLUGINS", default=[])
+AUTOMATION_MAX_ATTEMPTS = env.int("AUTOMATION_MAX_ATTEMPTS", default=3)  # a raising handler's tries
+AUTOMATION_RETRY_SECONDS = env.float("AUTOMATION_RETRY_SECONDS", default=30.0)  # doubles per try
+
 # --- read API (DRF + django-rql; docs/api.md) ------------------------------------------
 # Everything under /api/v1/ needs a token (`Authorization: Bearer ...`, `issue_api_token`) or
 # a staff session, and reads what the user's model permissions allow (view_*).

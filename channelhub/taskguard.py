@@ -32,6 +32,7 @@ ALLOWED_TASKS = frozenset(
         "channelhub.sync.tasks.dispatch_due_streams_task",
         "channelhub.actions.tasks.send_due_actions_task",
         "channelhub.actions.tasks.send_action_task",
+        "channelhub.automation.tasks.run_due_task",
     }
 )
 REFUSED_TASK = "channelhub.taskguard.refused_task"

@@ -15,11 +15,13 @@ import logging
 import random
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from channelhub.automation import triggers
 from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.upstream.errors import UpstreamError, UpstreamRejected
 
@@ -84,6 +86,12 @@ def _read_current(action, executor, client) -> dict | None:
         return None
 
 
+def _changed(action) -> None:
+    """The action's answer changed the mirrored row: processors subscribed to it are asked
+    again (the next sync finds the row unchanged, so it would not tell them)."""
+    triggers.note_changes(apps.get_model(action.target_type), [action.target_id])
+
+
 def _succeed(action, executor, obj, note):
     now = timezone.now()
     with transaction.atomic():
@@ -91,6 +99,7 @@ def _succeed(action, executor, obj, note):
         # sees either this action open or the mirror with its result, never neither.
         lock_target(action.target_type, action.target_id)
         executor.write_mirror(obj)
+        _changed(action)
         action.status = ActionStatus.SUCCEEDED
         action.response = obj
         action.finished_at = now
@@ -134,6 +143,7 @@ def _fail(
             try:
                 with transaction.atomic():
                     executor.write_mirror(current)
+                _changed(action)
             except Exception:  # best effort: the rejection itself is what must be recorded
                 logger.warning("could not refresh %s after a rejection", action.target_id, exc_info=True)
         action.status = ActionStatus.FAILED

@@ -14,6 +14,7 @@ from channelhub.models import ActionStatus, AuditEvent, UpstreamAction
 from channelhub.services import ServiceError, require_perm
 
 from . import selectors
+from .context import decided_by
 from .targets import lock_target
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def action_record(
             target_type=target_type,
             target_id=target_id,
             upstream_action=action,
-            message=message,
+            message=decided_by(message),
             before=before(row) if callable(before) else before,
         )
     logger.info("queued %s on %s (action %s, correlation %s)", kind, target_id, action.pk, correlation_id)

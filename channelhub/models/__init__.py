@@ -8,9 +8,11 @@
 - `outbox`: `UpstreamAction` (what staff asked an upstream to do) and `AuditEvent`;
 - `tokens`: the read API's `ApiToken`;
 - `dashboard`: `QueueTarget`, the target age (SLA) of a dashboard queue;
+- `automation`: `ProcessorSetting`, `AutomationTask`, `Takeover` (channelhub.automation);
 - `fields`: field helpers for mirrored models (`mirror_fk`, `string`, `ref`, `when`).
 """
 
+from .automation import AutomationTask, ProcessorSetting, Takeover, TaskStatus
 from .dashboard import QueueTarget
 from .engine import ListedKey, StreamState, SyncRun, SyncRunStatus, SyncTrigger
 from .mirror import GoneMixin, GoneReason, ListedAsideMirror, MirroredModel, ReconciledMirror
@@ -21,16 +23,20 @@ __all__ = [
     "ActionStatus",
     "ApiToken",
     "AuditEvent",
+    "AutomationTask",
     "GoneMixin",
     "GoneReason",
     "ListedAsideMirror",
     "ListedKey",
     "MirroredModel",
+    "ProcessorSetting",
     "QueueTarget",
     "ReconciledMirror",
     "StreamState",
     "SyncRun",
     "SyncRunStatus",
     "SyncTrigger",
+    "Takeover",
+    "TaskStatus",
     "UpstreamAction",
 ]

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from channelhub.automation import triggers
 from channelhub.models import ListedAsideMirror, StreamState, SyncRun, SyncRunStatus, SyncTrigger
 from channelhub.upstream.errors import UpstreamError
 
@@ -171,6 +172,8 @@ def _write_batch(stream, run: SyncRun, batch, owner: str, *, fetched: int, backf
                 fresh=created.get(children.of_changed, set()) if children.of_changed is not None else set(),
             )
             _count(run, stream, model, counts, deleted=True)
+        for model, ids in changed.items():
+            triggers.note_changes(model, ids)  # processors subscribed to these rows, same commit
         if batch.cursor is not None and not backfill:
             # Pages of the overlap window lie behind the stored cursor: a run that dies
             # there must not leave the stream further back than where it started.

@@ -39,6 +39,8 @@ FIXED = [
     ("outbox:send-due", "channelhub.actions.tasks.send_due_actions_task", 1),
     # Every minute: hand the provided streams that are due (each by its own interval) to a worker.
     (DISPATCH, "channelhub.sync.tasks.dispatch_due_streams_task", 1),
+    # Every minute: processors' due tasks (rescheduled ones, retries, any whose enqueue was lost).
+    ("automation:run-due", "channelhub.automation.tasks.run_due_task", 1),
 ]
 
 

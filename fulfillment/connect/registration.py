@@ -54,3 +54,4 @@ def register() -> None:
     for queue in QUEUES:
         registry.register_queue(queue)
     registry.register_dashboard_module("fulfillment.connect.dashboard")
+    registry.register_automation_module("fulfillment.connect.automation")

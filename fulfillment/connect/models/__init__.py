@@ -2,6 +2,7 @@
 subscriptions (assets, fulfillment requests), tier configs and their requests, conversations.
 Every model is a `MirroredModel` of the `fulfillment` app."""
 
+from .automation import ParameterRule, PurchaseRules
 from .catalog import Hub, Marketplace, Product, Template, TierAccount
 from .conversations import Conversation, ConversationMessage
 from .subscriptions import Asset, FulfillmentRequest
@@ -14,7 +15,9 @@ __all__ = [
     "FulfillmentRequest",
     "Hub",
     "Marketplace",
+    "ParameterRule",
     "Product",
+    "PurchaseRules",
     "Template",
     "TierAccount",
     "TierConfig",
