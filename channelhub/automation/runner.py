@@ -34,6 +34,7 @@ from . import contract
 from .contract import Decision
 from .processors import Settings, processor_named
 from .subjects import subject_for_type
+from .triggers import subjects_of_processor
 
 logger = logging.getLogger(__name__)
 
@@ -241,3 +242,28 @@ def time_limit(seconds: float):
         signal.signal(signal.SIGALRM, previous)
         if outer:
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+
+
+def preview(processor, *, limit: int = 1000):
+    """What `processor` would decide about each row now in its statuses, writing nothing: yields
+    `(target_id, decision or None, error text)` (`processors run NAME --dry-run`)."""
+    handler = processor()
+    for subject in subjects_of_processor(processor):
+        statuses = sorted({s for event in subject.event_types for s in processor.statuses_for(event)})
+        rows = subject.rows().filter(**{f"{subject.status_field}__in": statuses}).order_by("pk")[:limit]
+        for row in rows:
+            if subject.status_of(row) in processor.statuses_for(subject.event_type(row)):
+                yield (row.pk, *_decide_quietly(handler, subject, row, processor))
+
+
+def _decide_quietly(handler, subject, row, processor) -> tuple[Decision | None, str]:
+    try:
+        with time_limit(processor.timeout):
+            decision = handler.process(subject.view(row))
+    except (contract.InquireRequest, contract.FailRequest, contract.SkipRequest) as sdk:
+        return contract.decision_of_exception(sdk), ""
+    except Exception as exc:  # noqa: BLE001 - a preview reports what the handler raised
+        return None, f"{type(exc).__name__}: {exc}"
+    if decision is None:
+        return Decision.skip("The processor answered nothing."), ""
+    return decision, ""

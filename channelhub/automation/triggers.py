@@ -44,7 +44,7 @@ def queue_backlog(processor, *, product_id: str = "", modes: Settings | None = N
     """Queue a task for every row now in a status `processor` subscribes to (one pass)."""
     modes = modes or Settings()
     queued = 0
-    for subject in _subjects_of(processor):
+    for subject in subjects_of_processor(processor):
         statuses = {s for event in subject.event_types for s in processor.statuses_for(event)}
         rows = subject.rows().filter(**{f"{subject.status_field}__in": sorted(statuses)})
         if product_id:
@@ -109,7 +109,8 @@ def _processors_of(subject: Subject, modes: Settings) -> list:
     ]
 
 
-def _subjects_of(processor) -> list[Subject]:
+def subjects_of_processor(processor) -> list[Subject]:
+    """The subjects whose event types the processor handles."""
     return [s for s in all_subjects() if any(event in s.event_types for event in processor.events)]
 
 

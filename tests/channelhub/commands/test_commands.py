@@ -104,10 +104,12 @@ def test_backfill_bad_input_is_a_clear_error(connect_settings, args, message):
 
 
 def test_setup_schedules_is_idempotent():
+    others = 3  # the outbox sweep, the sync dispatcher, the automation runner
     first = run("setup_schedules")
-    assert first.count("created") == len(registry.all_streams()) + 2  # + the outbox sweep, the dispatcher
+    assert first.count("created") == len(registry.all_streams()) + others
+    assert "automation:run-due: created" in first
     second = run("setup_schedules")
-    assert "created" not in second and second.count("unchanged") == len(registry.all_streams()) + 2
+    assert "created" not in second and second.count("unchanged") == len(registry.all_streams()) + others
     requests = Schedule.objects.get(name="sync:connect.requests")
     assert requests.minutes == 1 and requests.func == "channelhub.sync.tasks.sync_stream_task"
     assert Schedule.objects.get(name="sync:connect.products").minutes == 60
