@@ -6,6 +6,10 @@ first (an "update parameters" decision), and once the sync brings the request ba
 approve. The outcomes are the example's: skip migrations, fail quantities over 100,000,
 inquire for an empty email, fail a request without a `purchase_id` parameter, approve with
 template TL-497-535-242 (or the one `template_id` names).
+
+The names the example hard-codes are class attributes (`email_param_name`, `purchase_param_id`,
+`template_id`), so a team adapts the port to its product by subclassing, as it would have edited
+the original; nothing else changes.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ class FulfillmentExample(Processor):
     description = "Seed 000's FulfillmentExample, ported (a template for teams porting their own)"
     events: ClassVar[dict[str, tuple[str, ...]]] = {"asset_purchase_request_processing": ("pending",)}
     template_id = "TL-497-535-242"
+    email_param_name = "email"
+    purchase_param_id = "purchase_id"
     purchase_id = "..."  # "We can assign the id given by the external service here"
 
     def process(self, request):
@@ -43,16 +49,16 @@ class FulfillmentExample(Processor):
                 if item.quantity > 100000:
                     raise FailRequest("Is not possible to purchase product in such quantities")
             for param in request.asset.params:
-                if param.name == "email" and not param.value:
+                if param.name == self.email_param_name and not param.value:
                     raise InquireRequest(
                         params={param.id: "Email address has not been provided, please provide one"}
                     )
-            param = request.asset.get_param_by_id("purchase_id")
+            param = request.asset.get_param_by_id(self.purchase_param_id)
             if not param:
-                raise FailRequest('The asset is expected to have a "purchase_id" param.')
+                raise FailRequest(f'The asset is expected to have a "{self.purchase_param_id}" param.')
             if not param.value:
                 return Decision.update_params(
-                    {"purchase_id": self.purchase_id}, reason="purchase_id from the service"
+                    {param.id: self.purchase_id}, reason=f"{param.id} from the service"
                 )
             return Decision.approve(template_id=self.template_id)
         return None
