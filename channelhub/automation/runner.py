@@ -66,11 +66,42 @@ def run_due(*, limit: int = 100, processor: str | None = None, now=None) -> list
     ).order_by("next_run_at", "pk")
     if processor:
         due = due.filter(processor=processor)
-    done, instances = [], {}
+    done, run = [], Pass()
     for task in list(due[:limit]):
         if claim(task):
-            done.append(run_task(task, instances=instances))
+            done.append(run_task(task, run=run))
     return done
+
+
+class Pass:
+    """What one pass of the runner reads once and shares across its tasks: one processor
+    object per name (what it reads once, its rules, serves them all), the settings, and the
+    system actor (with its permission cache)."""
+
+    def __init__(self):
+        self.instances: dict = {}
+        self._modes: Settings | None = None
+        self._actor = None
+
+    @property
+    def modes(self) -> Settings:
+        """The processors' settings, read once per pass."""
+        if self._modes is None:
+            self._modes = Settings()
+        return self._modes
+
+    @property
+    def actor(self):
+        """The system actor, read once per pass."""
+        if self._actor is None:
+            self._actor = system_actor()
+        return self._actor
+
+    def handler(self, processor):
+        """The pass's instance of `processor`."""
+        if processor.name not in self.instances:
+            self.instances[processor.name] = processor()
+        return self.instances[processor.name]
 
 
 def claim(task: AutomationTask) -> bool:
@@ -98,22 +129,22 @@ def _longest_timeout() -> int:
     return max((p.timeout for p in all_processors()), default=300)
 
 
-def run_task(task: AutomationTask, *, instances: dict | None = None) -> AutomationTask:
-    """Run one claimed task to its end (or to its next try). `instances` keeps one processor
-    object per name across a run, so what a processor reads once (its rules) serves them all."""
+def run_task(task: AutomationTask, *, run: Pass | None = None) -> AutomationTask:
+    """Run one claimed task to its end (or to its next try), within a runner's `Pass`."""
+    run = run or Pass()
     try:
         processor = processor_named(task.processor)
         subject = subject_for_type(task.target_type)
     except LookupError as missing:
         return _finish(task, TaskStatus.DROPPED, reason=str(missing))
     row = subject.rows().filter(pk=task.target_id).first()
-    why_not = _why_not_now(task, processor, subject, row)
+    why_not = _why_not_now(task, processor, subject, row, run.modes)
     if why_not is not None:
         return why_not
     started = time.monotonic()
     try:
         with time_limit(processor.timeout):
-            handler = _instance(processor, instances)
+            handler = run.handler(processor)
             decision = handler.process(subject.view(row))
     except (contract.InquireRequest, contract.FailRequest, contract.SkipRequest) as sdk:
         decision = contract.decision_of_exception(sdk)
@@ -123,18 +154,10 @@ def run_task(task: AutomationTask, *, instances: dict | None = None) -> Automati
         decision = Decision.skip("The processor answered nothing.")
     if not isinstance(decision, Decision):
         return _failed(task, TypeError(f"process() returned {type(decision).__name__}, not a Decision"))
-    return record(task, decision, subject=subject, row=row, processor=processor)
+    return record(task, decision, subject=subject, row=row, processor=processor, actor=run.actor)
 
 
-def _instance(processor, instances: dict | None):
-    if instances is None:
-        return processor()
-    if processor.name not in instances:
-        instances[processor.name] = processor()
-    return instances[processor.name]
-
-
-def _why_not_now(task, processor, subject, row) -> AutomationTask | None:
+def _why_not_now(task, processor, subject, row, modes: Settings) -> AutomationTask | None:
     """Close (or defer) the task when its object no longer needs it now; None to go on."""
     if row is None:
         return _finish(task, TaskStatus.DROPPED, reason=f"{task.target_id} is no longer in the mirror.")
@@ -146,7 +169,7 @@ def _why_not_now(task, processor, subject, row) -> AutomationTask | None:
         return _finish(
             task, TaskStatus.DROPPED, reason=f"Now {status or 'without a status'}: not a status it handles."
         )
-    mode = Settings().mode(processor.name, subject.product_of(row) or "")
+    mode = modes.mode(processor.name, subject.product_of(row) or "")
     if not mode.enabled:
         return _finish(task, TaskStatus.DROPPED, reason="The processor was switched off for this product.")
     task.dry_run = mode.dry_run
@@ -162,7 +185,9 @@ def _why_not_now(task, processor, subject, row) -> AutomationTask | None:
     return None
 
 
-def record(task: AutomationTask, decision: Decision, *, subject, row, processor) -> AutomationTask:
+def record(
+    task: AutomationTask, decision: Decision, *, subject, row, processor, actor=None
+) -> AutomationTask:
     """Store the decision; unless it is quiet or a dry run, do it through the app's service."""
     task.decision, task.detail, task.reason = decision.kind, decision.as_record(), decision.reason
     if decision.kind == contract.SKIP:
@@ -179,7 +204,7 @@ def record(task: AutomationTask, decision: Decision, *, subject, row, processor)
         )
     try:
         with transaction.atomic(), deciding(f"processor {processor.label()}", decision.reason):
-            action = apply(row, decision, system_actor())
+            action = apply(row, decision, actor or system_actor())
             task.action = action
             return _finish(task, TaskStatus.DECIDED)
     except ServiceError as refused:
