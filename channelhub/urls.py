@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from channelhub import views
+from channelhub.admin import automation as automation_views
 
 admin.site.site_header = "channelhub back office"
 admin.site.site_title = "channelhub"
@@ -17,6 +18,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Browsers ask for it on every page, linked or not: an icon, not a logged 404.
     path("favicon.ico", views.favicon, name="favicon"),
+    path("admin/automation/take-over/", automation_views.take_over, name="automation-take-over"),
+    path("admin/automation/release/", automation_views.release, name="automation-release"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("channelhub.api.urls")),
 ]
