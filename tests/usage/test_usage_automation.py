@@ -15,6 +15,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from django.urls import reverse
 from openpyxl import Workbook
 
 from channelhub.actions.sender import send_due
@@ -265,7 +266,7 @@ def test_records_not_read_yet_are_waited_for(usage_world, base, supervisor):
 
 
 def test_dry_run_writes_no_action(usage_world, base, supervisor):
-    band_of(base)
+    AcceptanceBand.objects.create(product_id="")  # every product's band, the defaults: ±20%
     vendor_file(usage_world, base, PREVIOUS, ["1000"], accept=True)
     current = vendor_file(usage_world, base, CURRENT, ["1000"])
     sync()
@@ -311,3 +312,35 @@ def test_a_person_and_the_processor_on_one_file_make_one_upstream_action(
     for file_id in (first, second):
         answers = [e for e in log if e["method"] == "POST" and f"/usage/files/{file_id}/" in e["path"]]
         assert len([e for e in answers if e["path"].endswith(("/accept", "/reject"))]) == 1
+
+
+# --- the band's admin -----------------------------------------------------------------------
+
+
+def test_supervisors_edit_bands_with_an_audit_and_support_only_reads(as_role):
+    url = reverse("admin:usage_acceptanceband_add")
+    supervisor = as_role("supervisor")
+    form = {
+        "product_id": "PRD-1",
+        "lower_percent": "-5",
+        "upper_percent": "15",
+        "acceptance_note": "ok {total}",
+    }
+    assert supervisor.post(url, form).status_code == 302
+    band = AcceptanceBand.objects.get(product_id="PRD-1")
+    assert (band.words(), str(band)) == ("-5% to +15%", "-5% to +15% for PRD-1")
+    event = AuditEvent.objects.get(action="usage.acceptance_band.added")
+    assert (event.actor_name, event.after["upper_percent"]) == ("user-supervisor", "15")
+    wrong = supervisor.post(url, {**form, "product_id": "PRD-2", "acceptance_note": "ok {totl}"})
+    assert wrong.status_code == 200 and "The note may name only" in wrong.content.decode()
+    upside_down = supervisor.post(url, {**form, "product_id": "PRD-3", "lower_percent": "30"})
+    assert "must not be above the upper bound" in upside_down.content.decode()
+    assert list(AcceptanceBand.objects.values_list("product_id", flat=True)) == ["PRD-1"]
+
+    support = as_role("support")
+    listing = support.get(reverse("admin:usage_acceptanceband_changelist"))
+    assert listing.status_code == 200 and "PRD-1" in listing.content.decode()
+    assert support.get(url).status_code == 403
+    change = reverse("admin:usage_acceptanceband_change", args=[band.pk])
+    assert support.post(change, {**form, "upper_percent": "90"}).status_code == 403
+    assert AcceptanceBand.objects.get(pk=band.pk).upper_percent == Decimal("15")
