@@ -9,6 +9,7 @@ answers with a `Decision`).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -54,15 +55,12 @@ class Period(ReadOnlyView):
         """'2024-12' for a calendar month, else '2024-12-01 to 2024-12-15'."""
         if self.start is None:
             return "no period"
-        if (
-            self.start.day == 1
-            and self.end is not None
-            and (self.end.month, self.end.year)
-            == (
-                self.start.month,
-                self.start.year,
-            )
-        ):
+        whole_month = self.end is not None and (self.end + timedelta(days=1)).day == 1
+        same_month = self.end is not None and (self.end.year, self.end.month) == (
+            self.start.year,
+            self.start.month,
+        )
+        if self.start.day == 1 and whole_month and same_month:
             return self.start.strftime("%Y-%m")
         return f"{self.start.isoformat()} to {self.end.isoformat() if self.end else '?'}"
 
