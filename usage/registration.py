@@ -16,9 +16,11 @@ def register() -> None:
     registry.register_streams("usage.streams")
     registry.grant("support", "usage.act_usagefile", "usage.act_billingrequest")
     registry.grant("supervisor", "usage.bill_usagefile")
+    registry.grant("supervisor", *(f"usage.{v}_acceptanceband" for v in ("add", "change", "delete")))
     for mount in API_MOUNTS:
         registry.register_api(mount)
     for queue in QUEUES:
         registry.register_queue(queue)
     registry.register_sandbox_module("usage.sandbox:UsageModule")
     registry.register_dashboard_module("usage.dashboard")
+    registry.register_automation_module("usage.automation")

@@ -13,4 +13,4 @@ the same way. Upstream text reaches the page escaped (autoescape, `format_html`)
 upstream is marked safe.
 """
 
-from . import billing, files, reports  # noqa: F401  - each registers its admins
+from . import automation, billing, files, reports  # noqa: F401  - each registers its admins
