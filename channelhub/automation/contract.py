@@ -192,3 +192,29 @@ class ReadOnlyView:
 
     def __setattr__(self, name, value):
         raise AttributeError(f"{type(self).__name__} is read-only: decide with a Decision instead")
+
+
+class Ref(ReadOnlyView):
+    """An id and a name, as the SDK's objects had them (`request.contract`, `asset.product`,
+    `usage_file.vendor`, ...); false when there is no id."""
+
+    __slots__ = ("id", "name")
+
+    def __init__(self, id: str, name: str = ""):  # noqa: A002 - the SDK's attribute name
+        object.__setattr__(self, "id", id or "")
+        object.__setattr__(self, "name", name or "")
+
+    def __bool__(self):
+        return bool(self.id)
+
+    def __repr__(self):
+        return f"<{self.id} {self.name}>"
+
+
+def frozen(value):
+    """A JSON value made read-only all the way down (dicts as mapping proxies, lists as tuples)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: frozen(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(frozen(v) for v in value)
+    return value

@@ -11,35 +11,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from types import MappingProxyType
 
-from channelhub.automation.contract import ReadOnlyView
+from channelhub.automation.contract import ReadOnlyView, Ref, frozen
 
 from . import reads
-
-
-def _frozen(value):
-    if isinstance(value, dict):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
-
-
-class Ref(ReadOnlyView):
-    """An id and a name (`usage_file.product`, `.contract`, `.marketplace`, `.vendor`, `.provider`)."""
-
-    __slots__ = ("id", "name")
-
-    def __init__(self, id: str, name: str = ""):  # noqa: A002 - the SDK's attribute name
-        object.__setattr__(self, "id", id or "")
-        object.__setattr__(self, "name", name or "")
-
-    def __bool__(self):
-        return bool(self.id)
-
-    def __repr__(self):
-        return f"<{self.id} {self.name}>"
 
 
 class Period(ReadOnlyView):
@@ -125,14 +100,14 @@ class UsageFileView(ReadOnlyView):
             ("vendor", Ref(row.vendor_id, row.vendor_name)),
             ("provider", Ref(row.provider_id, row.provider_name)),
             ("period", Period(row.period_from, row.period_to)),
-            ("stats", _frozen(row.stats or {})),
+            ("stats", frozen(row.stats or {})),
             ("records", RecordsSummary(row)),
             ("note", row.note),
             ("acceptance_note", row.acceptance_note),
             ("rejection_note", row.rejection_note),
             ("error_details", row.error_details),
             ("created", row.created),
-            ("raw", _frozen(row.payload or {})),
+            ("raw", frozen(row.payload or {})),
         ):
             object.__setattr__(self, name, value)
 

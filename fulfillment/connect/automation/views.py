@@ -11,17 +11,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from channelhub.automation.contract import ReadOnlyView
+from channelhub.automation.contract import ReadOnlyView, Ref, frozen
 
 from ..models import ConversationMessage
-
-
-def _frozen(value):
-    if isinstance(value, dict):
-        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(v) for v in value)
-    return value
 
 
 def _number(value) -> Decimal:
@@ -31,29 +23,13 @@ def _number(value) -> Decimal:
         return Decimal(0)
 
 
-class Ref(ReadOnlyView):
-    """An id and a name (`request.contract`, `request.marketplace`, `asset.product`, a tier)."""
-
-    __slots__ = ("id", "name")
-
-    def __init__(self, id: str, name: str = ""):  # noqa: A002 - the SDK's attribute name
-        object.__setattr__(self, "id", id or "")
-        object.__setattr__(self, "name", name or "")
-
-    def __bool__(self):
-        return bool(self.id)
-
-    def __repr__(self):
-        return f"<{self.id} {self.name}>"
-
-
 class Param(ReadOnlyView):
     """One parameter: id, name, title, type, phase, value, value_error, structured_value, constraints."""
 
     __slots__ = ("_raw",)
 
     def __init__(self, raw: dict):
-        object.__setattr__(self, "_raw", _frozen(raw or {}))
+        object.__setattr__(self, "_raw", frozen(raw or {}))
 
     def __getattr__(self, name):
         if name in ("id", "name", "title", "type", "phase", "value", "value_error", "description"):
@@ -85,7 +61,7 @@ class Item(ReadOnlyView):
     __slots__ = ("_raw",)
 
     def __init__(self, raw: dict):
-        object.__setattr__(self, "_raw", _frozen(raw or {}))
+        object.__setattr__(self, "_raw", frozen(raw or {}))
 
     def __getattr__(self, name):
         if name in ("quantity", "old_quantity"):
@@ -131,7 +107,7 @@ class AssetView(_WithParams):
             ("product", Ref(row.product_id, row.product_name)),
             ("params", tuple(Param(p) for p in row.params or ())),
             ("items", tuple(Item(i) for i in row.items or ())),
-            ("tiers", _frozen(row.tiers or {})),
+            ("tiers", frozen(row.tiers or {})),
             ("connection_type", row.connection_type),
         ):
             object.__setattr__(self, name, value)
@@ -152,7 +128,7 @@ class _RequestBase(_WithParams):
             ("marketplace", Ref(row.marketplace_id, row.marketplace_name)),
             ("contract", Ref(row.contract_id, row.contract_name)),
             ("params", tuple(Param(p) for p in row.params or ())),
-            ("raw", _frozen(row.payload or {})),
+            ("raw", frozen(row.payload or {})),
         ):
             object.__setattr__(self, name, value)
 
@@ -176,7 +152,7 @@ class RequestView(_RequestBase):
         for name, value in (
             ("asset", AssetView(row)),
             ("items", tuple(Item(i) for i in row.items or ())),
-            ("tiers", _frozen(row.tiers or {})),
+            ("tiers", frozen(row.tiers or {})),
             ("customer", Ref(row.customer_id, row.customer_name)),
             ("tier1", Ref(row.tier1_id, row.tier1_name)),
             ("tier2", Ref(row.tier2_id, row.tier2_name)),
@@ -202,6 +178,6 @@ class TierConfigRequestView(_RequestBase):
             ("tier_level", row.tier_level),
             ("account", Ref(row.account_id, row.account_name)),
             ("configuration_id", row.configuration_id or ""),
-            ("tiers", _frozen(row.tiers or {})),
+            ("tiers", frozen(row.tiers or {})),
         ):
             object.__setattr__(self, name, value)
