@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from channelhub.actions.specs import specs_of
 from channelhub.automation.selectors import decisions_of, takeover_of
 from channelhub.automation.services import RUN_PERM
 from channelhub.automation.subjects import subject_of
@@ -22,6 +23,8 @@ def automation_panel(context, obj) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     keys = {"target_type": subject.target_type, "target_id": obj.pk}
+    specs = specs_of(subject.model_class)
+    may_hold = bool(user and specs and user.has_perm(specs[0].perm))  # the services' own check
     return {
         "shown": True,
         "decisions": decisions_of(**keys),
@@ -29,6 +32,7 @@ def automation_panel(context, obj) -> dict:
         "target_type": subject.target_type,
         "target_id": obj.pk,
         "next": request.get_full_path() if request is not None else "",
+        "may_hold": may_hold,
         "sees_tracebacks": bool(user and user.has_perm(RUN_PERM)),
         "csrf_token": context.get("csrf_token"),
     }
