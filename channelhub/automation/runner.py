@@ -34,7 +34,7 @@ from . import contract
 from .contract import Decision
 from .processors import Settings, processor_named
 from .subjects import subject_for_type
-from .triggers import subjects_of_processor
+from .triggers import rows_waiting, subjects_of_processor
 
 logger = logging.getLogger(__name__)
 
@@ -143,17 +143,9 @@ def run_task(task: AutomationTask, *, run: Pass | None = None) -> AutomationTask
         return why_not
     started = time.monotonic()
     try:
-        with time_limit(processor.timeout):
-            handler = run.handler(processor)
-            decision = handler.process(subject.view(row))
-    except (contract.InquireRequest, contract.FailRequest, contract.SkipRequest) as sdk:
-        decision = contract.decision_of_exception(sdk)
+        decision = decide(run.handler(processor), subject, row, processor)
     except Exception as exc:  # noqa: BLE001 - third-party handler code: any exception is a failed try
         return _failed(task, exc, seconds=time.monotonic() - started)
-    if decision is None:
-        decision = Decision.skip("The processor answered nothing.")
-    if not isinstance(decision, Decision):
-        return _failed(task, TypeError(f"process() returned {type(decision).__name__}, not a Decision"))
     return record(task, decision, subject=subject, row=row, processor=processor, actor=run.actor)
 
 
@@ -269,26 +261,31 @@ def time_limit(seconds: float):
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
 
+def decide(handler, subject, row, processor) -> Decision:
+    """The handler's decision on one row, under the processor's time limit: the SDK's
+    exceptions read as decisions, no answer as a skip; anything else the handler raised, a
+    time-out, or an answer that is not a `Decision`, raised (a failed try)."""
+    try:
+        with time_limit(processor.timeout):
+            decision = handler.process(subject.view(row))
+    except (contract.InquireRequest, contract.FailRequest, contract.SkipRequest) as sdk:
+        return contract.decision_of_exception(sdk)
+    if decision is None:
+        return Decision.skip("The processor answered nothing.")
+    if not isinstance(decision, Decision):
+        raise TypeError(f"process() returned {type(decision).__name__}, not a Decision")
+    return decision
+
+
 def preview(processor, *, limit: int = 1000):
     """What `processor` would decide about each row now in its statuses, writing nothing: yields
     `(target_id, decision or None, error text)` (`processors run NAME --dry-run`)."""
     handler = processor()
     for subject in subjects_of_processor(processor):
-        statuses = sorted({s for event in subject.event_types for s in processor.statuses_for(event)})
-        rows = subject.rows().filter(**{f"{subject.status_field}__in": statuses}).order_by("pk")[:limit]
-        for row in rows:
-            if subject.status_of(row) in processor.statuses_for(subject.event_type(row)):
-                yield (row.pk, *_decide_quietly(handler, subject, row, processor))
-
-
-def _decide_quietly(handler, subject, row, processor) -> tuple[Decision | None, str]:
-    try:
-        with time_limit(processor.timeout):
-            decision = handler.process(subject.view(row))
-    except (contract.InquireRequest, contract.FailRequest, contract.SkipRequest) as sdk:
-        return contract.decision_of_exception(sdk), ""
-    except Exception as exc:  # noqa: BLE001 - a preview reports what the handler raised
-        return None, f"{type(exc).__name__}: {exc}"
-    if decision is None:
-        return Decision.skip("The processor answered nothing."), ""
-    return decision, ""
+        for row in rows_waiting(processor, subject).order_by("pk")[:limit]:
+            if subject.status_of(row) not in processor.statuses_for(subject.event_type(row)):
+                continue  # a status another of the subject's event types subscribes to
+            try:
+                yield row.pk, decide(handler, subject, row, processor), ""
+            except Exception as exc:  # noqa: BLE001 - a preview reports what the handler raised
+                yield row.pk, None, f"{type(exc).__name__}: {exc}"

@@ -75,12 +75,18 @@ def processor_disable(*, name: str, actor, product_id: str = "") -> int:
     return dropped
 
 
+def hold_perm(target_type: str) -> str:
+    """The permission to take an object of this type over (and give it back): the one to act
+    on it; "" when nothing can be done on it."""
+    specs = specs_of(subject_for_type(target_type).model_class)
+    return specs[0].perm if specs else ""
+
+
 def _require_act(actor, target_type: str, doing: str) -> None:
-    subject = subject_for_type(target_type)
-    specs = specs_of(subject.model_class)
-    if not specs:
+    perm = hold_perm(target_type)
+    if not perm:
         raise ServiceError(f"Nothing can be done on {target_type}.")
-    require_perm(actor, specs[0].perm, doing)
+    require_perm(actor, perm, doing)
 
 
 @transaction.atomic

@@ -45,12 +45,16 @@ def queue_backlog(processor, *, product_id: str = "", modes: Settings | None = N
     modes = modes or Settings()
     queued = 0
     for subject in subjects_of_processor(processor):
-        statuses = {s for event in subject.event_types for s in processor.statuses_for(event)}
-        rows = subject.rows().filter(**{f"{subject.status_field}__in": sorted(statuses)})
-        if product_id:
-            rows = rows.filter(product_id=product_id)
-        queued += queue_tasks(subject, rows.order_by("pk").iterator(chunk_size=1000), [processor], modes)
+        rows = rows_waiting(processor, subject, product_id=product_id).order_by("pk")
+        queued += queue_tasks(subject, rows.iterator(chunk_size=1000), [processor], modes)
     return queued
+
+
+def rows_waiting(processor, subject: Subject, *, product_id: str = ""):
+    """The subject's rows in a status the processor subscribes to (of a product, if given)."""
+    statuses = {s for event in subject.event_types for s in processor.statuses_for(event)}
+    rows = subject.rows().filter(**{f"{subject.status_field}__in": sorted(statuses)})
+    return rows.filter(product_id=product_id) if product_id else rows
 
 
 def queue_tasks(subject: Subject, rows, processors, modes: Settings, *, chunk: int = 1000) -> int:

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from django import template
 
-from channelhub.actions.specs import specs_of
 from channelhub.automation.selectors import decisions_of, takeover_of
-from channelhub.automation.services import RUN_PERM
+from channelhub.automation.services import RUN_PERM, hold_perm
 from channelhub.automation.subjects import subject_of
 
 register = template.Library()
@@ -23,8 +22,8 @@ def automation_panel(context, obj) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
     keys = {"target_type": subject.target_type, "target_id": obj.pk}
-    specs = specs_of(subject.model_class)
-    may_hold = bool(user and specs and user.has_perm(specs[0].perm))  # the services' own check
+    perm = hold_perm(subject.target_type)
+    may_hold = bool(user and perm and user.has_perm(perm))  # the services' own check
     return {
         "shown": True,
         "decisions": decisions_of(**keys),
