@@ -5,7 +5,7 @@
 - `mirror`: `MirrorAdmin` (read-only, lean lists, indexed search) and `SmallTableFilter`;
 - `actions`: `StaffActionsMixin` (action forms, progress and audit on a detail page);
 - the core's own admins: `engine` (sync runs, stream states, a stream's run-now), `outbox`
-  (upstream actions, audit events), `schedules` (django-q's, made safe), `targets` (the
+  (upstream actions, audit events), `automation` (the processors page, automation tasks, take over), `schedules` (django-q's, made safe), `targets` (the
   dashboard's queue targets) and the API tokens' (`channelhub.api.admin`).
 """
 
@@ -31,5 +31,5 @@ __all__ = [
 
 # The core's own admins register themselves on import (Django's autodiscovery imports this
 # package only); the API token admin lives with the API plumbing.
-from channelhub.admin import engine, outbox, schedules, targets  # noqa: E402, F401, I001
+from channelhub.admin import automation, engine, outbox, schedules, targets  # noqa: E402, F401, I001
 from channelhub.api import admin as _api_admin  # noqa: E402, F401

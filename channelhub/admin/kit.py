@@ -4,6 +4,8 @@
   their own forms, never by editing a mirrored row.
 - `BoundedCountPaginator`: a changelist over a big table must not run `COUNT(*)` over it.
 - `status_badge`: one colour language for every status in the back office.
+- `AuditedAdminMixin`: settings staff edit in the admin (rules, bands) leave an audit event
+  per save and delete, with who and the state before and after.
 - `HiddenByDefaultFilter`, `pretty_json`.
 """
 
@@ -13,11 +15,13 @@ import json
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Q, QuerySet
+from django.forms.models import model_to_dict
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from channelhub.actions.services import audit
 from channelhub.actions.specs import spec_for
 from channelhub.api.statements import CountPlan
 
@@ -53,6 +57,60 @@ class BoundedCountPaginator(Paginator):
         """PostgreSQL's row estimate of the whole table (None elsewhere or never analysed):
         the read API's own (`CountPlan`)."""
         return CountPlan.of(queryset, 0).estimated_rows()
+
+
+class AuditedAdminMixin:
+    """Each save and delete in this admin leaves an audit event (`<audit_code>.added`,
+    `.changed`, `.deleted`) naming who, with the object's state before and after.
+
+    The state is the row's editable fields (`audit_state`; override it to add inline rows).
+    Django runs the add, change and delete views in one transaction, so the event lands with
+    the change or not at all.
+    """
+
+    audit_code = ""  # e.g. "usage.acceptance_band"
+
+    def audit_state(self, obj) -> dict:
+        """The object as the audit trail keeps it: its editable fields, as text."""
+        return {key: str(value) for key, value in model_to_dict(obj, exclude=["id"]).items()}
+
+    def _audit(self, request, verb: str, pk, message: str, before=None, after=None) -> None:
+        audit(
+            actor=request.user,
+            action=f"{self.audit_code}.{verb}",
+            target_type=self.opts.label_lower,
+            target_id=str(pk),
+            message=message,
+            before=before,
+            after=after,
+        )
+
+    def save_model(self, request, obj, form, change):
+        """Save, keeping the state before (the event is written once the inlines are saved)."""
+        before = self.audit_state(type(obj)._default_manager.get(pk=obj.pk)) if change and obj.pk else None
+        request._channelhub_audit_before = before
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        """Save the inlines, then the audit event of the whole change."""
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        before = getattr(request, "_channelhub_audit_before", None)
+        self._audit(
+            request, "changed" if change else "added", obj.pk, str(obj), before, self.audit_state(obj)
+        )
+
+    def delete_model(self, request, obj):
+        """Delete, with an audit event of what was removed."""
+        before, pk = self.audit_state(obj), obj.pk
+        super().delete_model(request, obj)
+        self._audit(request, "deleted", pk, f"{obj} removed", before=before)
+
+    def delete_queryset(self, request, queryset):
+        """The list's bulk delete: each row deleted (and audited) as one would be, all or none."""
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 class ReadOnlyAdminMixin:

@@ -16,6 +16,7 @@ from .processors import Settings, processor_named
 from .subjects import subject_for_type
 
 RUN_PERM = "channelhub.run_processor"
+RUN_TASK = "channelhub.automation.tasks.run_due_task"
 
 
 def _processor(name: str):
@@ -73,6 +74,40 @@ def processor_disable(*, name: str, actor, product_id: str = "") -> int:
         message=f"{processor.label()} off for {product_id or 'every product'}",
     )
     return dropped
+
+
+def processor_run_now(*, name: str, actor) -> tuple[int, str]:
+    """One pass now, on a worker: queue what waits in the processor's statuses, then hand the
+    processor's due tasks to a worker. Returns (tasks queued, the worker task's id).
+
+    Refused while the processor is off everywhere (nothing would run). When the broker cannot
+    take the task, the queued tasks stay due and the every-minute run picks them up.
+    """
+    require_perm(actor, RUN_PERM, "run processors")
+    processor = _processor(name)
+    modes = Settings()
+    if not modes.maybe_on(processor.name):
+        raise ServiceError(f"{processor.name} is off everywhere: switch it on or to dry run first.")
+    with transaction.atomic():
+        queued = triggers.queue_backlog(processor, modes=modes)
+        audit(
+            actor=actor,
+            action="automation.processor.run_now",
+            target_type="automation.processor",
+            target_id=processor.name,
+            message=f"One pass of {processor.label()} now ({queued} object(s) queued)",
+        )
+    from django_q.tasks import async_task  # noqa: PLC0415 - django-q's tasks need the app registry ready
+
+    try:
+        task_id = async_task(RUN_TASK, processor=processor.name, group=f"automation:{processor.name}")
+    except Exception as exc:  # the broker is down: say so; the scheduled run takes the tasks
+        raise ServiceError(
+            f"Could not hand {processor.name} to a worker ({exc}); its {queued} queued task(s) "
+            "run with the next scheduled pass.",
+            code="unavailable",
+        ) from exc
+    return queued, task_id
 
 
 def hold_perm(target_type: str) -> str:

@@ -3,6 +3,7 @@
 - `kit`: `Widget` (what a widget is), `NavGroup`, `Figure`, `bounded_counts`;
 - `backlog`: `BacklogWidget` / `BacklogRow`, a queue's backlog by age band and target;
 - `operations`: the core's widgets (sync health with "run now", the outbox and its chart);
+- `automation`: failed decisions, the processors' backlog, dry runs to review;
 - `nav`: the admin's app list regrouped by work (Connect, Cloud Channel, ..., Administration).
 
 An app declares its widgets and navigation groups in `<app>/dashboard.py` (`WIDGETS`,
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 from channelhub import registry
 
+from .automation import AutomationWidget
 from .backlog import AGE_BANDS, AGE_BANDS_OR_NEVER, DEADLINE_BANDS, BacklogRow, BacklogWidget, Band
 from .kit import CAP, Figure, NavGroup, Widget, bounded_counts, changelist_url
 from .operations import SyncHealthWidget, UpstreamActionsWidget
 
 __all__ = [
     "AGE_BANDS",
+    "AutomationWidget",
     "AGE_BANDS_OR_NEVER",
     "CAP",
     "CORE_NAV_GROUPS",
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 #: The core's widgets, after the apps' queues.
-CORE_WIDGETS = (UpstreamActionsWidget(), SyncHealthWidget())
+CORE_WIDGETS = (AutomationWidget(), UpstreamActionsWidget(), SyncHealthWidget())
 
 #: The core's navigation groups: the engine and outbox, then what support staff never need.
 CORE_NAV_GROUPS = (
@@ -52,6 +55,8 @@ CORE_NAV_GROUPS = (
             "channelhub.streamstate",
             "django_q.schedule",
             "channelhub.upstreamaction",
+            "channelhub.processorsetting",
+            "channelhub.automationtask",
             "channelhub.auditevent",
             "channelhub.queuetarget",
             "channelhub.apitoken",

@@ -72,6 +72,7 @@ NAV_GROUPS = (
             "fulfillment.template",
             "fulfillment.marketplace",
             "fulfillment.hub",
+            "fulfillment.purchaserules",
         ),
     ),
 )

@@ -50,6 +50,15 @@ def register() -> None:
         registry.register_action(spec)
     registry.register_streams("fulfillment.connect.streams")
     registry.grant("support", "fulfillment.act_fulfillmentrequest", "fulfillment.act_tierconfigrequest")
+    # the shipped processor's rules, set per product in the admin (fulfillment.connect.admin.automation)
+    registry.grant(
+        "supervisor",
+        *(
+            f"fulfillment.{verb}_{model}"
+            for verb in ("add", "change", "delete")
+            for model in ("purchaserules", "parameterrule")
+        ),
+    )
     registry.register_api(ApiMount("connect", "fulfillment.connect.api.urls", API_ROOT))
     for queue in QUEUES:
         registry.register_queue(queue)

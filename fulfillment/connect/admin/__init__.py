@@ -15,4 +15,4 @@ Upstream text reaches the page escaped, or as the `*_html` columns the mappers r
 and sanitised (`channelhub.markdown`); templates mark only those safe.
 """
 
-from . import catalog, conversations, requests, tiers  # noqa: F401  - each registers its admins
+from . import automation, catalog, conversations, requests, tiers  # noqa: F401  - each registers its admins

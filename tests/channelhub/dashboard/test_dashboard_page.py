@@ -20,8 +20,9 @@ from .conftest import dashboard_html
 
 # Session, user, permissions (2) = 4; each of the five backlog widgets 2 (its targets, one
 # statement of bounded counts) = 10; actions 4 (counts, failed, stuck, chart); sync health 3
-# (the inventory sources' streams, the stream states, the schedules).
-PINNED_QUERIES = 21
+# (the inventory sources' streams, the stream states, the schedules); automation 2 (its
+# bounded counts, the latest failed decisions).
+PINNED_QUERIES = 23
 
 
 def _rows(n: int) -> None:
