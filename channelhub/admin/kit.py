@@ -6,6 +6,8 @@
 - `status_badge`: one colour language for every status in the back office.
 - `AuditedAdminMixin`: settings staff edit in the admin (rules, bands) leave an audit event
   per save and delete, with who and the state before and after.
+- `ShownOrderChangeList` / `ShownOrderMixin`: the sorted column's header says the order the
+  rows are shown in, `get_ordering(request)` included (an oldest-first queue).
 - `HiddenByDefaultFilter`, `pretty_json`.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import Q, QuerySet
@@ -127,6 +130,35 @@ class ReadOnlyAdminMixin:
     def has_delete_permission(self, request, obj=None):
         """Never, superusers included: rows leave only through the code that writes them."""
         return False
+
+
+class ShownOrderChangeList(ChangeList):
+    """A changelist whose sorted-column header follows the admin's `get_ordering(request)`.
+
+    Django marks the sorted header (its arrow, `sorted ascending|descending`) from
+    `_get_default_ordering()`, which reads the admin's `ordering` or the model's Meta ordering
+    only; an admin whose `get_ordering(request)` lists a queue oldest first showed the
+    newest-first arrow over rows that came oldest first. A column the user clicks (`o=`)
+    still wins: Django reads the query string before the default ordering.
+    """
+
+    def __init__(self, request, *args, **kwargs):
+        # Django's ChangeList does not keep the request; the ordering depends on it.
+        self.request = request
+        super().__init__(request, *args, **kwargs)
+
+    def _get_default_ordering(self):
+        """The admin's ordering for this request; the model's when the admin has none."""
+        return self.model_admin.get_ordering(self.request) or super()._get_default_ordering()
+
+
+class ShownOrderMixin:
+    """For a `ModelAdmin` not built on `MirrorAdmin` whose `get_ordering(request)` depends on
+    the request: its list marks the column it is really sorted by (`ShownOrderChangeList`)."""
+
+    def get_changelist(self, request, **kwargs):
+        """`ShownOrderChangeList`."""
+        return ShownOrderChangeList
 
 
 _GREEN = ("#e3f4e8", "#1e6b34")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import Q
 from django.utils.html import format_html
 
-from channelhub.admin.kit import ReadOnlyAdminMixin, pretty_json, status_badge
+from channelhub.admin.kit import ReadOnlyAdminMixin, ShownOrderChangeList, pretty_json, status_badge
 
 
 class SmallTableFilter(admin.SimpleListFilter):
@@ -31,8 +30,9 @@ class SmallTableFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LeanChangeList(ChangeList):
-    """Changelist that never loads the heavy JSON columns it does not show."""
+class LeanChangeList(ShownOrderChangeList):
+    """Changelist that never loads the heavy JSON columns it does not show (and whose sorted
+    header follows `get_ordering(request)`: `ShownOrderChangeList`)."""
 
     def get_queryset(self, request, exclude_parameters=None):
         """The changelist's rows with the admin's `changelist_defer` columns deferred."""
@@ -64,7 +64,7 @@ class MirrorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return payload
 
     def get_changelist(self, request, **kwargs):
-        """`LeanChangeList`, so changelists never load the raw payloads."""
+        """`LeanChangeList`, so changelists never load the raw payloads and mark the order shown."""
         return LeanChangeList
 
     def get_search_results(self, request, queryset, search_term):

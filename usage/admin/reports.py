@@ -20,6 +20,7 @@ from django.urls import path
 from django.utils.html import format_html
 
 from channelhub.admin import BoundedCountPaginator, ReadOnlyAdminMixin
+from channelhub.admin.kit import ShownOrderMixin
 from channelhub.services import ServiceError
 from usage import selectors
 from usage.choices import ReportStatus
@@ -150,7 +151,7 @@ class UsageImportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(UsageReport)
-class UsageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UsageReportAdmin(ShownOrderMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Our usage reports (one per contract, product and period): the queue of those with bad
     rows; a report's page with its bad rows, "validate again" and "send"."""
 
@@ -196,7 +197,7 @@ class UsageReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return period_words(obj.period_from, obj.period_to)
 
     def get_ordering(self, request):
-        """The oldest first in a queue (the longest wait on top)."""
+        """The oldest first in a queue (the longest wait on top; `ShownOrderMixin` marks it)."""
         if request.GET.get(ReportQueueFilter.parameter_name) in selectors.REPORT_QUEUES:
             return ("created_at", "id")
         return super().get_ordering(request)
