@@ -1,7 +1,9 @@
 #!/usr/bin/env python
-"""Automation benchmark: the purchase-rules processor deciding N pending requests.
+"""Automation benchmark: the purchase-rules processor deciding N pending requests, and the
+time from a request arriving upstream to its decision applied, with the worker running.
 
     .venv/bin/python bench/automation.py [--rows 10000] [--repeat 2]
+    .venv/bin/python bench/automation.py --latency 12 [--tick-every 10]
 
 N pending purchases of one product (an email, an edition and a tenant parameter, one item)
 are bulk-inserted into a temporary SQLite database with the product's fulfillment template and
@@ -16,6 +18,15 @@ purchase rules (every parameter rule holds, so every decision is an approval). T
 
 The figure is ours decisions/s over the baseline's calls/s (goal >= 0.8). Machines here are
 shared and noisy: only the ratio, measured in the same process, means anything.
+
+`--latency N`: the sandbox (not live) and a real `manage.py qcluster` on a temporary SQLite
+database with the schedules of the path a new request takes (the requests stream every
+minute, the processors' and the outbox's sweeps); purchase rules approving every product's
+purchases, the processor on. N times, every `--tick-every` seconds, one tick of upstream life
+brings new purchase requests; each is followed to its approval applied upstream by our action.
+Printed: per request, arrival -> queued for the processor (the sync's lag), -> decided,
+-> applied upstream, and the whole, as median / 95th percentile / worst (bench/automation_latency.py).
+Requests a portal colleague of the sandbox processed first are counted, not timed.
 """
 
 from __future__ import annotations
@@ -42,7 +53,13 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--latency", type=int, default=0, help="ticks of new requests to follow")
+    parser.add_argument("--tick-every", type=float, default=10.0)
     args = parser.parse_args()
+    if args.latency:
+        from bench.automation_latency import measure  # noqa: PLC0415 - only for this part
+
+        return measure(ticks=args.latency, tick_every=args.tick_every)
     path = Path(tempfile.mkdtemp(prefix="bench-automation-")) / "db.sqlite3"
     os.environ.update(
         DJANGO_SETTINGS_MODULE="channelhub.settings",
