@@ -8,7 +8,14 @@ from __future__ import annotations
 from channelhub.services import ServiceError
 
 from .. import selectors
-from ..choices import TemplateType
+from ..choices import ParamType, TemplateType
+
+# The keys of Connect's structured_value for each structured type (connect-openapi-v37.yml,
+# PUT /requests/{id}); a checkbox's is {option: bool}.
+STRUCTURED_KEYS = {
+    ParamType.PHONE: ("country_code", "area_code", "phone_number", "extension"),
+    ParamType.ADDRESS: ("address_line1", "address_line2", "city", "state", "postal_code", "country"),
+}
 
 
 def snapshot(obj) -> dict:
@@ -35,6 +42,57 @@ def check_params_exist(obj, ids, what: str) -> None:
             f"{', '.join(sorted(known)) or 'none'}.",
             code="params",
         )
+
+
+def param_changes(obj, values: dict, what: str) -> list[dict]:
+    """The `params` of an update: `{id, value}` for a text value, `{id, value, structured_value}` for
+    a dict (phone, address, checkbox). Refused: nothing to change, unknown ids, a dict for a
+    parameter that takes text, or a dict of the wrong shape."""
+    if not values:
+        raise ServiceError("No parameter values to change.")
+    check_params_exist(obj, values, what)
+    known = param_ids(obj)
+    return [_param_change(known[k], str(k), v) for k, v in values.items()]
+
+
+def _param_change(row: dict, pid: str, value) -> dict:
+    if not isinstance(value, dict):
+        return {"id": pid, "value": "" if value is None else str(value)}
+    kind = row.get("type")
+    if kind == ParamType.CHECKBOX:
+        if not all(isinstance(k, str) and isinstance(v, bool) for k, v in value.items()):
+            raise ServiceError(
+                f"Parameter {pid} is a checkbox: its options must be on or off.", code="params"
+            )
+        # Connect keeps a checkbox's value empty; ours names the ticked options, as the page shows them.
+        return {
+            "id": pid,
+            "value": ", ".join(k for k, v in value.items() if v),
+            "structured_value": dict(value),
+        }
+    keys = STRUCTURED_KEYS.get(kind)
+    if keys is None:
+        raise ServiceError(
+            f"Parameter {pid} is a {kind or 'untyped'} parameter: it takes a text value, not parts.",
+            code="params",
+        )
+    unknown = sorted(str(k) for k in value if k not in keys)
+    if unknown or not all(isinstance(v, str) for v in value.values()):
+        raise ServiceError(
+            f"Parameter {pid} is a {kind}: its parts are {', '.join(keys)}, each a text"
+            + (f" (not {', '.join(unknown)})." if unknown else "."),
+            code="params",
+        )
+    structured = {k: value.get(k) or "" for k in keys}  # Connect wants every key present
+    return {"id": pid, "value": structured_text(kind, structured), "structured_value": structured}
+
+
+def structured_text(kind: str, structured: dict) -> str:
+    """The one-line `value` Connect shows beside a structured value: a phone as +<country><area><number>
+    (`+34687769698`), an address as its non-empty parts joined by spaces."""
+    if kind == ParamType.PHONE:
+        return "".join(structured[k] for k in ("country_code", "area_code", "phone_number"))
+    return " ".join(v for v in structured.values() if v)
 
 
 def clean_text(value, field: str, *, required: bool) -> str:

@@ -15,6 +15,7 @@ from .common import (
     check_params_exist,
     check_template,
     clean_text,
+    param_changes,
     snapshot,
 )
 
@@ -89,13 +90,13 @@ def request_pend(*, request: FulfillmentRequest, actor) -> UpstreamAction:
 
 
 @transaction.atomic
-def request_update_params(*, request: FulfillmentRequest, values: dict[str, str], actor) -> UpstreamAction:
-    """Change parameter values (only `value` is sent; Connect refuses other keys)."""
+def request_update_params(
+    *, request: FulfillmentRequest, values: dict[str, str | dict], actor
+) -> UpstreamAction:
+    """Change parameter values: a text, or the parts of a phone, address or checkbox (sent as
+    `value` and `structured_value`, the only keys Connect lets us change besides `value_error`)."""
     request = _prepare(request, actor, "update_params", "edit request parameters")
-    if not values:
-        raise ServiceError("No parameter values to change.")
-    check_params_exist(request, values, TARGET.what)
-    params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
+    params = param_changes(request, values, TARGET.what)
     return _record(request, actor, "update_params", {"params": params})
 
 

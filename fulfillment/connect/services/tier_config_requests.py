@@ -14,6 +14,7 @@ from .common import (
     check_params_exist,
     check_template,
     clean_text,
+    param_changes,
     snapshot,
 )
 
@@ -68,14 +69,11 @@ def tier_config_request_pend(*, tier_config_request: TierConfigRequest, actor) -
 
 @transaction.atomic
 def tier_config_request_update_params(
-    *, tier_config_request: TierConfigRequest, values: dict[str, str], actor
+    *, tier_config_request: TierConfigRequest, values: dict[str, str | dict], actor
 ) -> UpstreamAction:
-    """Change parameter values of the TCR (only `value` is sent)."""
+    """Change parameter values of the TCR: a text, or a structured value's parts (as for requests)."""
     tcr = _prepare(tier_config_request, actor, "update_params", "edit tier config request parameters")
-    if not values:
-        raise ServiceError("No parameter values to change.")
-    check_params_exist(tcr, values, TARGET.what)
-    params = [{"id": str(k), "value": "" if v is None else str(v)} for k, v in values.items()]
+    params = param_changes(tcr, values, TARGET.what)
     return _record(tcr, actor, "update_params", {"params": params})
 
 
