@@ -19,6 +19,14 @@ from . import mappers
 from .models import Conversation, ConversationMessage, FulfillmentRequest, TierConfigRequest
 
 
+def _shows(param: dict, sent: dict) -> bool:
+    """Whether Connect's parameter holds what we sent: its value, and its structured value when we
+    sent one (a phone's extension is not in the one-line value)."""
+    if param.get("value") != sent["value"]:
+        return False
+    return "structured_value" not in sent or (param.get("structured_value") or {}) == sent["structured_value"]
+
+
 class ConnectExecutor(Executor):
     """Base of the Connect executors: the client, reading the target, "already applied"."""
 
@@ -52,7 +60,7 @@ class ConnectExecutor(Executor):
             return not obj.get("assignee")
         if self.verb == "update_params":
             current = {p.get("id"): p for p in self.params_of(obj)}
-            return all(current.get(p["id"], {}).get("value") == p["value"] for p in payload.get("params", []))
+            return all(_shows(current.get(p["id"]) or {}, p) for p in payload.get("params", []))
         target = self.target_state
         return target is not None and obj.get("status") == target
 

@@ -12,10 +12,12 @@ import pytest
 from django.urls import reverse
 
 from channelhub.actions.sender import send_action
+from channelhub.actions.specs import spec_for
 from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.services import ServiceError
 from channelhub.sync.engine import run_stream
 from fulfillment.connect import services
+from fulfillment.connect.executors import RequestExecutor
 from fulfillment.connect.forms import UpdateParamsForm
 from fulfillment.models import FulfillmentRequest
 from tests.channelhub.actions.helpers import log_entries, pick_request, upstream
@@ -243,3 +245,18 @@ def test_the_service_fills_missing_parts_and_writes_the_value(db, support):
             },
         }
     ]
+
+
+def test_a_retry_sees_an_extension_only_change_as_not_applied_yet(db, support):
+    """The one-line value of a phone leaves the extension out: a send that may have reached
+    Connect is taken as applied only when the structured value matches too."""
+    request = FulfillmentRequestFactory()
+    pid = _param(request, "phone")["id"]
+    sent = {"country_code": "+1", "area_code": "", "phone_number": "5550123", "extension": "42"}
+    action = services.request_update_params(request=request, values={pid: sent}, actor=support)
+    executor = RequestExecutor(spec_for(action.kind))
+    before = {**sent, "extension": ""}
+    upstream = {"asset": {"params": [{"id": pid, "value": "+15550123", "structured_value": before}]}}
+    assert not executor.is_applied(action, upstream)
+    upstream["asset"]["params"][0]["structured_value"] = sent
+    assert executor.is_applied(action, upstream)
