@@ -76,9 +76,12 @@ def workbook(base: dict, period: dict, amounts) -> bytes:
     return out.getvalue()
 
 
-def vendor_file(sandbox, base: dict, when: tuple[int, int], amounts, *, accept: bool = False) -> str:
+def vendor_file(
+    sandbox, base: dict, when: tuple[int, int], amounts, *, accept: bool = False, submit: bool = True
+) -> str:
     """A file of the base record's contract and product for month `when`, uploaded with these
-    amounts and submitted (pending); accepted by the provider too when `accept`. Its id."""
+    amounts and submitted (pending; left ready when not `submit`); accepted by the provider too
+    when `accept`. Its id."""
     period = month(*when)
     doc = api(
         sandbox,
@@ -102,6 +105,8 @@ def vendor_file(sandbox, base: dict, when: tuple[int, int], amounts, *, accept: 
     while (status := api(sandbox, "GET", f"/usage/files/{doc['id']}")["status"]) != "ready":
         assert status in ("uploading", "uploaded", "processing") and time.monotonic() < deadline, status
         time.sleep(0.05)
+    if not submit:
+        return doc["id"]
     api(sandbox, "POST", f"/usage/files/{doc['id']}/submit", json={})
     if accept:
         api(sandbox, "POST", f"/usage/files/{doc['id']}/accept", json={"acceptance_note": "fine"})
