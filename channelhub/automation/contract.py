@@ -73,9 +73,14 @@ class Decision:
         return cls(FAIL, str(reason), {"reason": str(reason)})
 
     @classmethod
-    def update_params(cls, values: Mapping[str, str], *, reason: str = "") -> Decision:
-        """Set parameter values: {parameter id: value}."""
-        return cls(UPDATE_PARAMS, reason, {"values": {str(k): v for k, v in values.items()}})
+    def update_params(cls, values: Mapping[str, str | Mapping], *, reason: str = "") -> Decision:
+        """Set parameter values: {parameter id: a text, or a phone's, an address's or a
+        checkbox's parts as a mapping (its `structured_value`, as Connect keeps it)}."""
+        return cls(
+            UPDATE_PARAMS,
+            reason,
+            {"values": {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in values.items()}},
+        )
 
     @classmethod
     def skip(cls, reason: str = "") -> Decision:

@@ -8,12 +8,19 @@ sandbox product has one) and the service's refusals use the recorded Connect fix
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from django.urls import reverse
 
+from channelhub import registry
 from channelhub.actions.sender import send_action
 from channelhub.actions.specs import spec_for
-from channelhub.models import ActionStatus, UpstreamAction
+from channelhub.automation import processors as processor_registry
+from channelhub.automation.contract import Decision, Processor
+from channelhub.automation.runner import run_due
+from channelhub.automation.services import processor_enable
+from channelhub.models import ActionStatus, TaskStatus, UpstreamAction
 from channelhub.services import ServiceError
 from channelhub.sync.engine import run_stream
 from fulfillment.connect import services
@@ -260,3 +267,34 @@ def test_a_retry_sees_an_extension_only_change_as_not_applied_yet(db, support):
     assert not executor.is_applied(action, upstream)
     upstream["asset"]["params"][0]["structured_value"] = sent
     assert executor.is_applied(action, upstream)
+
+
+class _Phoner(Processor):
+    """Sets one request's phone parameter from its read-only view (a frozen mapping)."""
+
+    name = "test.phoner"
+    events: ClassVar = {"asset_purchase_request_processing": ("pending",)}
+    target = ""
+
+    def process(self, request):
+        if request.id != type(self).target:
+            return Decision.skip("not the test's request")
+        phone = next(p for p in request.asset.params if p.type == "phone")
+        return Decision.update_params({phone.id: {**phone.structured_value, "extension": "77"}})
+
+
+def test_a_processor_updates_a_phone_from_its_view(mirrored, supervisor, monkeypatch):
+    store = registry.STORES["processors"]
+    monkeypatch.setattr(store, "_items", [*store._items, _Phoner])
+    processor_registry._by_name.cache_clear()
+    request = pick_request("pending", type="purchase")
+    pid = _param(request, "phone")["id"]
+    _Phoner.target = request.pk
+    try:
+        processor_enable(name=_Phoner.name, actor=supervisor, product_id=request.product_id)
+        task = next(t for t in run_due(limit=1000) if t.target_id == request.pk)
+    finally:
+        processor_registry._by_name.cache_clear()
+    assert (task.status, task.decision) == (TaskStatus.DECIDED, "update_params")
+    assert send_action(task.action_id).status == ActionStatus.SUCCEEDED
+    assert _upstream_param(mirrored, request.pk, pid)["structured_value"]["extension"] == "77"
