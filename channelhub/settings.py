@@ -142,6 +142,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+if not PRODUCTION:
+    # whitenoise warns at start-up about a STATIC_ROOT that does not exist; development has
+    # nothing collected there (the finders serve), so an empty one stands in.
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 # --- login security (django-axes) --------------------------------------------------------
 # Failed logins are counted per username + client IP. After LOGIN_FAILURE_LIMIT failures that
