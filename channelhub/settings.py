@@ -52,6 +52,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the web process itself (no separate file server): right after security,
+    # before anything that touches a session or the database. See "static files" below.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +126,26 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+
+# --- static files (whitenoise) ------------------------------------------------------------
+# Production serves what `collectstatic` wrote to STATIC_ROOT: gzip/brotli-compressed copies
+# under content-hashed names (admin/css/base.<hash>.css), cached for a year by browsers and
+# proxies. The manifest storage is production's only: it makes `{% static %}` fail for a file
+# that was never collected, so development, `make run` and the tests keep Django's plain
+# storage and need no collectstatic (DEBUG's runserver, and whitenoise's finders when DEBUG is
+# on, serve the apps' files where they lie).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if not PRODUCTION:
+    # whitenoise warns at start-up about a STATIC_ROOT that does not exist; development has
+    # nothing collected there (the finders serve), so an empty one stands in.
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 # --- login security (django-axes) --------------------------------------------------------
 # Failed logins are counted per username + client IP. After LOGIN_FAILURE_LIMIT failures that
@@ -217,6 +240,9 @@ DEFAULT_EXCEPTION_REPORTER = "channelhub.reporting.SecretMaskingExceptionReporte
 # --- production hardening ----------------------------------------------------------------
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # A load balancer probes the processes directly over plain HTTP: the probes answer it
+    # rather than redirecting it to HTTPS (they carry nothing secret).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -232,6 +258,16 @@ ACTION_RETRY_BACKOFF = env.float("ACTION_RETRY_BACKOFF", default=30.0)  # second
 ACTION_SENDING_TIMEOUT = env.int(
     "ACTION_SENDING_TIMEOUT", default=600
 )  # a 'sending' older than this was lost
+
+# --- retention (channelhub/retention.py; docs/operations.md, "Retention") ---------------------
+# Days each kind of row is kept after it finished; 0 keeps it for ever. Run daily by the
+# `housekeeping:retention` schedule and by `manage.py retention [--dry-run]`.
+RETENTION_TASK_RESULTS_DAYS = env.int("RETENTION_TASK_RESULTS_DAYS", default=14)  # django-q results
+RETENTION_SYNC_RUNS_DAYS = env.int("RETENTION_SYNC_RUNS_DAYS", default=30)  # each stream's last kept
+RETENTION_ACTIONS_DAYS = env.int("RETENTION_ACTIONS_DAYS", default=90)  # finished outbox actions
+RETENTION_AUTOMATION_DAYS = env.int("RETENTION_AUTOMATION_DAYS", default=90)  # finished automation tasks
+RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=0)  # the audit trail: kept by default
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=2000)  # rows per DELETE
 
 # --- automation (processors; docs/automation.md) ----------------------------------------
 # Plug-in modules whose PROCESSORS list is registered at start-up, beside the apps' own.

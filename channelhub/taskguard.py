@@ -33,6 +33,7 @@ ALLOWED_TASKS = frozenset(
         "channelhub.actions.tasks.send_due_actions_task",
         "channelhub.actions.tasks.send_action_task",
         "channelhub.automation.tasks.run_due_task",
+        "channelhub.retention.retention_task",
     }
 )
 REFUSED_TASK = "channelhub.taskguard.refused_task"

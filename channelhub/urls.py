@@ -1,4 +1,4 @@
-"""Top-level URLs: the admin back office (where `/` leads), health check, the favicon, and the read API (/api/v1/)."""
+"""Top-level URLs: the admin back office (where `/` leads), the health and readiness probes, the favicon, and the read API (/api/v1/)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -15,7 +15,8 @@ admin.site.site_url = None  # there is no public site: no "View site" link to a 
 urlpatterns = [
     # No public site: `/` is the back office (whose login page takes over when signed out).
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", views.healthz, name="healthz"),  # the process is up (liveness)
+    path("readyz", views.readyz, name="readyz"),  # DB migrated, broker, schedules (readiness)
     # Browsers ask for it on every page, linked or not: an icon, not a logged 404.
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/automation/take-over/", automation_views.take_over, name="automation-take-over"),

@@ -32,6 +32,7 @@ from .lock import ensure_state
 PREFIX = "sync:"
 
 DISPATCH = f"{PREFIX}dispatch"  # no stream is called "dispatch": a stream's name has a dot
+RETENTION = "housekeeping:retention"
 
 # Schedules that are not one stream's: (name, func, minutes).
 FIXED = [
@@ -41,12 +42,23 @@ FIXED = [
     (DISPATCH, "channelhub.sync.tasks.dispatch_due_streams_task", 1),
     # Every minute: processors' due tasks (rescheduled ones, retries, any whose enqueue was lost).
     ("automation:run-due", "channelhub.automation.tasks.run_due_task", 1),
+    # Daily: delete what the retention settings no longer keep (channelhub.retention).
+    (RETENTION, "channelhub.retention.retention_task", 24 * 60),
 ]
+
+# Prefixes of the schedules this module owns: `setup_schedules` removes a stale one, and a
+# supervisor may pause, resume and run one now.
+OWN_PREFIXES = (PREFIX, "outbox:", "housekeeping:")
+
+
+def wanted_names() -> list[str]:
+    """The name of every schedule `setup_schedules` makes: what /readyz expects to find."""
+    return [f"{PREFIX}{name}" for name in registry.declared_streams()] + [name for name, _, _ in FIXED]
 
 
 def setup_schedules() -> list[tuple[str, str]]:
     """Create or update every declared stream's schedule and the fixed ones (the outbox sweep,
-    the dispatcher); remove schedules of streams that are gone.
+    the dispatcher, the automation runner, the daily retention); remove schedules of streams that are gone.
 
     Returns (name, "created" | "updated" | "unchanged" | "removed") pairs.
     """
@@ -73,9 +85,9 @@ def setup_schedules() -> list[tuple[str, str]]:
             "repeats": -1,
         }
         result.append((name, _upsert(name, defaults)))
-    managed = Schedule.objects.filter(name__startswith=PREFIX) | Schedule.objects.filter(
-        name__startswith="outbox:"
-    )
+    managed = Schedule.objects.none()
+    for prefix in OWN_PREFIXES:
+        managed |= Schedule.objects.filter(name__startswith=prefix)
     for stale in managed.exclude(name__in=wanted):
         stale.delete()
         result.append((stale.name, "removed"))
@@ -108,7 +120,7 @@ def is_paused(schedule: Schedule) -> bool:
 
 
 def _managed(schedule: Schedule) -> None:
-    if not (schedule.name or "").startswith((PREFIX, "outbox:")):
+    if not (schedule.name or "").startswith(OWN_PREFIXES):
         raise ServiceError(f"Schedule {schedule.name or schedule.pk!r} is not one of channelhub's own.")
 
 

@@ -104,7 +104,7 @@ def test_backfill_bad_input_is_a_clear_error(connect_settings, args, message):
 
 
 def test_setup_schedules_is_idempotent():
-    others = 3  # the outbox sweep, the sync dispatcher, the automation runner
+    others = 4  # the outbox sweep, the sync dispatcher, the automation runner, the daily retention
     first = run("setup_schedules")
     assert first.count("created") == len(registry.all_streams()) + others
     assert "automation:run-due: created" in first
