@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "channelhub.observability.middleware.RequestContextMiddleware",  # request id in logs + header; latency
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # keep last: turns a lockout into a 429 page
@@ -222,11 +223,31 @@ else:
 
 # --- logging -----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# "plain" (the default: one readable line) or "json": one JSON object a line with time, level,
+# logger, message and the request_id / sync_run / action / automation_task it belongs to
+# (channelhub/observability/logs.py; docs/operations.md, "Metrics and logs"). Either way each
+# line is redacted: credentials after ApiKey/Bearer, URL passwords and known secrets masked.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ValueError(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "channelhub.observability.logs.JsonFormatter"},
+    },
+    "filters": {
+        "context": {"()": "channelhub.observability.logs.ContextFilter"},
+        "redact": {"()": "channelhub.observability.logs.RedactSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # axes logs every login attempt at INFO; failures and lockouts are WARNING and stay.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
@@ -242,7 +263,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # A load balancer probes the processes directly over plain HTTP: the probes answer it
     # rather than redirecting it to HTTPS (they carry nothing secret).
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # metrics: bearer token still required
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -316,3 +337,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 # --- end of read API ---------------------------------------------------------------------
+
+# --- metrics (Prometheus; docs/operations.md, "Metrics and logs") ------------------------
+# /metrics answers 404 while METRICS_TOKEN is empty; with it, only a scraper sending
+# `Authorization: Bearer <METRICS_TOKEN>` (anything else: 401). Several web processes (gunicorn
+# workers) share their request histograms through PROMETHEUS_MULTIPROC_DIR, which
+# prometheus-client reads from the environment itself.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from channelhub import views
 from channelhub.admin import automation as automation_views
+from channelhub.observability.metrics import metrics_view
 
 admin.site.site_header = "channelhub back office"
 admin.site.site_title = "channelhub"
@@ -17,6 +18,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
     path("healthz", views.healthz, name="healthz"),  # the process is up (liveness)
     path("readyz", views.readyz, name="readyz"),  # DB migrated, broker, schedules (readiness)
+    path("metrics", metrics_view, name="metrics"),  # Prometheus, to METRICS_TOKEN's bearer only
     # Browsers ask for it on every page, linked or not: an icon, not a logged 404.
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/automation/take-over/", automation_views.take_over, name="automation-take-over"),

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from channelhub.automation import triggers
 from channelhub.models import ActionStatus, UpstreamAction
+from channelhub.observability.logs import log_context
 from channelhub.upstream.errors import UpstreamError, UpstreamRejected
 
 from . import registry
@@ -54,6 +55,12 @@ def send_action(action_id: int) -> UpstreamAction | None:
     action = claim(action_id)
     if action is None:
         return None
+    with log_context(action=action.pk):  # every line of the attempt carries the action's id
+        return _send(action)
+
+
+def _send(action: UpstreamAction) -> UpstreamAction:
+    """One attempt at a claimed action: sent (or found applied), failed or queued again."""
     executor = registry.get(action.kind)
     try:
         client = executor.client()

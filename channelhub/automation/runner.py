@@ -28,6 +28,7 @@ from channelhub.actions.context import deciding
 from channelhub.actions.selectors import open_action
 from channelhub.actors import system_actor
 from channelhub.models.automation import AutomationTask, Takeover, TaskStatus
+from channelhub.observability.logs import log_context
 from channelhub.services import ServiceError
 
 from . import contract
@@ -131,7 +132,11 @@ def _longest_timeout() -> int:
 
 def run_task(task: AutomationTask, *, run: Pass | None = None) -> AutomationTask:
     """Run one claimed task to its end (or to its next try), within a runner's `Pass`."""
-    run = run or Pass()
+    with log_context(automation_task=task.pk):  # every line of the task carries its id
+        return _run_task(task, run=run or Pass())
+
+
+def _run_task(task: AutomationTask, *, run: Pass) -> AutomationTask:
     try:
         processor = processor_named(task.processor)
         subject = subject_for_type(task.target_type)

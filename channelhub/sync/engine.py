@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from channelhub.automation import triggers
 from channelhub.models import ListedAsideMirror, StreamState, SyncRun, SyncRunStatus, SyncTrigger
+from channelhub.observability.logs import log_context
 from channelhub.upstream.errors import UpstreamError
 
 from . import listing, lock, registry
@@ -82,57 +83,58 @@ def run_stream(
     run = SyncRun.objects.create(
         stream=name, trigger=trigger, window_since=since, window_until=until, owner=owner
     )
-    try:
-        listing.drop_stale(name, keep=stream.kept_listings())  # a dead worker's run left its keys
-        state = StreamState.objects.get(stream=name)
-        ctx = RunContext(
-            client=stream.client(),
-            cursor=dict(state.cursor or {}),
-            page_size=page_size or settings.SYNC_PAGE_SIZE,
-            overlap=timedelta(seconds=settings.SYNC_OVERLAP_SECONDS),
-            since=since,
-            until=until,
-            backfill=backfill,
-            run_id=run.pk,
-            started_at=run.started_at,
-        )
-        if not backfill and run.window_since is None and ctx.cursor.get("at"):
-            run.window_since = datetime.fromisoformat(ctx.cursor["at"]) - ctx.overlap
-        fetched = 0
-        for batch in stream.batches(ctx):
-            fetched += batch.fetched
-            _write_batch(stream, run, batch, owner, fetched=fetched, backfill=backfill)
-            if on_progress:
-                on_progress(Progress(run=run, fetched=fetched, remaining=batch.remaining))
-        # Every page is in: the pass was complete, so the stream may conclude from what it did
-        # not see (reconcile). Never after a failure: a partial pass proves nothing is gone.
-        with transaction.atomic():
-            lock.renew(name, owner)
-            changed = stream.complete(ctx)
-            if changed:
-                run.updated += changed
-                run.save(update_fields=["updated"])
-            if run.pk not in stream.kept_listings():
-                listing.drop(run.pk)
-        run.status = SyncRunStatus.SUCCEEDED
-        run.progress = 100
-        StreamState.objects.filter(stream=name).update(last_success_at=timezone.now())
-    except UpstreamError as exc:
-        logger.warning("sync %s run %s failed: %s", name, run.pk, exc)
-        run.status = SyncRunStatus.FAILED
-        run.error = str(exc)
-        run.error_detail = exc.as_detail()
-    except Exception as exc:
-        logger.exception("sync %s run %s crashed", name, run.pk)
-        run.status = SyncRunStatus.FAILED
-        run.error = f"{exc.__class__.__name__}: {exc}"
-        run.error_detail = {"exception": exc.__class__.__name__}
-    finally:
-        if run.status == SyncRunStatus.FAILED:
-            listing.drop(run.pk)  # a partial listing proves nothing
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "progress", "error", "error_detail", "finished_at"])
-        lock.release(name, owner)
+    with log_context(sync_run=run.pk):  # every line of the run carries its id (JSON logs)
+        try:
+            listing.drop_stale(name, keep=stream.kept_listings())  # a dead worker's run left its keys
+            state = StreamState.objects.get(stream=name)
+            ctx = RunContext(
+                client=stream.client(),
+                cursor=dict(state.cursor or {}),
+                page_size=page_size or settings.SYNC_PAGE_SIZE,
+                overlap=timedelta(seconds=settings.SYNC_OVERLAP_SECONDS),
+                since=since,
+                until=until,
+                backfill=backfill,
+                run_id=run.pk,
+                started_at=run.started_at,
+            )
+            if not backfill and run.window_since is None and ctx.cursor.get("at"):
+                run.window_since = datetime.fromisoformat(ctx.cursor["at"]) - ctx.overlap
+            fetched = 0
+            for batch in stream.batches(ctx):
+                fetched += batch.fetched
+                _write_batch(stream, run, batch, owner, fetched=fetched, backfill=backfill)
+                if on_progress:
+                    on_progress(Progress(run=run, fetched=fetched, remaining=batch.remaining))
+            # Every page is in: the pass was complete, so the stream may conclude from what it did
+            # not see (reconcile). Never after a failure: a partial pass proves nothing is gone.
+            with transaction.atomic():
+                lock.renew(name, owner)
+                changed = stream.complete(ctx)
+                if changed:
+                    run.updated += changed
+                    run.save(update_fields=["updated"])
+                if run.pk not in stream.kept_listings():
+                    listing.drop(run.pk)
+            run.status = SyncRunStatus.SUCCEEDED
+            run.progress = 100
+            StreamState.objects.filter(stream=name).update(last_success_at=timezone.now())
+        except UpstreamError as exc:
+            logger.warning("sync %s run %s failed: %s", name, run.pk, exc)
+            run.status = SyncRunStatus.FAILED
+            run.error = str(exc)
+            run.error_detail = exc.as_detail()
+        except Exception as exc:
+            logger.exception("sync %s run %s crashed", name, run.pk)
+            run.status = SyncRunStatus.FAILED
+            run.error = f"{exc.__class__.__name__}: {exc}"
+            run.error_detail = {"exception": exc.__class__.__name__}
+        finally:
+            if run.status == SyncRunStatus.FAILED:
+                listing.drop(run.pk)  # a partial listing proves nothing
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "progress", "error", "error_detail", "finished_at"])
+            lock.release(name, owner)
     return run
 
 

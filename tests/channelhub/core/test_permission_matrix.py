@@ -82,6 +82,8 @@ OTHER_URLS = {
     # the front door
     "home": (PUBLIC, PUBLIC),  # a redirect to the back office (or its login)
     "healthz": (PUBLIC, PUBLIC),
+    "readyz": (PUBLIC, PUBLIC),
+    "metrics": (NOBODY, NOBODY),  # the scraper's bearer token only, never a session
     "favicon": (PUBLIC, PUBLIC),
     "admin:login": (PUBLIC, PUBLIC),
     "admin:logout": (PUBLIC, PUBLIC),
@@ -260,7 +262,8 @@ def concrete(route: str, pattern, objects: dict) -> str:
 
 
 @pytest.fixture
-def clients(db) -> dict[str, Client]:
+def clients(db, settings) -> dict[str, Client]:
+    settings.METRICS_TOKEN = "matrix-token"  # /metrics answers (401) instead of hiding (404)
     users = get_user_model().objects
     out = {"anonymous": Client(), "outsider": Client()}
     out["outsider"].force_login(users.create_user("outsider", "outsider@example.com"))
