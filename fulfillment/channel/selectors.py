@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import F, Q
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Concat, StrIndex, Substr
 
 from channelhub.models import GoneReason, UpstreamAction
 from channelhub.services import ServiceError
@@ -183,6 +184,68 @@ def customer_detail(*, customer: Customer, limit: int = 200) -> CustomerDetail:
 def partner_link_customers(*, link: ChannelPartnerLink, limit: int = 100):
     """The customers of a channel partner link (heavy columns deferred)."""
     return Customer.objects.filter(partner_link_id=link.pk).defer("payload", "postal_address")[:limit]
+
+
+# --- a partner's customer, listed twice --------------------------------------------------------
+#
+# A partner's customer is listed by Channel twice: under our account (`accounts/A/customers/C`,
+# with `channelPartnerId` set: the entitlements hang on that one) and under its partner link
+# (`accounts/A/channelPartnerLinks/P/customers/C`). The mirror keeps both rows (each stream
+# reconciles its own listing); the pages show the customer once, as the row under our account,
+# with both names. Each twin is one primary-key lookup away.
+
+LINK_CUSTOMER = "/channelPartnerLinks/"
+
+
+def customer_twin_name(name: str, *, partner_link_id: str | None) -> str:
+    """The other name of the same customer: the one under our account for a name under a
+    partner link, the one under its partner link for our partner's customer; "" for our own."""
+    account, sep, short = name.rpartition("/customers/")
+    if not sep:
+        return ""
+    if LINK_CUSTOMER in account:
+        return f"{account.split(LINK_CUSTOMER, 1)[0]}/customers/{short}"
+    return f"{partner_link_id}/customers/{short}" if partner_link_id else ""
+
+
+def customer_twin(*, customer: Customer) -> Customer | None:
+    """The same customer's other row (see above), or None (one primary-key lookup at most)."""
+    twin = customer_twin_name(customer.pk, partner_link_id=customer.partner_link_id)
+    if not twin:
+        return None
+    return Customer.objects.filter(pk=twin).defer("payload", "postal_address").first()
+
+
+def without_link_twins(queryset):
+    """`queryset` less the rows under a partner link whose row under our account is mirrored
+    (each such row is one primary-key probe of its twin's name)."""
+    short = Substr(F("pk"), StrIndex(F("pk"), Value("/customers/")) + len("/customers/"))
+    twin = Concat(Value("accounts/"), F("account_id"), Value("/customers/"), short, output_field=CharField())
+    under_ours = Customer.objects.filter(pk=OuterRef("twin_name"))
+    return queryset.alias(twin_name=twin).exclude(Q(pk__contains=LINK_CUSTOMER) & Exists(under_ours))
+
+
+@dataclass(frozen=True)
+class PartnerCustomer:
+    """A customer of a partner link, shown once: its row and its name under the link."""
+
+    customer: Customer
+    link_name: str  # its name under the partner link ("" when only the row under our account is mirrored)
+
+
+def partner_link_customers_once(*, link: ChannelPartnerLink, limit: int = 100) -> list[PartnerCustomer]:
+    """The customers of a partner link, each once (the row under our account when both are
+    mirrored), ordered by organisation name."""
+    rows = Customer.objects.filter(partner_link_id=link.pk).defer("payload", "postal_address")
+    by_short: dict[str, dict[str, Customer]] = {}
+    for row in rows.order_by("org_display_name", "pk")[: 2 * limit]:
+        kind = "link" if LINK_CUSTOMER in row.pk else "ours"
+        by_short.setdefault(row.pk.rpartition("/")[2], {})[kind] = row
+    out = []
+    for pair in by_short.values():
+        shown = pair.get("ours") or pair["link"]
+        out.append(PartnerCustomer(customer=shown, link_name=pair["link"].pk if "link" in pair else ""))
+    return out[:limit]
 
 
 # --- entitlements --------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from django.db import connections, router
 from django.db.models import Model, Q, QuerySet
 
 from channelhub.api.lookups import prefix
+from fulfillment.channel.models import Customer
+from fulfillment.channel.selectors import without_link_twins
 
 from .choices import RequestStatus, TierConfigRequestStatus
 from .models import (
@@ -28,6 +30,7 @@ from .models import (
     TierConfig,
     TierConfigRequest,
 )
+from .models.catalog import ContactEmail, ContactEmailDomain
 
 # --- queues ----------------------------------------------------------------------------------
 
@@ -310,3 +313,108 @@ def tier_account_requests(*, account, limit: int = 20) -> list[FulfillmentReques
         .only("id", "type", "status", "created")
         .order_by("-created")[:limit]
     )
+
+
+# --- the same company in Cloud Channel ---------------------------------------------------------
+#
+# A Connect tier account and a Cloud Channel customer are taken for the same company when
+# (strongest first; the first rule that matches a pair names it):
+#   1. "external id": the tier account's external_id or external_uid is the customer's Cloud
+#      Identity id or its CRM id (correlationId);
+#   2. "contact email": the tier account's contact email is the customer's primary contact email
+#      (any case);
+#   3. "domain": the customer's domain is the domain of the tier account's contact email, or the
+#      tier account's external_id when that looks like a domain (`example.com`).
+# Every rule is an indexed lookup on either side: the customer's columns are indexed, and the
+# tier account's contact email and its domain have expression indexes (tier_contact_email,
+# tier_contact_domain, migration 0013). A partner's customer listed twice is shown once.
+
+SAME_COMPANY_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class SameCompany:
+    """A row of the other upstream that is the same company, and the rule that matched."""
+
+    obj: Model
+    rule: str  # "external id", "contact email" or "domain"
+    value: str  # what both sides share
+
+    @property
+    def reason(self) -> str:
+        """The words the pages show: `matched by domain example.com`."""
+        return f"matched by {self.rule} {self.value}"
+
+
+def _domain_like(value: str) -> str:
+    """`value` in lower case when it looks like a domain (a dot, letters, no `@`, `/` or space), else ""."""
+    value = (value or "").strip().lower()
+    if "." not in value or any(ch in value for ch in "@/ ") or value.replace(".", "").isdigit():
+        return ""
+    return value if not value.startswith(".") and not value.endswith(".") else ""
+
+
+def _email_domain(email: str) -> str:
+    """The part after `@` of an email, lower case ("" when it is not an email)."""
+    _, at, domain = (email or "").strip().lower().rpartition("@")
+    return domain if at and "." in domain else ""
+
+
+def _collect(found: dict, rows, rule: str, value_of) -> None:
+    """Keep each row's first (strongest) rule."""
+    for row in rows:
+        if row.pk not in found:
+            found[row.pk] = SameCompany(obj=row, rule=rule, value=value_of(row))
+
+
+def tier_accounts_of_customer(*, customer, limit: int = SAME_COMPANY_LIMIT) -> list[SameCompany]:
+    """The Connect tier accounts that are the same company as a Channel `customer` (the rules
+    above), strongest match first."""
+    found: dict[str, SameCompany] = {}
+    accounts = TierAccount.objects.defer("payload")
+    ids = {v for v in (customer.cloud_identity_id, customer.correlation_id) if v}
+    if ids:
+        rows = accounts.filter(Q(external_id__in=ids) | Q(external_uid__in=ids)).order_by("pk")[:limit]
+        _collect(
+            found, rows, "external id", lambda t: t.external_id if t.external_id in ids else t.external_uid
+        )
+    email = (customer.primary_contact_email or "").strip().lower()
+    if email:
+        rows = accounts.alias(email=ContactEmail("contact_info")).filter(email=email).order_by("pk")[:limit]
+        _collect(found, rows, "contact email", lambda t: email)
+    domain = _domain_like(customer.domain)
+    if domain:
+        by_email = accounts.alias(domain=ContactEmailDomain("contact_info")).filter(domain=domain)
+        _collect(found, by_email.order_by("pk")[:limit], "domain", lambda t: domain)
+        _collect(
+            found, accounts.filter(external_id=domain).order_by("pk")[:limit], "domain", lambda t: domain
+        )
+    return list(found.values())[:limit]
+
+
+def customers_of_tier_account(*, account, limit: int = SAME_COMPANY_LIMIT) -> list[SameCompany]:
+    """The Cloud Channel customers that are the same company as a Connect tier `account` (the
+    rules above), strongest match first; a partner's customer listed twice comes once."""
+    found: dict[str, SameCompany] = {}
+    customers = without_link_twins(Customer.objects.defer("payload", "postal_address"))
+    ids = {v for v in (account.external_id, account.external_uid) if v}
+    if ids:
+        rows = customers.filter(Q(cloud_identity_id__in=ids) | Q(correlation_id__in=ids)).order_by("pk")[
+            :limit
+        ]
+        _collect(
+            found,
+            rows,
+            "external id",
+            lambda c: c.cloud_identity_id if c.cloud_identity_id in ids else c.correlation_id,
+        )
+    email = str((account.contact_info or {}).get("email") or "").strip()
+    if email:
+        rows = customers.filter(primary_contact_email__in={email, email.lower()}).order_by("pk")[:limit]
+        _collect(found, rows, "contact email", lambda c: email.lower())
+    domains = [d for d in (_email_domain(email), _domain_like(account.external_id)) if d]
+    for domain in dict.fromkeys(domains):
+        _collect(
+            found, customers.filter(domain=domain).order_by("pk")[:limit], "domain", lambda c, d=domain: d
+        )
+    return list(found.values())[:limit]

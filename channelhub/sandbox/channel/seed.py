@@ -1,7 +1,8 @@
 """Deterministic Channel world for a seed and a scale (about `scale` customers).
 
 Same seed + scale -> identical rows: timestamps are EPOCH + seeded offsets, ids come from one
-seeded RNG. What it holds:
+seeded RNG; the one exception is the commitment dates, which lie around the day of the seed
+(`commitment_dates`: same seed, scale and day -> identical rows). What it holds:
 - the catalog (shapes.CATALOG): 5 products, 11 SKUs, one offer per SKU and plan (COMMITMENT
   annual prepay, FLEXIBLE monthly postpay, TRIAL 14 days, FREE), with seeded offer ids;
 - channel partner links, max(4, scale/10), in every state (INVITED, ACTIVE, SUSPENDED, REVOKED);
@@ -19,7 +20,7 @@ seeded RNG. What it holds:
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from ..common import EPOCH
 from ..store import Session
@@ -32,6 +33,7 @@ DAY = 24 * 3600
 SPAN = 365 * DAY  # customers appear during the first year after the epoch
 HORIZON = 400 * DAY  # the seeded "now": nothing seeded happens after it
 OTHER_OPERATOR = "ops@reseller.example"
+YEAR = 365 * DAY
 
 # what an entitlement slot becomes: (plan, provisioning state, suspension reason)
 KINDS = {
@@ -62,6 +64,48 @@ SEATS = [1, 2, 3, 5, 5, 8, 10, 10, 12, 15, 20, 25, 30, 50, 75, 100, 150, 300, 12
 LINK_STATES = ["ACTIVE", "INVITED", "SUSPENDED", "REVOKED", "ACTIVE", "ACTIVE"]
 
 
+def seed_day() -> datetime:
+    """Midnight UTC of today: what the commitment dates are seeded around."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class CommitmentDates:
+    """The commitment periods (startTime, endTime) of the COMMITMENT entitlements, around the
+    seed day so renewals are due now whenever the sandbox is seeded: the first three are one
+    ending this week, one later in the year and one whose renewal date is past, then about 20%
+    end within the week, 10% are past and the rest end 8 to 330 days on; one renewed with
+    type cancel (suspended) always ended 1 to 60 days ago. Its own RNG, so the rest of the
+    world is what it was; same seed, scale and day -> the same dates."""
+
+    PLANNED = ("week", "later", "past")
+
+    def __init__(self, seed: int, scale: int, day: datetime):
+        self.rng = random.Random(f"channel-commitments-{seed}-{scale}")
+        self.day = day
+        self.count = 0
+
+    def next(self, *, cancelled_renewal: bool = False) -> tuple[str, str]:
+        """The next commitment's (startTime, endTime), one year apart."""
+        rng = self.rng
+        when = self.PLANNED[self.count] if self.count < len(self.PLANNED) else ""
+        self.count += 1
+        if cancelled_renewal:
+            when = "ended"
+        elif not when:
+            roll = rng.random()
+            when = "week" if roll < 0.2 else "past" if roll < 0.3 else "later"
+        if when == "week":
+            offset = rng.randrange(3600, 7 * DAY - 3600)
+        elif when == "later":
+            offset = rng.randrange(8 * DAY, 330 * DAY)
+        elif when == "past":
+            offset = -rng.randrange(DAY, 30 * DAY)
+        else:
+            offset = -rng.randrange(DAY, 60 * DAY)
+        end = self.day + timedelta(seconds=offset)
+        return rfc3339(end - timedelta(seconds=YEAR)), rfc3339(end)
+
+
 def ts(seconds: float) -> str:
     """A seeded timestamp (EPOCH plus `seconds`) in RFC 3339."""
     return rfc3339(EPOCH + timedelta(seconds=int(seconds)))
@@ -70,8 +114,9 @@ def ts(seconds: float) -> str:
 class Seeder:
     """Builds the rows in memory-light batches; one instance per seed run."""
 
-    def __init__(self, session: Session, seed: int, scale: int):
+    def __init__(self, session: Session, seed: int, scale: int, day: datetime | None = None):
         self.session = session
+        self.commitments = CommitmentDates(seed, scale, day or seed_day())
         self.rng = random.Random(f"channel-{seed}-{scale}")
         self.scale = scale
         self.seq = 0
@@ -221,9 +266,12 @@ class Seeder:
             "parameters": shapes.seat_parameters(offer, first_seats, rng.randint(0, first_seats)),
         }
         if plan == "COMMITMENT":
+            commitment_start, commitment_end = self.commitments.next(
+                cancelled_renewal=reason == "RENEWAL_WITH_TYPE_CANCEL"
+            )
             doc["commitmentSettings"] = {
-                "startTime": ts(start),
-                "endTime": ts(start + 365 * DAY),
+                "startTime": commitment_start,
+                "endTime": commitment_end,
                 "renewalSettings": {
                     "enableRenewal": reason != "RENEWAL_WITH_TYPE_CANCEL" and rng.random() < 0.85,
                     "resizeUnitCount": False,
@@ -297,9 +345,10 @@ class Seeder:
         self.changes.append(row(c.CHANGES, key, change, customer=customer_of(entitlement["name"])))
 
 
-def seed(session: Session, seed_value: int, scale: int) -> dict:
-    """Fill the Channel collections for (seed, scale), deterministically; returns counts."""
-    seeder = Seeder(session, seed_value, scale)
+def seed(session: Session, seed_value: int, scale: int, day: datetime | None = None) -> dict:
+    """Fill the Channel collections for (seed, scale), deterministically (the commitment dates
+    around `day`, today by default); returns counts."""
+    seeder = Seeder(session, seed_value, scale, day)
     offers = seeder.catalog()
     partners = seeder.links()
     customers, entitlements = seeder.customers(partners)

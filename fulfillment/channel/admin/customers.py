@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 from typing import ClassVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, QueryDict
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from channelhub.actions import selectors as action_selectors
 from channelhub.actions.specs import spec_of
@@ -23,9 +25,28 @@ from fulfillment.channel.display import (
     state_badge,
 )
 from fulfillment.channel.models import ChannelPartnerLink, Customer
+from fulfillment.connect import selectors as connect_selectors
+from fulfillment.connect.models import TierAccount
 
 from .base import ChannelActionsMixin, ChannelMirrorAdmin, GoneFilter
 from .transfers import TransferViewsMixin
+
+# --- console links --------------------------------------------------------------------------------
+
+#: Google's Partner Sales Console; CHANNEL_CONSOLE_URL (a setting, optional) overrides it.
+PARTNER_SALES_CONSOLE = "https://partnersalesconsole.cloud.google.com"
+
+
+def http_link(url) -> str:
+    """`url` when it is an http(s) link (safe for an href), else ""."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else ""
+
+
+def partner_sales_console_url(customer: Customer) -> str:
+    """The customer's page in the Partner Sales Console (`…/customers/<customer id>`)."""
+    base = getattr(settings, "CHANNEL_CONSOLE_URL", "") or PARTNER_SALES_CONSOLE
+    return f"{base.rstrip('/')}/customers/{quote(customer.pk.rpartition('/')[2])}"
+
 
 # --- partner links --------------------------------------------------------------------------------
 
@@ -68,7 +89,10 @@ class ChannelPartnerLinkAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
 
     def detail_context(self, request, obj):
         """The change page's state badge and the link's customers."""
-        return {"state_badge": link_badge(obj), "customers": selectors.partner_link_customers(link=obj)}
+        return {
+            "state_badge": link_badge(obj),
+            "customers": selectors.partner_link_customers_once(link=obj),
+        }
 
 
 # --- customers --------------------------------------------------------------------------------------
@@ -113,8 +137,12 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
 
     def get_search_results(self, request, queryset, search_term):
         """Exact or prefix matches on indexed columns only: the name's start (`prefix`, case as
-        typed), the organisation name's start in any case (index cust_org_name_ci), the exact ids."""
+        typed), the organisation name's start in any case (index cust_org_name_ci), the exact ids.
+        A partner's customer shows once (its row under our account), unless the search names a
+        partner link's customers (selectors.without_link_twins)."""
         term = search_term.strip()
+        if selectors.LINK_CUSTOMER not in term:
+            queryset = selectors.without_link_twins(queryset)
         if not term:
             return queryset, False
         condition = Q(org_display_name__istartswith=term)
@@ -126,8 +154,18 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
 
     @admin.display(description="Partner link", ordering="partner_link_id")
     def partner(self, obj):
-        """The partner link's id (its name on hover), for a partner's customer."""
-        return short_name(obj.partner_link_id)
+        """The partner link's id (its name on hover), for a partner's customer, with the
+        customer's other name (it is listed under our account and under the link)."""
+        twin = selectors.customer_twin_name(obj.pk, partner_link_id=obj.partner_link_id)
+        if not twin:
+            return short_name(obj.partner_link_id)
+        where = "our account" if selectors.LINK_CUSTOMER in obj.pk else "the link"
+        return format_html(
+            '{} <span class="ch-muted ch-also-named" title="{}">also listed under {}</span>',
+            short_name(obj.partner_link_id),
+            twin,
+            where,
+        )
 
     def form_kwargs(self, spec, obj) -> dict:
         """A new entitlement chooses among the offers the customer can buy."""
@@ -138,7 +176,16 @@ class CustomerAdmin(TransferViewsMixin, ChannelActionsMixin, ChannelMirrorAdmin)
     def detail_context(self, request, obj):
         """The change page's entitlements (with their badges), address, contact, identity and partner link."""
         detail = selectors.customer_detail(customer=obj)
+        twin = selectors.customer_twin(customer=obj)
         return {
+            "twin": twin,
+            "twin_url": admin_url(Customer, twin.pk) if twin else "",
+            "same_company": [
+                {"match": m, "url": admin_url(TierAccount, m.obj.pk)}
+                for m in connect_selectors.tier_accounts_of_customer(customer=obj)
+            ],
+            "console_url": partner_sales_console_url(obj),
+            "admin_console_url": http_link((detail.identity or {}).get("adminConsoleUri")),
             "entitlements": [{"e": e, "badge": state_badge(e)} for e in detail.entitlements],
             "address": detail.address,
             "contact": detail.contact,

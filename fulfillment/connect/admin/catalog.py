@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 
+from fulfillment.channel.display import admin_url as channel_admin_url
+from fulfillment.channel.models import Customer
 from fulfillment.connect import selectors
 from fulfillment.connect.display import admin_url
 from fulfillment.connect.models import (
@@ -133,6 +137,7 @@ class TierAccountAdmin(ConnectMirrorAdmin):
         (None, {"fields": ("id", "name", "environment", "external_id", "external_uid", "tax_id", "scopes")}),
         ("Where", {"fields": ("marketplace_id", "marketplace_name", "hub_id", "hub_name")}),
         ("Contact", {"fields": ("contact_card",)}),
+        ("Same company in Cloud Channel", {"fields": ("same_company", "portal_link")}),
         ("Its assets and requests", {"fields": ("account_assets", "account_requests")}),
         ("Timestamps", {"fields": ("created", "updated", "synced_at")}),
         ("Raw payload", {"classes": ("collapse",), "fields": ("raw_payload",)}),
@@ -150,6 +155,27 @@ class TierAccountAdmin(ConnectMirrorAdmin):
         rows = selectors.tier_account_requests(account=obj, limit=20)
         return _linked(FulfillmentRequest, [(r.pk, r.type, r.status) for r in rows])
 
+    @admin.display(description="Same company")
+    def same_company(self, obj):
+        """The Channel customers that are the same company (selectors.customers_of_tier_account),
+        linked, each with the rule that matched; "no match found" otherwise."""
+        matches = selectors.customers_of_tier_account(account=obj)
+        if not matches:
+            return format_html(
+                'Same company in Cloud Channel: <span class="ch-muted">{}</span>', "no match found"
+            )
+        links = format_html_join(
+            "; ",
+            '<a class="ch-same-company" href="{}">{}</a> <span class="ch-muted">({})</span>',
+            ((channel_admin_url(Customer, m.obj.pk), str(m.obj), m.reason) for m in matches),
+        )
+        return format_html("Same company in Cloud Channel: {}", links)
+
+    @admin.display(description="In Connect")
+    def portal_link(self, obj):
+        """The tier account in the Connect portal, in a new tab."""
+        return _portal_anchor(TierAccount, obj.pk, "Open in the Connect portal")
+
     @admin.display(description="Contact")
     def contact_card(self, obj):
         """The tier account's contact card (the `_address.html` include)."""
@@ -158,12 +184,40 @@ class TierAccountAdmin(ConnectMirrorAdmin):
         )
 
 
+#: The Connect portal; CONNECT_PORTAL_URL (a setting, optional) overrides it.
+CONNECT_PORTAL = "https://portal.cloudblue.com"
+#: Where a row's page is in the portal, by model.
+PORTAL_PATHS: dict[type, str] = {
+    TierAccount: "customers/{}",
+    Asset: "subscriptions/{}",
+    FulfillmentRequest: "fulfillment/requests/{}",
+}
+
+
+def portal_url(model, pk: str) -> str:
+    """The row's page in the Connect portal."""
+    base = getattr(settings, "CONNECT_PORTAL_URL", "") or CONNECT_PORTAL
+    return f"{base.rstrip('/')}/{PORTAL_PATHS[model].format(quote(pk, safe=''))}"
+
+
+def _portal_anchor(model, pk: str, text: str):
+    """A link to the row in the Connect portal, opening a new tab without the opener."""
+    return format_html(
+        '<a class="ch-portal-link" href="{}" rel="noopener noreferrer" target="_blank">{}</a>',
+        portal_url(model, pk),
+        text,
+    )
+
+
 def _linked(model, rows: list[tuple[str, str, str]]):
-    """(id, what, status) rows as linked lines, or "—"."""
+    """(id, what, status) rows as linked lines (our page, and the portal's), or "—"."""
     if not rows:
         return "—"
     return format_html_join(
         "",
-        '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span></div>',
-        ((admin_url(model, pk), pk, what, status) for pk, what, status in rows),
+        '<div><a href="{}">{}</a> {} <span class="ch-muted">{}</span> {}</div>',
+        (
+            (admin_url(model, pk), pk, what, status, _portal_anchor(model, pk, "portal"))
+            for pk, what, status in rows
+        ),
     )

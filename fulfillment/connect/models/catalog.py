@@ -7,6 +7,7 @@ big table), and the targets of the big tables' foreign keys.
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import CharField, Func
 
 from channelhub.models import MirroredModel
 from channelhub.models.fields import mirror_fk, ref, string, when
@@ -117,6 +118,34 @@ class Hub(MirroredModel):
         return f"{self.name} ({self.id})" if self.name else self.id
 
 
+class ContactEmail(Func):
+    """A tier account's contact email in lower case (`contact_info.email`), as the index
+    `tier_contact_email` holds it. A literal path, no parameter, so SQLite can use the index."""
+
+    template = "LOWER(JSON_EXTRACT(%(expressions)s, '$.email'))"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        """PostgreSQL's jsonb text operator."""
+        return self.as_sql(compiler, connection, template="LOWER((%(expressions)s ->> 'email'))", **extra)
+
+
+class ContactEmailDomain(Func):
+    """The part after `@` of a tier account's contact email, lower case (index `tier_contact_domain`)."""
+
+    template = (
+        "SUBSTR(LOWER(JSON_EXTRACT(%(expressions)s, '$.email')), "
+        "INSTR(LOWER(JSON_EXTRACT(%(expressions)s, '$.email')), '@') + 1)"
+    )
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        """PostgreSQL's jsonb text operator and split_part."""
+        return self.as_sql(
+            compiler, connection, template="SPLIT_PART(LOWER((%(expressions)s ->> 'email')), '@', 2)", **extra
+        )
+
+
 class TierAccount(MirroredModel):
     """A tier account (`TA-…`, `/tier/accounts`): a customer or reseller in the distribution chain.
 
@@ -142,6 +171,12 @@ class TierAccount(MirroredModel):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
+        # The same company in Cloud Channel (fulfillment.connect.selectors, "same company"):
+        # a customer's contact email and domain are looked up here, not scanned for.
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(ContactEmail("contact_info"), name="tier_contact_email"),
+            models.Index(ContactEmailDomain("contact_info"), name="tier_contact_domain"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.id})" if self.name else self.id
