@@ -88,6 +88,7 @@ class ChannelExecutor(Executor):
             try:
                 operation = client.get_operation(state["operation"])
                 state["polls"] = int(state.get("polls") or 0) + 1
+                _remember(action, state)  # counted even when this attempt waits no further
             except UpstreamNotFound:
                 # Forgotten upstream: POST again; the same requestId keeps it a single change.
                 logger.warning(
