@@ -27,6 +27,7 @@ from .base import (
     AssigneeFilter,
     ConnectActionsMixin,
     ConnectMirrorAdmin,
+    EmptyQueueMixin,
     MarketplaceFilter,
     MigrationFilter,
     ProductFilter,
@@ -37,7 +38,7 @@ from .base import (
 
 
 @admin.register(FulfillmentRequest)
-class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
+class FulfillmentRequestAdmin(EmptyQueueMixin, ConnectActionsMixin, ConnectMirrorAdmin):
     """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
 
     object_kwarg = "request"
