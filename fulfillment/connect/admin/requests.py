@@ -21,6 +21,7 @@ from fulfillment.connect.display import (
 from fulfillment.connect.models import (
     Asset,
     FulfillmentRequest,
+    TierAccount,
 )
 
 from .base import (
@@ -223,9 +224,18 @@ class FulfillmentRequestAdmin(EmptyQueueMixin, ConnectActionsMixin, ConnectMirro
         return None
 
     def detail_context(self, request, obj):
-        """The change page's asset (with its status and link), tier cards, thread and age."""
+        """The change page's customer (with its account's link when mirrored), asset (with its
+        status and link), tier cards, thread and age."""
         detail = selectors.request_detail(request=obj)
+        customer = (obj.tiers or {}).get("customer") or None
+        customer_id = customer.get("id") if isinstance(customer, dict) else ""
         return {
+            "customer": customer if isinstance(customer, dict) else None,
+            "customer_url": (
+                admin_url(TierAccount, customer_id)
+                if customer_id and TierAccount.objects.filter(pk=customer_id).exists()
+                else ""
+            ),
             "asset": detail.asset,
             "asset_status_badge": status_badge_for(AssetStatus, detail.asset_status),
             "asset_url": admin_url(Asset, obj.asset_id) if obj.asset_id else "",
