@@ -11,13 +11,14 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from channelhub.actions.specs import target_type_of
 from channelhub.admin import BoundedCountPaginator
 from channelhub.admin.mirror import MirrorAdmin
-from channelhub.models import ActionStatus, UpstreamAction
+from channelhub.models import ActionStatus, StreamState, UpstreamAction
 from channelhub.upstream.errors import UpstreamError
 from usage import selectors
 from usage.choices import UsageChunkStatus, UsageFileStatus, UsageRecordStatus
@@ -116,6 +117,44 @@ def last_bulk_close(usage_file: UsageFile) -> dict | None:
     }
 
 
+class UsageFileQueueFilter(FileQueueFilter):
+    """The usage file queues, which say why when they list nothing (`empty_words`)."""
+
+    stream = "connect.usage-files"
+    QUEUE_WORDS: ClassVar[dict[str, str]] = {
+        "to_submit": "usage files to submit",
+        "pending": "usage files waiting for acceptance",
+        "invalid": "invalid usage files",
+        "rejected": "rejected usage files",
+    }
+
+    def empty_words(self, changelist) -> str:
+        """Why the list is empty, as one sentence (HTML): the search and filters to clear when
+        some are on, else the queue's words and when the mirror was last synced."""
+        value = self.value() if self.value() in selectors.FILE_QUEUES else None
+        active = [f"search “{changelist.query}”"] if changelist.query else []
+        for spec in changelist.filter_specs:
+            if spec is not self and spec.used_parameters:
+                chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
+                active.append(f"{spec.title}: {', '.join(chosen) or 'on'}")
+        if active:
+            return format_html(
+                'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.',
+                ", ".join(active),
+                f"?{urlencode({self.parameter_name: value})}" if value else "?",
+            )
+        last = (
+            StreamState.objects.filter(stream=self.stream).values_list("last_success_at", flat=True).first()
+        )
+        synced = (
+            f"the mirror was last synced {timezone.localtime(last):%Y-%m-%d %H:%M %Z}"
+            if last
+            else "the mirror has not been synced yet"
+        )
+        words = self.QUEUE_WORDS[value] if value else "usage files in the mirror"
+        return format_html("No {} right now; {} (stream {}).", words, synced, self.stream)
+
+
 @admin.register(UsageFile)
 class UsageFileAdmin(UsageActionsMixin, MirrorAdmin):
     """The usage file queues and the file page: what to submit, what waits on the provider,
@@ -138,7 +177,7 @@ class UsageFileAdmin(UsageActionsMixin, MirrorAdmin):
         "problem",
     )
     list_filter = (
-        FileQueueFilter,
+        UsageFileQueueFilter,
         "status",
         "schema",
         "environment",
@@ -190,6 +229,17 @@ class UsageFileAdmin(UsageActionsMixin, MirrorAdmin):
         if request.GET.get(FileQueueFilter.parameter_name) in FileQueueFilter.OLDEST_FIRST:
             return selectors.OLDEST_FIRST
         return super().get_ordering(request)
+
+    def changelist_view(self, request, extra_context=None):
+        """The admin's changelist; when it lists nothing, the queue filter's sentence says why
+        (as a message: the usage changelist has no template of its own)."""
+        response = super().changelist_view(request, extra_context)
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
+        if changelist is not None and not changelist.result_list:
+            queue = next((s for s in changelist.filter_specs if isinstance(s, UsageFileQueueFilter)), None)
+            if queue is not None:
+                messages.info(request, queue.empty_words(changelist))
+        return response
 
     def get_urls(self):
         """The workbook downloads beside the actions' and the admin's own views."""

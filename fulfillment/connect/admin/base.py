@@ -4,12 +4,19 @@ Connect flavour of the mirror admin and the staff actions.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
 from channelhub.admin.mirror import MirrorAdmin, SmallTableFilter
+from channelhub.models import StreamState
 from fulfillment.connect import selectors
 from fulfillment.connect.display import redact_secrets
 from fulfillment.connect.models import Marketplace, Product
@@ -92,17 +99,111 @@ class OpenStateFilter(admin.SimpleListFilter):
             return queryset
         return self.select(queue=value, user=request.user, queryset=queryset)
 
+    #: The stream that fills the model's mirror, and the words of each queue's rows.
+    stream = ""
+    noun = "requests"
+    QUEUE_WORDS: ClassVar[dict[str, str]] = {
+        "open": "open",
+        "pending": "pending",
+        "inquiring": "inquiring",
+        "closed": "finished",
+    }
+
+    def empty_words(self, request, changelist) -> str:
+        """Why the list is empty, as one sentence (HTML): the filters to clear when some are
+        on, what "assigned to me" matches by, or the queue's words and the mirror's last sync."""
+        value = self.value() if self.value() in selectors.QUEUES else None
+        if value == "mine" and not (getattr(request.user, "email", "") or "").strip():
+            return mine_words(request.user, self.noun)  # no filter would bring a row back
+        active = active_filter_words(changelist, skip=self)
+        if active:
+            return format_html(
+                'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.',
+                active,
+                f"?{urlencode({self.parameter_name: value})}" if value else "?",
+            )
+        if value == "mine":
+            return mine_words(request.user, self.noun)
+        words = f"{self.QUEUE_WORDS[value]} {self.noun}" if value else f"{self.noun} in the mirror"
+        return format_html("No {} right now; {}.", words, synced_words(self.stream))
+
 
 class RequestQueueFilter(OpenStateFilter):
     """The fulfillment request queues (`selectors.request_queue`)."""
 
     select = staticmethod(selectors.request_queue)
+    stream = "connect.requests"
 
 
 class TierConfigRequestQueueFilter(OpenStateFilter):
     """The tier config request queues (`selectors.tier_config_request_queue`)."""
 
     select = staticmethod(selectors.tier_config_request_queue)
+    stream = "connect.tier_config_requests"
+    noun = "tier config requests"
+
+
+def active_filter_words(changelist, *, skip=None) -> str:
+    """The search and the list filters in use, in words ('search “x”, status: Approved');
+    "" when none is (`skip`: the queue filter, which is not one to clear)."""
+    parts = [f"search “{changelist.query}”"] if changelist.query else []
+    for spec in changelist.filter_specs:
+        if spec is skip or not spec.used_parameters:
+            continue
+        chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
+        parts.append(f"{spec.title}: {', '.join(chosen) or 'on'}")
+    return ", ".join(parts)
+
+
+def synced_words(stream: str) -> str:
+    """When the stream that fills the mirror last succeeded, in words."""
+    last = StreamState.objects.filter(stream=stream).values_list("last_success_at", flat=True).first()
+    if last is None:
+        return f"the mirror has not been synced yet (stream {stream})"
+    return f"the mirror was last synced {timezone.localtime(last):%Y-%m-%d %H:%M %Z} (stream {stream})"
+
+
+def account_link(user) -> str:
+    """Where the user's email is set: their user page for who may change users, else their account page."""
+    if user.has_perm("auth.change_user"):
+        return reverse(f"admin:{user._meta.app_label}_{user._meta.model_name}_change", args=[user.pk])
+    return reverse("admin:password_change")
+
+
+def mine_words(user, noun: str) -> str:
+    """Why "assigned to me" is empty: it matches the Connect assignee's email to the user's."""
+    email = (getattr(user, "email", "") or "").strip()
+    if not email:
+        return format_html(
+            "Assigned to me lists {} whose Connect assignee has your email, and you have no email "
+            'in channelhub: <a href="{}" class="ch-account-link">ask an administrator to set it</a>.',
+            noun,
+            account_link(user),
+        )
+    return format_html(
+        "Assigned to me lists {} whose Connect assignee has your email ({}): none is open now; if "
+        'your Connect user has another email, <a href="{}" class="ch-account-link">ask an '
+        "administrator to change yours</a>.",
+        noun,
+        email,
+        account_link(user),
+    )
+
+
+class EmptyQueueMixin:
+    """A changelist with nothing to list says why (`empty_queue` in its context: the queue
+    filter's `empty_words`), instead of a bare "0 results"."""
+
+    def changelist_view(self, request, extra_context=None):
+        """The admin's changelist, with `empty_queue` when the page lists nothing."""
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        changelist = context.get("cl")
+        if changelist is not None and not changelist.result_list:
+            queue = next((s for s in changelist.filter_specs if isinstance(s, OpenStateFilter)), None)
+            if queue is not None:
+                context["empty_queue"] = queue.empty_words(request, changelist)
+        return response
 
 
 class MigrationFilter(HiddenByDefaultFilter):

@@ -21,12 +21,14 @@ from fulfillment.connect.display import (
 from fulfillment.connect.models import (
     Asset,
     FulfillmentRequest,
+    TierAccount,
 )
 
 from .base import (
     AssigneeFilter,
     ConnectActionsMixin,
     ConnectMirrorAdmin,
+    EmptyQueueMixin,
     MarketplaceFilter,
     MigrationFilter,
     ProductFilter,
@@ -37,7 +39,7 @@ from .base import (
 
 
 @admin.register(FulfillmentRequest)
-class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
+class FulfillmentRequestAdmin(EmptyQueueMixin, ConnectActionsMixin, ConnectMirrorAdmin):
     """The fulfillment queue: what waits on us, for whom, since when; and the staff actions."""
 
     object_kwarg = "request"
@@ -222,9 +224,18 @@ class FulfillmentRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
         return None
 
     def detail_context(self, request, obj):
-        """The change page's asset (with its status and link), tier cards, thread and age."""
+        """The change page's customer (with its account's link when mirrored), asset (with its
+        status and link), tier cards, thread and age."""
         detail = selectors.request_detail(request=obj)
+        customer = (obj.tiers or {}).get("customer") or None
+        customer_id = customer.get("id") if isinstance(customer, dict) else ""
         return {
+            "customer": customer if isinstance(customer, dict) else None,
+            "customer_url": (
+                admin_url(TierAccount, customer_id)
+                if customer_id and TierAccount.objects.filter(pk=customer_id).exists()
+                else ""
+            ),
             "asset": detail.asset,
             "asset_status_badge": status_badge_for(AssetStatus, detail.asset_status),
             "asset_url": admin_url(Asset, obj.asset_id) if obj.asset_id else "",

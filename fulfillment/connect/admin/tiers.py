@@ -25,6 +25,7 @@ from .base import (
     AssigneeFilter,
     ConnectActionsMixin,
     ConnectMirrorAdmin,
+    EmptyQueueMixin,
     MarketplaceFilter,
     ProductFilter,
     TierConfigRequestQueueFilter,
@@ -65,7 +66,7 @@ class TierConfigAdmin(ConnectMirrorAdmin):
 
 
 @admin.register(TierConfigRequest)
-class TierConfigRequestAdmin(ConnectActionsMixin, ConnectMirrorAdmin):
+class TierConfigRequestAdmin(EmptyQueueMixin, ConnectActionsMixin, ConnectMirrorAdmin):
     """The tier config queue and its staff actions (no conversation notes: Connect has none here)."""
 
     object_kwarg = "tier_config_request"
