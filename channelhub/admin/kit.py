@@ -8,6 +8,7 @@
   per save and delete, with who and the state before and after.
 - `ShownOrderChangeList` / `ShownOrderMixin`: the sorted column's header says the order the
   rows are shown in, `get_ordering(request)` included (an oldest-first queue).
+- `active_filter_words`, `synced_words`: why an empty queue is empty, in words.
 - `HiddenByDefaultFilter`, `pretty_json`.
 """
 
@@ -21,12 +22,14 @@ from django.core.paginator import Paginator
 from django.db import connections, transaction
 from django.db.models import Q, QuerySet
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from channelhub.actions.services import audit
 from channelhub.actions.specs import spec_for
 from channelhub.api.statements import CountPlan
+from channelhub.models import StreamState
 
 
 class BoundedCountPaginator(Paginator):
@@ -295,3 +298,23 @@ def short_name(name: str):
     return format_html(
         '<span class="ch-short" title="{}">{}</span>', name, name.rstrip("/").rsplit("/", 1)[-1]
     )
+
+
+def active_filter_words(changelist, *, skip=None) -> str:
+    """The search and the list filters in use, in words ('search “x”, status: Approved');
+    "" when none is (`skip`: the queue filter, which is not one to clear)."""
+    parts = [f"search “{changelist.query}”"] if changelist.query else []
+    for spec in changelist.filter_specs:
+        if spec is skip or not spec.used_parameters:
+            continue
+        chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
+        parts.append(f"{spec.title}: {', '.join(chosen) or 'on'}")
+    return ", ".join(parts)
+
+
+def synced_words(stream: str) -> str:
+    """When the stream that fills the mirror last succeeded, in words."""
+    last = StreamState.objects.filter(stream=stream).values_list("last_success_at", flat=True).first()
+    if last is None:
+        return f"the mirror has not been synced yet (stream {stream})"
+    return f"the mirror was last synced {timezone.localtime(last):%Y-%m-%d %H:%M %Z} (stream {stream})"

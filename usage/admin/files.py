@@ -11,14 +11,14 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from channelhub.actions.specs import target_type_of
 from channelhub.admin import BoundedCountPaginator
+from channelhub.admin.kit import active_filter_words, synced_words
 from channelhub.admin.mirror import MirrorAdmin
-from channelhub.models import ActionStatus, StreamState, UpstreamAction
+from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.upstream.errors import UpstreamError
 from usage import selectors
 from usage.choices import UsageChunkStatus, UsageFileStatus, UsageRecordStatus
@@ -132,27 +132,15 @@ class UsageFileQueueFilter(FileQueueFilter):
         """Why the list is empty, as one sentence (HTML): the search and filters to clear when
         some are on, else the queue's words and when the mirror was last synced."""
         value = self.value() if self.value() in selectors.FILE_QUEUES else None
-        active = [f"search “{changelist.query}”"] if changelist.query else []
-        for spec in changelist.filter_specs:
-            if spec is not self and spec.used_parameters:
-                chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
-                active.append(f"{spec.title}: {', '.join(chosen) or 'on'}")
+        active = active_filter_words(changelist, skip=self)
         if active:
             return format_html(
                 'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.',
-                ", ".join(active),
+                active,
                 f"?{urlencode({self.parameter_name: value})}" if value else "?",
             )
-        last = (
-            StreamState.objects.filter(stream=self.stream).values_list("last_success_at", flat=True).first()
-        )
-        synced = (
-            f"the mirror was last synced {timezone.localtime(last):%Y-%m-%d %H:%M %Z}"
-            if last
-            else "the mirror has not been synced yet"
-        )
         words = self.QUEUE_WORDS[value] if value else "usage files in the mirror"
-        return format_html("No {} right now; {} (stream {}).", words, synced, self.stream)
+        return format_html("No {} right now; {}.", words, synced_words(self.stream))
 
 
 @admin.register(UsageFile)

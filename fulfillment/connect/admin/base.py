@@ -9,14 +9,13 @@ from typing import ClassVar
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
+from channelhub.admin.kit import active_filter_words, synced_words
 from channelhub.admin.mirror import MirrorAdmin, SmallTableFilter
-from channelhub.models import StreamState
 from fulfillment.connect import selectors
 from fulfillment.connect.display import redact_secrets
 from fulfillment.connect.models import Marketplace, Product
@@ -141,26 +140,6 @@ class TierConfigRequestQueueFilter(OpenStateFilter):
     select = staticmethod(selectors.tier_config_request_queue)
     stream = "connect.tier_config_requests"
     noun = "tier config requests"
-
-
-def active_filter_words(changelist, *, skip=None) -> str:
-    """The search and the list filters in use, in words ('search “x”, status: Approved');
-    "" when none is (`skip`: the queue filter, which is not one to clear)."""
-    parts = [f"search “{changelist.query}”"] if changelist.query else []
-    for spec in changelist.filter_specs:
-        if spec is skip or not spec.used_parameters:
-            continue
-        chosen = [str(c["display"]) for c in spec.choices(changelist) if c.get("selected")]
-        parts.append(f"{spec.title}: {', '.join(chosen) or 'on'}")
-    return ", ".join(parts)
-
-
-def synced_words(stream: str) -> str:
-    """When the stream that fills the mirror last succeeded, in words."""
-    last = StreamState.objects.filter(stream=stream).values_list("last_success_at", flat=True).first()
-    if last is None:
-        return f"the mirror has not been synced yet (stream {stream})"
-    return f"the mirror was last synced {timezone.localtime(last):%Y-%m-%d %H:%M %Z} (stream {stream})"
 
 
 def account_link(user) -> str:
