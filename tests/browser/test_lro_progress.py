@@ -90,6 +90,8 @@ def test_change_seats_shows_its_operation_while_it_runs(page, login, no_worker, 
     expect(label).to_contain_text("Change seats")
     expect(row).to_contain_text("Queued")
     expect(row.locator(".ch-upstream-reason")).to_contain_text("Google is still working on it")
+    expect(row.locator(".ch-upstream-working")).to_be_visible()  # progress, not an error in red
+    expect(row.locator(".ch-error")).to_have_count(0)
 
     # The next attempt follows the same operation (no second POST) and polls it twice more.
     action = attempt(action)
