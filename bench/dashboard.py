@@ -5,8 +5,9 @@
 
 N requests (typed columns as a sync writes them, a small payload: the dashboard never reads
 it) are bulk-inserted into a temporary SQLite database (`--keep PATH` keeps and reuses one),
-with 20,000 upstream actions over the last two days and a few hundred sync runs. A share of
-the requests is pending (5 %) or inquiring (2 %), spread over two years, 1 % are migrations;
+with 20,000 upstream actions over the last two days, 100,000 automation tasks and a few
+hundred sync runs. A share of the requests is pending (5 %) or inquiring (2 %), spread over
+two years, 1 % are migrations;
 queue targets are set for the pending queue (all products, and one product's own).
 
 Then each widget's `context(user)` (all its queries) is timed, p50 / p95 of `--repeat` runs
@@ -30,7 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PRODUCTS = 20
-BIG_TABLES = ("fulfillment_fulfillmentrequest", "channelhub_upstreamaction", "channelhub_syncrun")
+BIG_TABLES = (
+    "fulfillment_fulfillmentrequest",
+    "channelhub_upstreamaction",
+    "channelhub_syncrun",
+    "channelhub_automationtask",
+)
 
 
 def main() -> int:
@@ -146,6 +152,34 @@ def _outbox_and_runs(now: datetime) -> None:
             started = now - timedelta(minutes=15 * n)
             runs.append(SyncRun(stream=name, status="failed" if n < 3 else "succeeded", started_at=started))
     SyncRun.objects.bulk_create(runs, batch_size=2000)
+    _automation_tasks(now)
+
+
+def _automation_tasks(now: datetime, count: int = 100_000) -> None:
+    """Processors' tasks over two days: mostly decided, some skipped, failed, refused, in dry
+    run, and a few hundred still due (each target once: one open task per processor and object)."""
+    from channelhub.models import AutomationTask  # noqa: PLC0415 - after django.setup()
+
+    statuses = ["decided"] * 12 + ["skipped"] * 4 + ["failed", "refused", "dry_run", "due"]
+    tasks = []
+    for n in range(count):
+        status = statuses[n % len(statuses)]
+        when = now - timedelta(seconds=n * 1.728)  # two days
+        tasks.append(
+            AutomationTask(
+                processor="connect.purchase_rules",
+                event_type="asset_purchase_request_processing",
+                target_type="fulfillment.fulfillmentrequest",
+                target_id=f"PR-8888-{n:09d}",
+                status=status,
+                decision="approve" if status in ("decided", "dry_run") else "",
+                created_at=when,
+                next_run_at=when,
+                finished_at=None if status == "due" else when,
+                error="ValueError: bench" if status == "failed" else "",
+            )
+        )
+    AutomationTask.objects.bulk_create(tasks, batch_size=2000)
 
 
 def percentile(values: list[float], q: int) -> float:
