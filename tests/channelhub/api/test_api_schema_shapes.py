@@ -309,3 +309,54 @@ def test_rql_parameter_on_a_channel_endpoint(world, reader):
     assert typed.status_code == 200, typed.content
     assert typed.json() == _raw(reader, path, quote(expression, safe="(),")).json()
     assert [c["orgDisplayName"] for c in typed.json()] == [name]
+
+
+# --- the docs pages load nothing from the internet -----------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("name", "rendered"), [("api-docs", ".swagger-ui .info"), ("api-redoc", "h1")])
+def test_the_docs_pages_load_nothing_but_our_own_urls_in_a_browser(
+    live_server, transactional_db, make_token, monkeypatch, name, rendered
+):
+    """Every request Chromium makes for Swagger UI or ReDoc (page, JS, CSS, fonts, images, the
+    schema) goes to our own server: the bundles' own defaults (web fonts, Swagger's online
+    validator badge, ReDoc's logo from its CDN) would show up here as requests to another host,
+    unless the page's Content-Security-Policy refused them before they were sent."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only this test drives a browser
+
+    _, plain = make_token()
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
+    requested: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(extra_http_headers={"Authorization": f"Bearer {plain}"})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("request", lambda request: requested.append(request.url))
+            blocked: list[str] = []  # refused by the page's Content-Security-Policy: never sent
+            page.on("requestfailed", lambda r: blocked.append(r.url) if r.failure == "csp" else None)
+            page.goto(f"{live_server.url}{reverse(name)}")
+            page.wait_for_selector(rendered, timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            if name == "api-docs":  # the rql parameter is there to type into
+                page.locator("text=/api/v1/connect/requests/").first.click()
+                page.wait_for_selector("tr[data-param-name='rql']", timeout=30_000)
+        finally:
+            browser.close()
+    assert not errors, errors
+    assert any(u.endswith(".js") for u in requested), requested
+    assert any(reverse("api-schema") in u for u in requested), requested
+    foreign = [
+        u for u in requested if not u.startswith((live_server.url, "data:", "blob:")) and u not in blocked
+    ]
+    assert not foreign, foreign
