@@ -9,7 +9,9 @@ after a sync of the sandbox over HTTP, is validated against them.
 from __future__ import annotations
 
 import json
+import subprocess
 from io import StringIO
+from pathlib import Path
 from urllib.parse import quote
 
 import jsonschema
@@ -18,6 +20,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from channelhub.api.throttling import TokenRateThrottle
 from fulfillment.models import FulfillmentRequest
 
 UPSTREAM_PREFIXES = ("/api/v1/connect/", "/api/v1/channel/")
@@ -159,8 +162,11 @@ def test_the_rql_parameter_has_an_example_of_valid_rql(schema):
 
 
 def _openapi_to_jsonschema(node):
-    """OpenAPI 3.0's `nullable: true` as JSON Schema's type lists, recursively."""
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's type lists, and a `writeOnly` property
+    as one a response must not have (as schemathesis reads it), recursively."""
     if isinstance(node, dict):
+        if node.get("writeOnly"):
+            return {"not": {}}
         node = {k: _openapi_to_jsonschema(v) for k, v in node.items()}
         if node.pop("nullable", False):
             if "type" in node:
@@ -237,6 +243,48 @@ def test_what_every_endpoint_serves_matches_its_declared_shape(schema, world, re
     # the sandbox has objects of nearly every collection: each of those was checked
     assert {"/api/v1/connect/requests/", "/api/v1/connect/assets/", "/api/v1/channel/customers/"} <= checked
     assert len(checked) >= 15, sorted(checked)
+
+
+SCHEMATHESIS = Path(__file__).resolve().parents[3] / ".venv-schemathesis" / "bin" / "schemathesis"
+
+
+def test_schemathesis_finds_every_connect_and_channel_response_conforming(
+    world, live_server, make_token, monkeypatch, tmp_path
+):
+    """schemathesis' own reading of the shapes (writeOnly, nullable, required...) over real
+    responses of the synced mirror; tests/channelhub/api/test_schemathesis.py checks 500s only."""
+    if not SCHEMATHESIS.exists():
+        pytest.fail(f"{SCHEMATHESIS} is missing: run `make schemathesis` to build it")
+    monkeypatch.setattr(TokenRateThrottle, "THROTTLE_RATES", {"token": "1000000/min"})
+    _, token = make_token()
+    command = [
+        str(SCHEMATHESIS),
+        "run",
+        f"{live_server.url}/api/v1/schema/",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--include-path-regex",
+        "^/api/v1/(connect|channel)/",
+        "--phases",
+        "examples,fuzzing",
+        "--max-examples",
+        "4",
+        "--seed",
+        "20261122",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
+    ]
+    result = subprocess.run(  # noqa: S603 - our own venv's binary, our own arguments
+        command, capture_output=True, text=True, timeout=900, cwd=tmp_path
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-8000:]
+    assert "Tested:" in output and " passed" in output, output[-4000:]
 
 
 def _a_product_with_templates() -> str:
