@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from channelhub.api.viewsets import ConnectPayloadViewSet
 from usage import filters
+from usage.api.schemas import USAGE
 from usage.models import BillingRequest, Listing, RecurringAsset, UsageChunk, UsageFile, UsageRecord
 
 
@@ -18,6 +19,7 @@ class UsageFileViewSet(ConnectPayloadViewSet):
     queryset = UsageFile.objects.all()
     rql_filter_class = filters.UsageFileFilters
     default_ordering = ("-created",)
+    payload_shape = USAGE.shape("ConnectUsageFile", "Connect usage files")
 
 
 class UsageRecordViewSet(ConnectPayloadViewSet):
@@ -30,6 +32,7 @@ class UsageRecordViewSet(ConnectPayloadViewSet):
     queryset = UsageRecord.objects.all()
     rql_filter_class = filters.UsageRecordFilters
     default_ordering = ("id",)
+    payload_shape = USAGE.shape("ConnectUsageRecord", "Connect usage records")
 
 
 class UsageChunkViewSet(ConnectPayloadViewSet):
@@ -38,6 +41,7 @@ class UsageChunkViewSet(ConnectPayloadViewSet):
     queryset = UsageChunk.objects.all()
     rql_filter_class = filters.UsageChunkFilters
     default_ordering = ("-created",)
+    payload_shape = USAGE.shape("ConnectUsageChunk", "Connect usage chunks")
 
 
 class ListingViewSet(ConnectPayloadViewSet):
@@ -46,6 +50,7 @@ class ListingViewSet(ConnectPayloadViewSet):
     queryset = Listing.objects.all()
     rql_filter_class = filters.ListingFilters
     default_ordering = ("-created",)
+    payload_shape = USAGE.shape("ConnectListing", "Connect listings")
 
 
 class RecurringAssetViewSet(ConnectPayloadViewSet):
@@ -54,6 +59,7 @@ class RecurringAssetViewSet(ConnectPayloadViewSet):
     queryset = RecurringAsset.objects.all()
     rql_filter_class = filters.RecurringAssetFilters
     default_ordering = ("-created",)
+    payload_shape = USAGE.shape("ConnectSubscriptionAsset", "Connect recurring assets")
 
 
 class BillingRequestViewSet(ConnectPayloadViewSet):
@@ -62,3 +68,4 @@ class BillingRequestViewSet(ConnectPayloadViewSet):
     queryset = BillingRequest.objects.all()
     rql_filter_class = filters.BillingRequestFilters
     default_ordering = ("-created",)
+    payload_shape = USAGE.shape("ConnectBillingRequest", "Connect billing requests")

@@ -14,10 +14,11 @@ from typing import ClassVar
 
 import orjson
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from channelhub.api.viewsets import ConnectPayloadViewSet
 from fulfillment.channel import filters
+from fulfillment.channel.api.schemas import CHANNEL
 from fulfillment.channel.models import (
     ChannelPartnerLink,
     ChannelProduct,
@@ -53,20 +54,9 @@ def append_fields(text: str, extra: dict) -> str:
     return f"{head}{'' if head.endswith('{') else ','}{members}}}"
 
 
-def _schema(
-    label: str, example: str, lookup: str = "name", what: str = "The full resource name, slashes included"
-):
-    """The OpenAPI description of a collection's list and detail."""
+def _schema(example: str, lookup: str = "name", what: str = "The full resource name, slashes included"):
+    """The OpenAPI description of a detail's path parameter (the shapes: `payload_shape`)."""
     return extend_schema_view(
-        list=extend_schema(
-            responses={
-                200: OpenApiResponse(
-                    response={"type": "array", "items": {"type": "object", "additionalProperties": True}},
-                    description=f"{label}, in Channel's JSON shape (plus our fields, docs/api.md). "
-                    "Content-Range: items <first>-<last>/<total>.",
-                )
-            }
-        ),
         retrieve=extend_schema(
             parameters=[
                 OpenApiParameter(
@@ -76,9 +66,6 @@ def _schema(
                     description=f"{what}, e.g. `{example}`.",
                 )
             ],
-            responses={
-                200: OpenApiResponse(response=OpenApiTypes.OBJECT, description=f"One of the {label}.")
-            },
         ),
     )
 
@@ -114,16 +101,17 @@ class ChannelPayloadViewSet(ConnectPayloadViewSet):
         return append_fields(text, fields) if fields else text
 
 
-@_schema("Channel customers", "accounts/C01abc/customers/S0aB1c")
+@_schema("accounts/C01abc/customers/S0aB1c")
 class CustomerViewSet(ChannelPayloadViewSet):
     """Customers (`accounts/{a}/customers/{c}`, and a partner's `…/channelPartnerLinks/{p}/customers/{c}`)."""
 
     queryset = Customer.objects.all()
     rql_filter_class = filters.CustomerFilters
     default_ordering = ("org_display_name",)
+    payload_shape = CHANNEL.shape("ChannelCustomer", "Channel customers")
 
 
-@_schema("Channel entitlements", "accounts/C01abc/customers/S0aB1c/entitlements/E9xY2z")
+@_schema("accounts/C01abc/customers/S0aB1c/entitlements/E9xY2z")
 class EntitlementViewSet(ChannelPayloadViewSet):
     """Entitlements (`…/customers/{c}/entitlements/{e}`), every customer's, newest first.
 
@@ -133,9 +121,10 @@ class EntitlementViewSet(ChannelPayloadViewSet):
     queryset = Entitlement.objects.all()
     rql_filter_class = filters.EntitlementFilters
     default_ordering = ("-create_time",)
+    payload_shape = CHANNEL.shape("ChannelEntitlement", "Channel entitlements")
 
 
-@_schema("entitlement changes", "ec-3f1c0e5a9b7d4e21a8c6f0b2d4e6a8c0", "id", "The change's `id` (ours)")
+@_schema("ec-3f1c0e5a9b7d4e21a8c6f0b2d4e6a8c0", "id", "The change's `id` (ours)")
 class EntitlementChangeViewSet(ChannelPayloadViewSet):
     """Entitlement history (`listEntitlementChanges`), newest first.
 
@@ -146,41 +135,46 @@ class EntitlementChangeViewSet(ChannelPayloadViewSet):
     queryset = EntitlementChange.objects.all()
     rql_filter_class = filters.EntitlementChangeFilters
     default_ordering = ("-create_time",)
+    payload_shape = CHANNEL.shape("ChannelEntitlementChange", "Channel entitlement changes")
     lookup_url_kwarg = "id"
     own_fields: ClassVar[dict[str, str]] = {"id": "id"}
 
 
-@_schema("Channel offers", "accounts/C01abc/offers/O7kLm3")
+@_schema("accounts/C01abc/offers/O7kLm3")
 class OfferViewSet(ChannelPayloadViewSet):
     """Our account's offers (`accounts/{a}/offers/{o}`), by their SKU's display name."""
 
     queryset = Offer.objects.all()
     rql_filter_class = filters.OfferFilters
     default_ordering = ("display_name",)
+    payload_shape = CHANNEL.shape("ChannelOffer", "Channel offers")
 
 
-@_schema("Channel products", "products/Google-Workspace")
+@_schema("products/Google-Workspace")
 class ChannelProductViewSet(ChannelPayloadViewSet):
     """Products (`products/{p}`), by display name."""
 
     queryset = ChannelProduct.objects.all()
     rql_filter_class = filters.ChannelProductFilters
     default_ordering = ("display_name",)
+    payload_shape = CHANNEL.shape("ChannelProduct", "Channel products")
 
 
-@_schema("Channel SKUs", "products/Google-Workspace/skus/1010020027")
+@_schema("products/Google-Workspace/skus/1010020027")
 class SkuViewSet(ChannelPayloadViewSet):
     """SKUs (`products/{p}/skus/{s}`), by display name."""
 
     queryset = Sku.objects.all()
     rql_filter_class = filters.SkuFilters
     default_ordering = ("display_name",)
+    payload_shape = CHANNEL.shape("ChannelSku", "Channel SKUs")
 
 
-@_schema("channel partner links", "accounts/C01abc/channelPartnerLinks/1234567890")
+@_schema("accounts/C01abc/channelPartnerLinks/1234567890")
 class ChannelPartnerLinkViewSet(ChannelPayloadViewSet):
     """Links to reseller partners (`accounts/{a}/channelPartnerLinks/{id}`), newest first."""
 
     queryset = ChannelPartnerLink.objects.all()
     rql_filter_class = filters.ChannelPartnerLinkFilters
     default_ordering = ("-create_time",)
+    payload_shape = CHANNEL.shape("ChannelPartnerLink", "Channel channel partner links")

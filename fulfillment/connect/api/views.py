@@ -8,6 +8,7 @@ from __future__ import annotations
 from channelhub.api import select
 from channelhub.api.viewsets import ConnectPayloadViewSet
 from fulfillment.connect import filters, selectors
+from fulfillment.connect.api.schemas import CONNECT
 from fulfillment.connect.models import (
     Asset,
     Conversation,
@@ -28,6 +29,8 @@ class FulfillmentRequestViewSet(ConnectPayloadViewSet):
     queryset = FulfillmentRequest.objects.all()
     rql_filter_class = filters.FulfillmentRequestFilters
     default_ordering = ("-created",)
+    payload_shape = CONNECT.shape("ConnectRequest", "Connect fulfillment requests")
+    rql_example = "and(eq(status,pending),ge(created,2024-01-01T00:00:00+00:00))&ordering(-created)"
 
 
 class AssetViewSet(ConnectPayloadViewSet):
@@ -36,6 +39,7 @@ class AssetViewSet(ConnectPayloadViewSet):
     queryset = Asset.objects.all()
     rql_filter_class = filters.AssetFilters
     default_ordering = ("-created",)
+    payload_shape = CONNECT.shape("ConnectAsset", "Connect assets")
 
 
 class TierConfigViewSet(ConnectPayloadViewSet):
@@ -44,6 +48,7 @@ class TierConfigViewSet(ConnectPayloadViewSet):
     queryset = TierConfig.objects.all()
     rql_filter_class = filters.TierConfigFilters
     default_ordering = ("-created",)
+    payload_shape = CONNECT.shape("ConnectTierConfig", "Connect tier configurations")
 
 
 class TierConfigRequestViewSet(ConnectPayloadViewSet):
@@ -52,6 +57,7 @@ class TierConfigRequestViewSet(ConnectPayloadViewSet):
     queryset = TierConfigRequest.objects.all()
     rql_filter_class = filters.TierConfigRequestFilters
     default_ordering = ("-created",)
+    payload_shape = CONNECT.shape("ConnectTierConfigRequest", "Connect tier config requests")
 
 
 class TierAccountViewSet(ConnectPayloadViewSet):
@@ -60,6 +66,7 @@ class TierAccountViewSet(ConnectPayloadViewSet):
     queryset = TierAccount.objects.all()
     rql_filter_class = filters.TierAccountFilters
     default_ordering = ("name",)
+    payload_shape = CONNECT.shape("ConnectTierAccount", "Connect tier accounts")
 
 
 class ProductViewSet(ConnectPayloadViewSet):
@@ -68,6 +75,7 @@ class ProductViewSet(ConnectPayloadViewSet):
     queryset = Product.objects.all()
     rql_filter_class = filters.ProductFilters
     default_ordering = ("name",)
+    payload_shape = CONNECT.shape("ConnectProduct", "Connect products")
 
 
 class TemplateViewSet(ConnectPayloadViewSet):
@@ -76,6 +84,7 @@ class TemplateViewSet(ConnectPayloadViewSet):
     queryset = Template.objects.all()
     rql_filter_class = filters.TemplateFilters
     default_ordering = ("position", "id")
+    payload_shape = CONNECT.shape("ConnectTemplate", "Connect product templates")
 
     def get_queryset(self):
         """Only the templates of the product in the URL."""
@@ -88,6 +97,7 @@ class MarketplaceViewSet(ConnectPayloadViewSet):
     queryset = Marketplace.objects.all()
     rql_filter_class = filters.MarketplaceFilters
     default_ordering = ("name",)
+    payload_shape = CONNECT.shape("ConnectMarketplace", "Connect marketplaces")
 
 
 class HubViewSet(ConnectPayloadViewSet):
@@ -96,6 +106,7 @@ class HubViewSet(ConnectPayloadViewSet):
     queryset = Hub.objects.all()
     rql_filter_class = filters.HubFilters
     default_ordering = ("name",)
+    payload_shape = CONNECT.shape("ConnectHub", "Connect hubs")
 
 
 class ConversationViewSet(ConnectPayloadViewSet):
@@ -108,6 +119,7 @@ class ConversationViewSet(ConnectPayloadViewSet):
     queryset = Conversation.objects.all()
     rql_filter_class = filters.ConversationFilters
     default_ordering = ("-created",)
+    payload_shape = CONNECT.shape("ConnectConversation", "Connect conversations")
 
     def get_object_payload(self) -> str:
         """The conversation by its id, or else the first conversation about the object of that id."""
