@@ -24,12 +24,15 @@ def _client(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown address"
 
 
+def _audit(actor, action: str, target_type: str, target_id: str, message: str) -> None:
+    audit(actor=actor, action=action, target_type=target_type, target_id=target_id, message=message)
+
+
 @receiver(user_logged_in, dispatch_uid="channelhub.mfa.login")
 def audit_login(sender, request, user, **kwargs):
     """`auth.login`: who signed in, from where."""
     if _from_request(request):
-        audit(actor=user, action="auth.login", target_type="auth.user", target_id=str(user.pk),
-              message=f"signed in from {_client(request)}")  # fmt: skip
+        _audit(user, "auth.login", "auth.user", str(user.pk), f"signed in from {_client(request)}")
 
 
 @receiver(user_login_failed, dispatch_uid="channelhub.mfa.login_failed")
@@ -38,13 +41,11 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     if not _from_request(request):
         return
     username = str((credentials or {}).get("username", ""))[:USERNAME_MAX]
-    audit(actor=None, action="auth.login_failed", target_type="auth.username", target_id=username,
-          message=f"sign-in refused from {_client(request)}")  # fmt: skip
+    _audit(None, "auth.login_failed", "auth.username", username, f"sign-in refused from {_client(request)}")
 
 
 @receiver(user_logged_out, dispatch_uid="channelhub.mfa.logout")
 def audit_logout(sender, request, user, **kwargs):
     """`auth.logout`: who signed out (nothing when the session had no user)."""
     if user is not None and _from_request(request):
-        audit(actor=user, action="auth.logout", target_type="auth.user", target_id=str(user.pk),
-              message="signed out")  # fmt: skip
+        _audit(user, "auth.logout", "auth.user", str(user.pk), "signed out")
