@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "usage",
     "inventory",
     "axes",  # login security: see "login security" below
+    "django_otp",  # staff MFA: see "staff MFA" at the end
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "channelhub.mfa",  # the MFA pages, their enforcement, logins in the audit trail
 ]
 
 MIDDLEWARE = [
@@ -59,7 +63,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session's second factor
     "channelhub.observability.middleware.RequestContextMiddleware",  # request id in logs + header; latency
+    "channelhub.mfa.middleware.MfaRequiredMiddleware",  # MFA_REQUIRED_FOR's roles verify first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # keep last: turns a lockout into a 429 page
@@ -344,3 +350,13 @@ SPECTACULAR_SETTINGS = {
 # workers) share their request histograms through PROMETHEUS_MULTIPROC_DIR, which
 # prometheus-client reads from the environment itself.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# --- staff MFA (django-otp; channelhub/mfa; docs/operations.md, "Staff MFA") --------------
+# Roles that must verify a second factor (TOTP, or a single-use recovery code) after signing
+# in, before any other admin page or a session's API call: group names, plus "superuser" for
+# is_superuser. Production requires it of supervisors and superusers unless set; development
+# and the tests require it of no one unless set. Bearer tokens are never asked (not sessions).
+MFA_REQUIRED_FOR = tuple(
+    env.list("MFA_REQUIRED_FOR", default=["supervisor", "superuser"] if PRODUCTION else [])
+)
+OTP_TOTP_ISSUER = env.str("MFA_ISSUER", default="channelhub")  # the name authenticator apps show

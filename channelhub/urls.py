@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from channelhub import views
 from channelhub.admin import automation as automation_views
+from channelhub.mfa import views as mfa_views
 from channelhub.observability.metrics import metrics_view
 
 admin.site.site_header = "channelhub back office"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/automation/take-over/", automation_views.take_over, name="automation-take-over"),
     path("admin/automation/release/", automation_views.release, name="automation-release"),
+    path("admin/mfa/setup/", mfa_views.setup, name="mfa-setup"),  # enrol a TOTP app, recovery codes
+    path("admin/mfa/verify/", mfa_views.verify, name="mfa-verify"),  # the second factor after login
     path("admin/", admin.site.urls),
     path("api/v1/", include("channelhub.api.urls")),
 ]

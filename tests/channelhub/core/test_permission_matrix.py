@@ -127,6 +127,9 @@ OTHER_URLS = {
     "admin:inventory_inventorysource_dry_run": (STAFF, STAFF),
     "admin:inventory_inventorysource_confirm": (STAFF, STAFF),
     "admin:inventory_inventorysource_discard": (STAFF, STAFF),
+    # staff MFA: each staff member's own enrolment and verification pages (channelhub.mfa)
+    "mfa-setup": (STAFF, STAFF),
+    "mfa-verify": (STAFF, STAFF),
 }
 # Each action view (`<model>/<id>/act/<action>/`) and its progress poll: the page is any staff
 # member's; the action's permission is its service's (each app's action tests).
