@@ -74,6 +74,13 @@ class ConnectExecutor(Executor):
         }
 
 
+# A state a request can leave again before a lost answer is retried: the customer answers an
+# inquiry within seconds, and the request is pending again. Whether our inquire was applied
+# cannot be read off the status then; the conversation's status message says it happened.
+LEAVABLE_STATES = {"inquire": "inquiring"}
+EARLIER_ATTEMPT = "_channelhub_applied_by_earlier_attempt"  # never written to the mirror
+
+
 class RequestExecutor(ConnectExecutor):
     """A fulfillment request action (`/requests/PR-…/<verb>`, or a PUT of its parameters)."""
 
@@ -81,12 +88,45 @@ class RequestExecutor(ConnectExecutor):
         """GET the request."""
         return client.get_request(target_id)
 
+    def conversation_id(self, action, client) -> str:
+        """The request's conversation: from the mirror, else asked upstream."""
+        known = Conversation.objects.filter(instance_id=action.target_id).values_list("pk", flat=True).first()
+        if known:
+            return known
+        return client.get_conversation(action.target_id)["id"]
+
+    def current(self, action, client) -> dict:
+        """The request as Connect has it now; for an inquire whose request left `inquiring`
+        again, marked when its conversation shows the move to `inquiring` since the action began."""
+        obj = self.read(client, action.target_id)
+        target = LEAVABLE_STATES.get(self.verb)
+        if target and obj.get("status") != target and self._moved_to(action, client, target):
+            obj = {**obj, EARLIER_ATTEMPT: True}
+        return obj
+
+    def _moved_to(self, action, client, status: str) -> bool:
+        since = action.created_at.astimezone(UTC).isoformat()[:19]  # Connect: second precision
+        ending = f" to {status}."
+        for message in client.recent_messages(self.conversation_id(action, client), limit=50):
+            text = message.get("text") or ""
+            if text.startswith("Request status changed from") and text.endswith(ending):
+                if (message.get("created") or "") >= since:
+                    return True
+        return False
+
+    def is_applied(self, action, obj) -> bool:
+        """Done already: the state the verb leads to, or (inquire) its move there seen since."""
+        if obj.pop(EARLIER_ATTEMPT, False):
+            return True
+        return super().is_applied(action, obj)
+
     def params_of(self, obj):
         """The request's parameters, as Connect has them."""
         return (obj.get("asset") or {}).get("params") or []
 
     def write_mirror(self, obj: dict) -> None:
         """Upsert the request into the mirror."""
+        obj = {k: v for k, v in obj.items() if k != EARLIER_ATTEMPT}
         upsert_rows(FulfillmentRequest, [(obj["id"], mappers.map_request(obj), obj)])
 
     def send(self, action, client) -> dict:
@@ -105,13 +145,6 @@ class RequestExecutor(ConnectExecutor):
 class RequestNoteExecutor(RequestExecutor):
     """A message in the request's conversation. Not idempotent upstream: a retry after a
     timeout first looks for our text among the conversation's messages."""
-
-    def conversation_id(self, action, client) -> str:
-        """The request's conversation: from the mirror, else asked upstream."""
-        known = Conversation.objects.filter(instance_id=action.target_id).values_list("pk", flat=True).first()
-        if known:
-            return known
-        return client.get_conversation(action.target_id)["id"]
 
     def current(self, action, client) -> dict:
         """Our note among the conversation's recent messages, or {} when it is not there."""
