@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -40,11 +40,11 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_database_env  # noqa: E402 - ROOT is put on the path above
 from bench.soak_driver import Driver, Target  # noqa: E402 - ROOT is put on the path above
 from bench.soak_stack import Chaos, web, worker  # noqa: E402 - ROOT is put on the path above
 
 KEY = "ApiKey SU-000-000-000:sandbox"
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 PASSWORD = "soak-Pa55word-not-secret"  # noqa: S105 - a throwaway user of a throwaway database
 STAFF = {"soak-support": "support", "soak-supervisor": "supervisor"}
@@ -60,6 +60,10 @@ def main(argv=None) -> int:
     parser.add_argument("--faults", type=float, default=0.1, help="share of upstream requests that fail")
     parser.add_argument("--chaos-every", type=float, default=6.0, help="seconds between kills (jittered)")
     parser.add_argument("--scale", type=int, default=40, help="the sandbox's world size")
+    parser.add_argument("--pg", default=PG_SERVER, help="the PostgreSQL server (a superuser), no database")
+    parser.add_argument("--database", default="channelhub_soak", help="dropped and created afresh")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end (CI)")
+    parser.add_argument("--redis", default=REDIS_URL, help="a Redis database of the soak's own")
     args = parser.parse_args(argv)
     return Soak(args).run()
 
@@ -73,6 +77,7 @@ class Soak:
         self.failures: list[str] = []
         self.procs = []
         self.server = None
+        self.verified = False
 
     def check(self, ok: bool, what: str) -> None:
         """Print one assertion's verdict; a failed one makes the exit code 1."""
@@ -88,21 +93,28 @@ class Soak:
             driver, chaos = self._load(env)
             self._drain(chaos)
             self._verify(driver, chaos)
+            self.verified = True
         finally:
             for proc in self.procs:
                 proc.kill()
             if self.server is not None:
                 self.server.stop()
+            if self.args.drop and self.verified and not self.failures:
+                self._database()  # a failed soak's database is kept for a look
         print(f"\nsoak took {time.monotonic() - started:.0f} s; logs in {self.work}")
         print("FAILED: " + "; ".join(self.failures) if self.failures else "all assertions hold")
         return 1 if self.failures else 0
 
     # --- set-up -----------------------------------------------------------------------------
     def _setup(self) -> dict:
-        env = fresh_database_env("postgres", sqlite_file="", pg_database="channelhub_soak")
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="channelhub.settings")
+        for name in ("DJANGO_ENV", "PYTEST_XDIST_WORKER"):
+            env.pop(name, None)
+        self._database("CREATE")
         env.update(
-            REDIS_URL=REDIS_URL,
-            Q_NAME="channelhub-soak",
+            DATABASE_URL=f"{self.args.pg}/{self.args.database}",
+            REDIS_URL=self.args.redis,
+            Q_NAME=f"channelhub-{self.args.database}",
             DEBUG="false",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             LOG_LEVEL="WARNING",
@@ -116,7 +128,9 @@ class Soak:
         )
         import redis  # noqa: PLC0415 - only the soak needs it
 
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        broker = redis.Redis.from_url(self.args.redis)
+        for key in broker.scan_iter(f"*{env['Q_NAME']}*"):  # purge the queue: no earlier run's tasks
+            broker.delete(key)
         self._start_sandbox(env)
         os.environ.update(env)
         import django  # noqa: PLC0415 - settings come from the environment set just above
@@ -135,6 +149,19 @@ class Soak:
             proc.wait_up()
         return env
 
+    def _database(self, then: str = "") -> None:
+        """Drop the soak's database (whoever is still connected), then `then` CREATE it."""
+        import psycopg  # noqa: PLC0415 - only the soak needs it
+
+        if "django" in sys.modules:
+            from django.db import connections  # noqa: PLC0415 - only once Django is set up
+
+            connections.close_all()
+        with psycopg.connect(f"{self.args.pg}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
+            if then:
+                conn.execute(f'{then} DATABASE "{self.args.database}"')
+
     def _start_sandbox(self, env: dict) -> None:
         from channelhub.sandbox.server import SandboxServer  # noqa: PLC0415 - from ROOT, put on the path above
 
@@ -147,11 +174,16 @@ class Soak:
         ).start()
         self.server.app._log = collections.deque()  # the whole soak's requests, not the last 5000
         self.by_colleagues: set[str] = set()  # requests the sandbox's portal colleagues processed
+        self.life: dict[str, list[str]] = collections.defaultdict(list)  # request -> what its life did, when
         tick = self.server.app.tick
 
         def tick_and_note() -> dict:
             result = tick()
+            when = datetime.now(UTC).isoformat(timespec="milliseconds")
             self.by_colleagues.update(result["connect"]["processed"])
+            for what in ("processed", "answered"):
+                for request_id in result["connect"][what]:
+                    self.life[request_id].append(f"{when} tick: {what} (by the portal / the customer)")
             return result
 
         self.server.app.tick = tick_and_note

@@ -3,13 +3,14 @@ outbox against the sandbox's request log, locks and runs, the web's errors, the 
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
 import requests
 from django.utils import timezone
 
 from bench.soak import KEY, median, percentile
-from channelhub.models import ActionStatus, StreamState, SyncRun, UpstreamAction
+from channelhub.models import ActionStatus, AuditEvent, StreamState, SyncRun, UpstreamAction
 from fulfillment.models import FulfillmentRequest
 
 VERB_PATH = {  # the POST each action kind makes, after /requests/<id>
@@ -82,10 +83,31 @@ def check_outbox(soak) -> list[float]:
     soak.check(not open_, f"none lost: no action left queued or sending ({open_})")
     soak.check(not silent, f"every failed action has a reason ({len(silent)} without)")
     soak.check(not wrong, f"applied upstream exactly once (failed: never): {len(wrong)} wrong {wrong[:5]}")
+    for line in wrong[:5]:
+        _timeline(soak, log, UpstreamAction.objects.get(pk=int(line.split()[0])))
+    (soak.work / "sandbox-log.json").write_text(json.dumps(log))
     maybe = UpstreamAction.objects.filter(kind__in=VERB_PATH, maybe_applied=True).count()
     print(f"  {maybe} actions were resent as maybe applied (a send cut off by a kill or a lost answer),")
     print(f"  {colleagues} of them found done by a portal colleague of the sandbox in the meantime")
     return latencies
+
+
+def _timeline(soak, log: list[dict], action) -> None:
+    """What happened to a wrongly applied action's target, in order: our audit, the sandbox's
+    requests about it, its life (ticks)."""
+    events = [
+        f"{e.created_at.astimezone(UTC).isoformat(timespec='milliseconds')} audit: {e.action} {e.message}"
+        for e in AuditEvent.objects.filter(upstream_action=action).order_by("created_at")
+    ]
+    events += [
+        f"{e['time']} sandbox: {e['method']} {e['path']} -> {e['status']} fault={e['fault']}"
+        for e in log
+        if action.target_id in e["path"]
+    ]
+    events += soak.life.get(action.target_id, [])
+    print(f"    timeline of action {action.pk} ({action.kind} {action.target_id}):")
+    for line in sorted(e.replace("+00:00", "") for e in events):
+        print(f"      {line}")
 
 
 def check_engine(soak) -> None:
