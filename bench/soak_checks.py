@@ -138,6 +138,10 @@ def check_web(soak, driver, chaos) -> None:
         answers[str(call.status or call.error)] = answers.get(str(call.status or call.error), 0) + 1
     print(f"  {len(posts)} action form posts {answers} (302: queued, 200: refused on the page),")
     print(f"  {len(failed)} requests failed, each in flight to a process killed meanwhile")
+    for call in [c for c in failed if c not in bad][:5]:
+        print(
+            f"    in flight to a killed process: {call.method} {call.path} on :{call.port} -> {call.status or call.error}"
+        )
     detail = [(c.method, c.path, c.status or c.error) for c in bad[:5]]
     soak.check(not bad, f"no 5xx outside the killed processes' requests: {len(bad)} {detail}")
 
