@@ -32,6 +32,7 @@ from channelhub.automation.contract import KINDS
 from channelhub.automation.processors import Settings, all_processors, processor_named
 from channelhub.automation.selectors import dry_run_summary, summary_in_words
 from channelhub.automation.subjects import all_subjects
+from channelhub.dashboard.kit import changelist_url
 from channelhub.models.automation import AutomationTask, ProcessorSetting, TaskStatus
 from channelhub.services import ServiceError
 
@@ -39,9 +40,7 @@ PREVIEW_LIMIT = 100  # a preview runs the handlers in the web process: keep it s
 MODES = (("on", "On"), ("dry_run", "Dry run (record, do nothing)"), ("off", "Off"))
 
 
-def _tasks_url(**query) -> str:
-    params = "&".join(f"{key}={value}" for key, value in query.items())
-    return f"{reverse('admin:channelhub_automationtask_changelist')}?{params}"
+TASKS = "admin:channelhub_automationtask_changelist"
 
 
 def processor_rows(settings_rows) -> list[dict]:
@@ -56,9 +55,11 @@ def processor_rows(settings_rows) -> list[dict]:
                 "events": [(event, ", ".join(statuses)) for event, statuses in processor.events.items()],
                 "settings": [(row, modes.mode(row.processor, row.product_id)) for row in mine],
                 "dry_run": summary_in_words(dry_run_summary(processor=processor.name)),
-                "dry_run_url": _tasks_url(processor=processor.name, status=TaskStatus.DRY_RUN),
-                "failed_url": _tasks_url(processor=processor.name, status=TaskStatus.FAILED),
-                "open_url": _tasks_url(processor=processor.name, status__in="due,running,rescheduled"),
+                "dry_run_url": changelist_url(TASKS, processor=processor.name, status=TaskStatus.DRY_RUN),
+                "failed_url": changelist_url(TASKS, processor=processor.name, status=TaskStatus.FAILED),
+                "open_url": changelist_url(
+                    TASKS, processor=processor.name, status__in="due,running,rescheduled"
+                ),
             }
         )
     return rows
@@ -271,10 +272,6 @@ class AutomationTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
         "action_link",
     )
-
-    def get_queryset(self, request):
-        """The action's id without its row; the big JSON only on the detail page."""
-        return super().get_queryset(request).select_related(None)
 
     def get_search_results(self, request, queryset, search_term):
         """An exact id, through the (target_type, target_id) index."""

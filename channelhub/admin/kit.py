@@ -8,7 +8,7 @@
   per save and delete, with who and the state before and after.
 - `ShownOrderChangeList` / `ShownOrderMixin`: the sorted column's header says the order the
   rows are shown in, `get_ordering(request)` included (an oldest-first queue).
-- `active_filter_words`, `synced_words`: why an empty queue is empty, in words.
+- `nothing_matches`, `active_filter_words`, `synced_words`: why an empty queue is empty, in words.
 - `HiddenByDefaultFilter`, `pretty_json`.
 """
 
@@ -25,6 +25,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from channelhub.actions.services import audit
 from channelhub.actions.specs import spec_for
@@ -297,6 +298,19 @@ def short_name(name: str):
         return "—"
     return format_html(
         '<span class="ch-short" title="{}">{}</span>', name, name.rstrip("/").rsplit("/", 1)[-1]
+    )
+
+
+def nothing_matches(changelist, queue_filter):
+    """'Nothing matches <search, filters>; clear them' (HTML, the link keeps the queue), or ""
+    when no search or filter but the queue itself is on."""
+    active = active_filter_words(changelist, skip=queue_filter)
+    if not active:
+        return ""
+    value = queue_filter.value()
+    keep = f"?{urlencode({queue_filter.parameter_name: value})}" if value else "?"
+    return format_html(
+        'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.', active, keep
     )
 
 

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 
 from channelhub.actions.specs import target_type_of
 from channelhub.admin import BoundedCountPaginator
-from channelhub.admin.kit import active_filter_words, synced_words
+from channelhub.admin.kit import nothing_matches, synced_words
 from channelhub.admin.mirror import MirrorAdmin
 from channelhub.models import ActionStatus, UpstreamAction
 from channelhub.upstream.errors import UpstreamError
@@ -132,13 +132,9 @@ class UsageFileQueueFilter(FileQueueFilter):
         """Why the list is empty, as one sentence (HTML): the search and filters to clear when
         some are on, else the queue's words and when the mirror was last synced."""
         value = self.value() if self.value() in selectors.FILE_QUEUES else None
-        active = active_filter_words(changelist, skip=self)
-        if active:
-            return format_html(
-                'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.',
-                active,
-                f"?{urlencode({self.parameter_name: value})}" if value else "?",
-            )
+        matches = nothing_matches(changelist, self)
+        if matches:
+            return matches
         words = self.QUEUE_WORDS[value] if value else "usage files in the mirror"
         return format_html("No {} right now; {}.", words, synced_words(self.stream))
 

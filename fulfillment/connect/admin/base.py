@@ -10,11 +10,10 @@ from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import urlencode
 
 from channelhub.admin import HiddenByDefaultFilter
 from channelhub.admin.actions import StaffActionsMixin
-from channelhub.admin.kit import active_filter_words, synced_words
+from channelhub.admin.kit import nothing_matches, synced_words
 from channelhub.admin.mirror import MirrorAdmin, SmallTableFilter
 from fulfillment.connect import selectors
 from fulfillment.connect.display import redact_secrets
@@ -114,13 +113,9 @@ class OpenStateFilter(admin.SimpleListFilter):
         value = self.value() if self.value() in selectors.QUEUES else None
         if value == "mine" and not (getattr(request.user, "email", "") or "").strip():
             return mine_words(request.user, self.noun)  # no filter would bring a row back
-        active = active_filter_words(changelist, skip=self)
-        if active:
-            return format_html(
-                'Nothing matches {}; <a href="{}" class="ch-clear-filters">clear them</a>.',
-                active,
-                f"?{urlencode({self.parameter_name: value})}" if value else "?",
-            )
+        matches = nothing_matches(changelist, self)
+        if matches:
+            return matches
         if value == "mine":
             return mine_words(request.user, self.noun)
         words = f"{self.QUEUE_WORDS[value]} {self.noun}" if value else f"{self.noun} in the mirror"
