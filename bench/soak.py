@@ -1,21 +1,26 @@
 """`bench/soak.py [--minutes 10] [--faults 0.1]`: proof under faults and kills (issue 17).
 
 PostgreSQL (a fresh `channelhub_soak`, migrated) and Redis (db 13, purged); the sandbox live
-(ticking) with `--faults` of its upstream requests failing (every kind: 5xx, 429, timeouts that
-apply and hold the answer, truncated bodies, resets); two web processes (a gunicorn each) and
-three `qcluster` workers; `setup_schedules`; a support and a supervisor user with passwords, a
-readonly one with an API token. Staff act through the admin's forms (approve with a template,
-inquire, fail) and an API reader pages lists with RQL, while the chaos loop SIGKILLs a random
-web or worker process every `--chaos-every` seconds and starts it again. Then the chaos and the
-faults stop, the ticking stops and the system drains: the outbox empties, a last sync of the
-requests runs on the workers, the workers stop. Asserted and printed:
+(ticking: Connect, Cloud Channel, Connect usage and the CMP feed) with `--faults` of its upstream
+requests failing (every kind: 5xx, 429, timeouts that apply and hold the answer, truncated
+bodies, resets); two web processes (a gunicorn each) and three `qcluster` workers; every stream
+mirrored once and `setup_schedules`; the sandbox's CMP feed as an inventory source; a support
+and a supervisor user with passwords, a readonly one with an API token. Staff act through the
+admin's forms (bench/soak_targets.py: approve, inquire and fail requests, suspend entitlements
+and add seats, accept and reject usage files) and an API reader pages lists with RQL, while the
+chaos loop SIGKILLs a random web or worker process every `--chaos-every` seconds and starts it
+again. Then the chaos and the faults stop, the ticking stops and the system drains: the outbox
+empties, a last sync of every stream runs on the workers, the workers stop. Asserted and printed
+(bench/soak_checks.py, bench/soak_mirror.py):
 
-- the mirrored Connect requests equal the sandbox's (ids, status, update time);
+- every mirrored collection equals the sandbox's (ids, status, update time; the inventory by
+  type and id);
 - every staff action applied upstream exactly once: one 2xx POST of it in the sandbox's request
-  log per succeeded action, none for a failed one; none lost (every action finished, each
-  failed one with a reason), none left open;
+  log (Connect), one reseller's EntitlementChange of its kind (Channel), per succeeded action,
+  none for a failed one; none lost (every action finished, each failed one with a reason);
 - no stream left locked, no sync run left "running";
-- no 5xx nor unanswered web request but those in flight to a process the chaos killed;
+- no 5xx nor unanswered web request but those in flight to a process the chaos killed; every
+  API read answered 200;
 - the actions' latency, queued -> applied (p50, p95).
 
 Exits 1 when an assertion fails. tests/channelhub/core/test_soak.py runs it short in CI.
@@ -30,7 +35,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +44,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.soak_driver import Driver, Target  # noqa: E402 - ROOT is put on the path above
+from bench.soak_driver import Driver  # noqa: E402 - ROOT is put on the path above
 from bench.soak_stack import Chaos, web, worker  # noqa: E402 - ROOT is put on the path above
 
 KEY = "ApiKey SU-000-000-000:sandbox"
@@ -48,7 +52,6 @@ PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/13"
 PASSWORD = "soak-Pa55word-not-secret"  # noqa: S105 - a throwaway user of a throwaway database
 STAFF = {"soak-support": "support", "soak-supervisor": "supervisor"}
-MIRROR = ("connect.products", "connect.templates", "connect.marketplaces", "connect.hubs", "connect.requests")
 LOCK_SECONDS = 15  # SYNC_LOCK_SECONDS of the soak: a killed run's lease runs out quickly
 SENDING_TIMEOUT = 15  # ACTION_SENDING_TIMEOUT: a killed send is requeued quickly
 
@@ -91,7 +94,7 @@ class Soak:
         try:
             env = self._setup()
             driver, chaos = self._load(env)
-            self._drain(chaos)
+            self._drain(chaos, driver)
             self._verify(driver, chaos)
             self.verified = True
         finally:
@@ -125,20 +128,19 @@ class Soak:
             UPSTREAM_TIMEOUT="3",
             UPSTREAM_BACKOFF="0.1",
             UPSTREAM_MAX_RETRIES="3",
+            CHANNEL_LRO_POLL_INITIAL="0.2",
         )
         import redis  # noqa: PLC0415 - only the soak needs it
 
         broker = redis.Redis.from_url(self.args.redis)
         for key in broker.scan_iter(f"*{env['Q_NAME']}*"):  # purge the queue: no earlier run's tasks
             broker.delete(key)
-        self._start_sandbox(env)
         os.environ.update(env)
         import django  # noqa: PLC0415 - settings come from the environment set just above
 
         django.setup()
+        self._start_sandbox(env)  # after Django: the apps register their sandbox modules
         self.token = self._prepare()
-        self.acted: set[str] = set()
-        self.targets_lock = threading.Lock()
         worker_env = {**env, "LOG_LEVEL": "INFO"}  # the cluster's "running." line tells it is up
         self.webs = [web(n, env, self.work) for n in (1, 2)]
         self.workers = [worker(n, worker_env, self.work) for n in (1, 2, 3)]
@@ -163,7 +165,10 @@ class Soak:
                 conn.execute(f'{then} DATABASE "{self.args.database}"')
 
     def _start_sandbox(self, env: dict) -> None:
-        from channelhub.sandbox.server import SandboxServer  # noqa: PLC0415 - from ROOT, put on the path above
+        from django.conf import settings  # noqa: PLC0415 - after django.setup()
+
+        from channelhub.management.commands.sandbox import server_modules  # noqa: PLC0415 - after django.setup()
+        from channelhub.sandbox.server import SandboxServer  # noqa: PLC0415 - after django.setup()
 
         self.server = SandboxServer(
             state_path=self.work / "sandbox.sqlite3",
@@ -171,6 +176,7 @@ class Soak:
             scale=self.args.scale,
             live=True,
             tick_interval=3.0,
+            modules=server_modules(),  # Connect, Channel, Connect usage, the CMP feed
         ).start()
         self.server.app._log = collections.deque()  # the whole soak's requests, not the last 5000
         self.by_colleagues: set[str] = set()  # requests the sandbox's portal colleagues processed
@@ -187,7 +193,17 @@ class Soak:
             return result
 
         self.server.app.tick = tick_and_note
-        env.update(CONNECT_API_URL=self.server.connect_url, CONNECT_API_KEY=KEY)
+        upstreams = {
+            "CONNECT_API_URL": self.server.connect_url,
+            "CONNECT_API_KEY": KEY,
+            "CHANNEL_API_URL": self.server.channel_url,
+            "CHANNEL_ACCOUNT_ID": self.server.channel_account_id,
+            "CHANNEL_CREDENTIALS_FILE": str(self.server.channel_credentials_path),
+            "CHANNEL_ADMIN_EMAIL": self.server.channel_admin_email,
+        }
+        env.update(upstreams)
+        for name, value in upstreams.items():  # this process syncs first, then the workers do
+            setattr(settings, name, value)
 
     def _prepare(self) -> str:
         """Migrate, mirror what the staff act on, schedules, the users and a token."""
@@ -196,9 +212,12 @@ class Soak:
         from django.core.management import call_command  # noqa: PLC0415 - after django.setup()
 
         from channelhub.sync.engine import run_stream  # noqa: PLC0415 - after django.setup()
+        from channelhub.sync.registry import all_streams  # noqa: PLC0415 - after django.setup()
+        from inventory.demo import add_demo_source  # noqa: PLC0415 - after django.setup()
 
         call_command("migrate", verbosity=0)
-        for stream in MIRROR:
+        add_demo_source(self.server.url)  # the CMP feed, as `make run` registers it
+        for stream in all_streams():
             run = run_stream(stream)
             if run.status != "succeeded":
                 raise SystemExit(f"{stream}: {run.error}")
@@ -211,45 +230,17 @@ class Soak:
         call_command("issue_api_token", "soak-reader", "--name", "soak", stdout=out, stderr=io.StringIO())
         return out.getvalue().strip()
 
-    def _next_target(self) -> Target | None:
-        """The next pending request no staff has acted on yet, with its one action (approve,
-        inquire and fail in turn; fail when its product has no fulfillment template)."""
-        from fulfillment.models import FulfillmentRequest, Template  # noqa: PLC0415 - after django.setup()
-
-        with self.targets_lock:
-            request = (
-                FulfillmentRequest.objects.filter(status="pending", is_migration=False)
-                .exclude(params=[])
-                .exclude(pk__in=self.acted)
-                .order_by("created", "pk")
-                .first()
-            )
-            if request is None:
-                return None
-            self.acted.add(request.pk)
-            approve = (
-                Template.objects.filter(product_id=request.product_id, scope="asset", type="fulfillment")
-                .order_by("pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
-            verb = ("approve", "inquire", "fail")[len(self.acted) % 3]
-            if verb == "approve" and approve is None:
-                verb = "fail"
-        data = {
-            "approve": {"approve-template_id": approve},
-            "inquire": {f"inquire-error__{request.params[0]['id']}": "Please check this value (soak)"},
-            "fail": {"fail-reason": "Out of stock (soak)", "fail-confirm": "on"},
-        }[verb]
-        return Target(request.pk, verb, data)
-
     # --- load under chaos -------------------------------------------------------------------
     def _load(self, env: dict) -> tuple[Driver, Chaos]:
         faults = {"rate": self.args.faults, "timeout_seconds": 4, "retry_after": 1}
         requests.post(f"{self.server.url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+        self.began = datetime.now(UTC).replace(microsecond=0)  # upstream changes since then are the soak's
         chaos = Chaos(self.procs, every=self.args.chaos_every).start()
         staff = dict.fromkeys(STAFF, PASSWORD)
-        driver = Driver(chaos, self.webs, self._next_target, staff, self.token).start()
+        from bench.soak_targets import Targets  # noqa: PLC0415 - after django.setup()
+
+        self.targets = Targets()
+        driver = Driver(chaos, self.webs, self.targets.next, staff, self.token).start()
         print(
             f"soak: {self.args.minutes:g} min, faults {self.args.faults:.0%}, a kill every ~{chaos.every:g} s"
         )
@@ -262,11 +253,13 @@ class Soak:
         return driver, chaos
 
     # --- drain ------------------------------------------------------------------------------
-    def _drain(self, chaos: Chaos) -> None:
-        """Wait for the outbox to empty (nudging the sweep), then a last sync on the workers."""
+    def _drain(self, chaos: Chaos, driver: Driver) -> None:
+        """Wait for the outbox to empty (nudging the sweep), then a last sync of every stream on the
+        workers; a held inventory pass is confirmed by a supervisor."""
         from django_q.tasks import async_task  # noqa: PLC0415 - after django.setup()
 
         from channelhub.models import ActionStatus, SyncRun, UpstreamAction  # noqa: PLC0415 - after django.setup()
+        from channelhub.sync.registry import all_streams  # noqa: PLC0415 - after django.setup()
 
         began = time.monotonic()
         deadline = began + 300
@@ -278,17 +271,36 @@ class Soak:
             time.sleep(3)
         time.sleep(max(0.0, LOCK_SECONDS + 1 - (time.monotonic() - began)))  # killed runs' leases run out
         since = datetime.now().astimezone()
-        async_task("channelhub.sync.tasks.sync_stream_task", "connect.requests")
-        while not SyncRun.objects.filter(
-            stream="connect.requests", started_at__gte=since, status="succeeded"
-        ).exists():
-            if time.monotonic() > deadline:
-                self.check(False, "a last sync of connect.requests succeeded")
+        streams = list(all_streams())
+        for stream in streams:  # a last pass of every stream, on the workers, faults off
+            async_task("channelhub.sync.tasks.sync_stream_task", stream)
+        waiting = set(streams)
+        while waiting:
+            done = SyncRun.objects.filter(stream__in=waiting, started_at__gte=since, status="succeeded")
+            waiting -= set(done.values_list("stream", flat=True))
+            if waiting and time.monotonic() > deadline:
+                self.check(False, f"a last sync of every stream succeeded: not {sorted(waiting)}")
                 break
             time.sleep(1)
+        self._confirm_held(driver)
         print(f"drained in {time.monotonic() - began:.0f} s after {len(chaos.kills)} kills")
         for proc in self.workers:
             proc.stop()
+
+    def _confirm_held(self, driver: Driver) -> None:
+        """The feed churns fast in the soak: the last pass after minutes of churn may be held (more
+        than the source's hold share would vanish at once). A supervisor looks and confirms it
+        from the source's page, as the runbook says (docs/inventory.md)."""
+        from inventory.models import InventorySource, SourceStatus  # noqa: PLC0415 - after django.setup()
+
+        for source in InventorySource.objects.filter(status=SourceStatus.HELD):
+            print(
+                f"  {source.name}: the last pass was held ({source.held_count} of {source.held_live} would vanish);"
+            )
+            call = driver.post_as("soak-supervisor", f"/admin/inventory/inventorysource/{source.pk}/confirm/")
+            source.refresh_from_db()
+            print(f"    a supervisor confirmed it on the source's page -> {call.status}, now {source.status}")
+            self.check(source.status != SourceStatus.HELD, f"the held pass of {source.name} was confirmed")
 
     # --- verdict ----------------------------------------------------------------------------
     def _verify(self, driver: Driver, chaos: Chaos) -> None:

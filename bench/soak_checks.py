@@ -4,71 +4,109 @@ outbox against the sandbox's request log, locks and runs, the web's errors, the 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import sqlite3
+from datetime import UTC
 
-import requests
 from django.utils import timezone
 
 from bench.soak import KEY, median, percentile
 from channelhub.models import ActionStatus, AuditEvent, StreamState, SyncRun, UpstreamAction
-from fulfillment.models import FulfillmentRequest
 
-VERB_PATH = {  # the POST each action kind makes, after /requests/<id>
-    "connect.request.approve": "approve",
-    "connect.request.inquire": "inquire",
-    "connect.request.fail": "fail",
+CONNECT_POSTS = {  # the POST each Connect action kind makes, counted in the sandbox's request log
+    "connect.request.approve": "/public/v1/requests/{}/approve",
+    "connect.request.inquire": "/public/v1/requests/{}/inquire",
+    "connect.request.fail": "/public/v1/requests/{}/fail",
+    "connect.usage_file.accept": "/public/v1/usage/files/{}/accept",
+    "connect.usage_file.reject": "/public/v1/usage/files/{}/reject",
 }
-
-
-def _upstream_requests(connect_url: str) -> dict[str, tuple[str, datetime]]:
-    """Every Connect request of the sandbox: id -> (status, updated)."""
-    out, offset = {}, 0
-    while True:
-        page = requests.get(
-            f"{connect_url}/requests?limit=1000&offset={offset}", headers={"Authorization": KEY}, timeout=60
-        )
-        page.raise_for_status()
-        rows = page.json()
-        for row in rows:
-            out[row["id"]] = (row["status"], datetime.fromisoformat(row["updated"].replace("Z", "+00:00")))
-        if len(rows) < 1000:
-            return out
-        offset += 1000
+CHANNEL_CHANGES = {  # the EntitlementChange types each Channel action kind leaves upstream
+    "channel.entitlement.suspend": {"SUSPENDED"},
+    "channel.entitlement.change_parameters": {
+        "COMMITMENT_CHANGED",
+        "LICENSE_CAP_CHANGED",
+        "CHANGE_TYPE_UNSPECIFIED",
+    },
+}
+USAGE_EVENTS = {"connect.usage_file.accept": "accepted", "connect.usage_file.reject": "rejected"}
+OUR_ACCOUNT = KEY.split()[1].split(":")[0]  # who our Connect key acts as (the sandbox's "by")
 
 
 def check_mirror(soak) -> None:
-    """The mirrored requests are the sandbox's: same ids, status and update time."""
-    upstream = _upstream_requests(soak.server.connect_url)
-    ours = {r[0]: (r[1], r[2]) for r in FulfillmentRequest.objects.values_list("id", "status", "updated")}
-    missing = set(upstream) - set(ours)
-    extra = set(ours) - set(upstream)
-    differ = [pk for pk in set(upstream) & set(ours) if upstream[pk] != ours[pk]]
+    """Every mirrored collection is the sandbox's: same ids, status and update time."""
+    from bench import soak_mirror  # noqa: PLC0415 - reads the models: after django.setup()
+
+    compared = [*soak_mirror.collections(soak.server), soak_mirror.inventory(soak.server)]
+    wrong = [d for d in compared if not d.ok]
+    rows = sum(d.upstream for d in compared)
+    print(f"  compared {len(compared)} collections, {rows} upstream rows: " + ", ".join(map(str, compared)))
     soak.check(
-        not missing and not extra and not differ,
-        f"mirror = sandbox for {len(upstream)} Connect requests (ids, status, updated):"
-        f" {len(missing)} missing, {len(extra)} extra, {len(differ)} different {sorted(differ)[:5]}",
+        not wrong,
+        f"mirror = sandbox in every collection (ids, status, updated): {len(wrong)} differ {[str(d) for d in wrong]}",
     )
+
+
+class Upstream:
+    """How many times the sandbox applied each action: a 2xx POST of it in the request log
+    (Connect: a second one would be refused by the request's new status), or a reseller's
+    EntitlementChange of its kind on the entitlement since the soak began (Channel: a resend
+    reuses its requestId, so the POSTs may repeat while the change happens once)."""
+
+    def __init__(self, soak, log: list[dict]):
+        self.posts: dict[str, int] = {}
+        for entry in log:
+            if entry["method"] == "POST" and entry["status"] and 200 <= entry["status"] < 300:
+                self.posts[entry["path"]] = self.posts.get(entry["path"], 0) + 1
+        self.since = soak.began.strftime("%Y-%m-%dT%H:%M:%S")
+        self.changes = soak_changes(soak.server.state_path, self.since)
+        self.files = _docs(soak.server.state_path, "usage_files")
+
+    def applied(self, action) -> int:
+        """The times `action` was applied upstream."""
+        if action.kind in CONNECT_POSTS:
+            return self.posts.get(CONNECT_POSTS[action.kind].format(action.target_id), 0)
+        types = CHANNEL_CHANGES[action.kind]
+        return sum(1 for c in self.changes.get(action.target_id, []) if c["changeType"] in types)
+
+    def by_colleague(self, soak, action) -> bool:
+        """Whether someone else (the sandbox's portal colleagues) did what `action` asked meanwhile."""
+        if action.kind.startswith("connect.request."):
+            return action.target_id in soak.by_colleagues
+        event = USAGE_EVENTS.get(action.kind)
+        doc = self.files.get(action.target_id, {})
+        by = (doc.get("events", {}).get(event) or {}).get("by") or {}
+        return bool(event) and by.get("id") not in (None, OUR_ACCOUNT)
+
+
+def _docs(path, table: str) -> dict[str, dict]:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return {row[0]: json.loads(row[1]) for row in conn.execute(f'SELECT id, doc FROM "{table}"')}  # noqa: S608 - our table names
+
+
+def soak_changes(path, since: str) -> dict[str, list[dict]]:
+    """The resellers' EntitlementChanges made since `since`, by entitlement."""
+    out: dict[str, list[dict]] = {}
+    for change in _docs(path, "ch_changes").values():
+        if change.get("operatorType") == "RESELLER" and change["createTime"] >= since:
+            out.setdefault(change["entitlement"], []).append(change)
+    return out
 
 
 def check_outbox(soak) -> list[float]:
     """Each action finished, applied upstream exactly once if it succeeded and never if it
     failed; returns the succeeded ones' latencies (queued -> applied, seconds)."""
     log = list(soak.server.app._log)
-    applied: dict[str, int] = {}
-    for entry in log:
-        if entry["method"] == "POST" and entry["status"] and 200 <= entry["status"] < 300:
-            applied[entry["path"]] = applied.get(entry["path"], 0) + 1
-    actions = list(UpstreamAction.objects.filter(kind__in=VERB_PATH))
-    by_status: dict[str, int] = {}
+    upstream = Upstream(soak, log)
+    actions = list(UpstreamAction.objects.filter(kind__in=[*CONNECT_POSTS, *CHANNEL_CHANGES]))
+    by_kind: dict[str, dict[str, int]] = {}
     wrong, silent, latencies, colleagues = [], [], [], 0
     for action in actions:
-        by_status[action.status] = by_status.get(action.status, 0) + 1
-        path = f"/public/v1/requests/{action.target_id}/{VERB_PATH[action.kind]}"
+        counts = by_kind.setdefault(action.kind, {})
+        counts[action.status] = counts.get(action.status, 0) + 1
         expected = 1 if action.status == ActionStatus.SUCCEEDED else 0
-        count = applied.get(path, 0)
-        if count == 0 and expected and action.maybe_applied and action.target_id in soak.by_colleagues:
-            # A resend read the request first and found it done: a portal colleague's doing, not a
-            # second send (the sandbox's tick says it processed it). Never sent twice, all the same.
+        count = upstream.applied(action)
+        if count == 0 and expected and action.maybe_applied and upstream.by_colleague(soak, action):
+            # A resend read the target first and found it done: a portal colleague's doing, not a
+            # second send (the sandbox says who did it). Never sent twice, all the same.
             colleagues += 1
         elif count != expected:
             wrong.append(f"{action.pk} {action.kind} {action.status}: {count} applied")
@@ -77,16 +115,22 @@ def check_outbox(soak) -> list[float]:
         if action.status == ActionStatus.SUCCEEDED:
             latencies.append((action.finished_at - action.created_at).total_seconds())
     faults = sum(1 for e in log if e["fault"])
-    print(f"  {len(actions)} staff actions: {by_status}; sandbox log {len(log)} requests, {faults} faulted")
-    open_ = by_status.get(ActionStatus.QUEUED, 0) + by_status.get(ActionStatus.SENDING, 0)
-    soak.check(bool(actions), "staff actions were queued through the forms")
+    print(f"  {len(actions)} staff actions; sandbox log {len(log)} requests, {faults} faulted")
+    for kind, counts in sorted(by_kind.items()):
+        print(f"    {kind}: {counts}")
+    open_ = sum(1 for a in actions if a.status in (ActionStatus.QUEUED, ActionStatus.SENDING))
+    kinds = {kind.rsplit(".", 2)[1] for kind in by_kind}
+    soak.check(
+        kinds >= {"request", "entitlement", "usage_file"},
+        f"staff actions were queued through the forms on requests, entitlements and usage files ({sorted(kinds)})",
+    )
     soak.check(not open_, f"none lost: no action left queued or sending ({open_})")
     soak.check(not silent, f"every failed action has a reason ({len(silent)} without)")
     soak.check(not wrong, f"applied upstream exactly once (failed: never): {len(wrong)} wrong {wrong[:5]}")
     for line in wrong[:5]:
         _timeline(soak, log, UpstreamAction.objects.get(pk=int(line.split()[0])))
     (soak.work / "sandbox-log.json").write_text(json.dumps(log))
-    maybe = UpstreamAction.objects.filter(kind__in=VERB_PATH, maybe_applied=True).count()
+    maybe = sum(1 for a in actions if a.maybe_applied)
     print(f"  {maybe} actions were resent as maybe applied (a send cut off by a kill or a lost answer),")
     print(f"  {colleagues} of them found done by a portal colleague of the sandbox in the meantime")
     return latencies
@@ -102,7 +146,7 @@ def _timeline(soak, log: list[dict], action) -> None:
     events += [
         f"{e['time']} sandbox: {e['method']} {e['path']} -> {e['status']} fault={e['fault']}"
         for e in log
-        if action.target_id in e["path"]
+        if action.target_id.rsplit("/", 1)[-1] in e["path"]
     ]
     events += soak.life.get(action.target_id, [])
     print(f"    timeline of action {action.pk} ({action.kind} {action.target_id}):")
@@ -142,6 +186,10 @@ def check_web(soak, driver, chaos) -> None:
         print(
             f"    in flight to a killed process: {call.method} {call.path} on :{call.port} -> {call.status or call.error}"
         )
+    reads = [c for c in calls if c.who == "api" and c.status is not None and c.status < 500]
+    refused = sorted({c.path for c in reads if c.status != 200})
+    print(f"  {len(reads)} API reads answered, {len(reads) - sum(c.status == 200 for c in reads)} not 200")
+    soak.check(not refused, f"every API read the other teams make answers 200: not {refused}")
     detail = [(c.method, c.path, c.status or c.error) for c in bad[:5]]
     soak.check(not bad, f"no 5xx outside the killed processes' requests: {len(bad)} {detail}")
 

@@ -1,10 +1,10 @@
 """The soak's load (bench/soak.py): staff acting through the admin's forms, other teams reading
 the API, each request to one of the web processes that is up, every request recorded.
 
-Staff log in at /admin/login/ (a requests.Session, Django's CSRF cookie and field) and POST the
-action forms of the request pages: approve with a template, inquire with a parameter error,
-fail with a reason. Each target is acted on once, so "applied exactly once" can be read from
-the sandbox's request log. API readers GET lists with RQL filters with a Bearer token.
+Staff log in at /admin/login/ (a requests.Session, Django's CSRF cookie and field), open an
+object's page and POST one of its action forms (bench/soak_targets.py: Connect requests,
+Channel entitlements, usage files). Each target is acted on once, so "applied exactly once" can
+be read from the sandbox. API readers GET lists with RQL filters with a Bearer token.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ API_LISTS = (
     "/api/v1/connect/products/?limit=20",
     "/api/v1/connect/assets?eq(status,active)&limit=20",
     "/api/v1/channelhub/actions?limit=50",
+    "/api/v1/channel/entitlements?eq(provisioningState,ACTIVE)&limit=20",
+    "/api/v1/connect/usage/files?eq(status,pending)&limit=20",
+    "/api/v1/inventory/resources?eq(type,server)&limit=20",
 )
 
 
@@ -46,9 +49,10 @@ class Call:
 class Target:
     """One request to act on: the action, the form's data, and what the POST answered."""
 
-    request_id: str
+    request_id: str  # the object's upstream id (a request, an entitlement, a usage file)
     verb: str
     data: dict
+    page: str = ""  # the object's admin URL, /admin/<app>/<model>/<quoted pk>/
     answer: str = ""
 
 
@@ -111,7 +115,7 @@ class Driver:
     # --- staff ------------------------------------------------------------------------------
     def _login(self, name: str, rng) -> requests.Session:
         """Log in through the admin's login form (retried if a web process died under it)."""
-        while not self._stop.is_set():
+        for _attempt in range(100):
             session = requests.Session()
             page = self._call(name, session, "GET", "/admin/login/", rng)
             if page.status != 200:
@@ -127,7 +131,14 @@ class Driver:
                 return session
             if done.status not in (None, 502, 503):
                 raise SystemExit(f"{name} cannot log in: {done.status}")
-        return requests.Session()
+        raise SystemExit(f"{name} cannot log in: no web process answered 100 times")
+
+    def post_as(self, name: str, path: str) -> Call:
+        """One form POST with no fields (a button) by staff user `name`, logged in afresh."""
+        rng = random.Random(path)
+        session = self._login(name, rng)
+        data = {"csrfmiddlewaretoken": session.cookies.get("csrftoken", "")}
+        return self._call(name, session, "POST", path, rng, data=data)
 
     def _staff(self, name: str) -> None:
         rng = random.Random(name)
@@ -137,10 +148,9 @@ class Driver:
             if target is None:  # every pending request has had its action: wait for new ones
                 self._stop.wait(1)
                 continue
-            page = f"/admin/fulfillment/fulfillmentrequest/{target.request_id}/change/"
-            self._call(name, session, "GET", page, rng)  # what staff look at before acting
+            self._call(name, session, "GET", f"{target.page}change/", rng)  # what staff look at first
             data = {**target.data, "csrfmiddlewaretoken": session.cookies.get("csrftoken", "")}
-            act = f"/admin/fulfillment/fulfillmentrequest/{target.request_id}/act/{target.verb}/"
+            act = f"{target.page}act/{target.verb}/"
             call = self._call(name, session, "POST", act, rng, data=data)
             target.answer = str(call.status or call.error)
             self._stop.wait(self.pause)

@@ -105,7 +105,13 @@ class StaffActionsMixin:
             offered += [a for a in bound_forms if a not in offered]
         forms = []
         for action in offered:
-            form = bound_forms.get(action) or self.build_form(action, obj)
+            try:
+                form = bound_forms.get(action) or self.build_form(action, obj)
+            except ServiceError as exc:
+                # What the form needs was refused upstream (the object is gone there and the
+                # mirror has not caught up yet): the rest of the page still shows, and why not this.
+                messages.warning(request, f"{self.action_specs()[action].label}: {exc}")
+                continue
             if not self.shows_form(action, form):
                 continue
             forms.append(

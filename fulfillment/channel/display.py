@@ -3,6 +3,8 @@ offers and prices."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 
@@ -109,6 +111,21 @@ def renewal_words(settings: dict | None) -> str:
     if settings.get("resizeUnitCount"):
         text += "; seats resized to those in use"
     return text
+
+
+def value_words(value) -> str:
+    """A Channel `Value` (`int64Value`, `stringValue`, `doubleValue`, `boolValue`, `protoValue`)
+    in words; a dash when it holds none."""
+    if not isinstance(value, dict):
+        return "—"
+    for key in ("stringValue", "int64Value", "doubleValue"):
+        if value.get(key) not in (None, ""):
+            return str(value[key])
+    if "boolValue" in value:
+        return "yes" if value["boolValue"] else "no"
+    if value.get("protoValue"):
+        return json.dumps(value["protoValue"], sort_keys=True)
+    return "—"
 
 
 def definition_words(definitions) -> list[str]:

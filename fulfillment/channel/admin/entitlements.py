@@ -22,6 +22,7 @@ from fulfillment.channel.display import (
     price_words,
     renewal_words,
     state_badge,
+    value_words,
     words,
 )
 from fulfillment.channel.models import (
@@ -156,7 +157,10 @@ class EntitlementAdmin(ChannelActionsMixin, ChannelMirrorAdmin):
             "customer_url": admin_url(Customer, obj.customer_id) if obj.customer_id else "",
             "offer_url": admin_url(Offer, obj.offer_id) if obj.offer_id else "",
             "changes": changes,
-            "other_parameters": detail.other_parameters,
+            "other_parameters": [
+                {"name": p.get("name", ""), "value": value_words(p.get("value"))}
+                for p in detail.other_parameters
+            ],
         }
 
 

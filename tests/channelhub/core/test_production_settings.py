@@ -8,6 +8,7 @@ STATIC_ROOT of its own in a temporary directory.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -68,15 +69,13 @@ def test_development_keeps_the_plain_storage_that_needs_no_collectstatic():
     assert result.stdout.strip() == "django.contrib.staticfiles.storage.StaticFilesStorage", result.stderr
 
 
-@pytest.fixture
-def gunicorn(production_env):
-    """collectstatic, then gunicorn on a free port: yields (base URL, STATIC_ROOT)."""
-    collected = _manage(production_env, "collectstatic", "--noinput", "-v", "0")
-    assert collected.returncode == 0, collected.stderr
+@contextlib.contextmanager
+def _gunicorn(env, workers: int = 2):
+    """gunicorn on a free port with `env`, until the block ends: yields its base URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [str(GUNICORN), "channelhub.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=ROOT, env=production_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [str(GUNICORN), "channelhub.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -90,7 +89,7 @@ def gunicorn(production_env):
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "gunicorn did not answer within 15 s"
                 time.sleep(0.2)
-        yield base, Path(production_env["STATIC_ROOT"])
+        yield base
     finally:
         proc.send_signal(signal.SIGTERM)  # gunicorn's own graceful stop
         try:
@@ -98,6 +97,15 @@ def gunicorn(production_env):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture
+def gunicorn(production_env):
+    """collectstatic, then gunicorn on a free port: yields (base URL, STATIC_ROOT)."""
+    collected = _manage(production_env, "collectstatic", "--noinput", "-v", "0")
+    assert collected.returncode == 0, collected.stderr
+    with _gunicorn(production_env) as base:
+        yield base, Path(production_env["STATIC_ROOT"])
 
 
 def test_gunicorn_serves_the_probes_and_hashed_compressed_static_files(gunicorn):
@@ -126,3 +134,35 @@ def test_gunicorn_serves_the_probes_and_hashed_compressed_static_files(gunicorn)
     assert "immutable" in response.headers["Cache-Control"]  # a hashed name never changes
     css = gzip.decompress(response.raw.read())
     assert css == (static_root / hashed).read_bytes()
+
+
+def _healthz_count(text: str) -> float:
+    for line in text.splitlines():
+        if line.startswith("channelhub_http_request_duration_seconds_count") and 'endpoint="healthz"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_add_up_every_gunicorn_worker_in_multiprocess_mode(production_env, tmp_path):
+    # Each of the two workers observes the requests it serves; a scrape of either one serves
+    # the sum of both, read from PROMETHEUS_MULTIPROC_DIR (operations.md, "Several web processes").
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    token = secrets.token_urlsafe(24)
+    env = {**production_env, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "METRICS_TOKEN": token}
+    migrated = _manage(env, "migrate", "-v", "0")  # the scrape reads the streams and the outbox
+    assert migrated.returncode == 0, migrated.stderr
+    scrape = {**HTTPS, "Authorization": f"Bearer {token}"}
+    with _gunicorn(env, workers=2) as base:
+        served = 1  # the readiness wait's own request
+        for _ in range(40):  # a new connection each: the two workers race to accept them
+            with requests.Session() as session:
+                assert session.get(f"{base}/healthz", timeout=5).status_code == 200
+            served += 1
+        histograms = sorted(p.name for p in metrics_dir.glob("histogram_*.db"))
+        assert len(histograms) == 2, histograms  # both workers served some
+        for _ in range(4):  # whichever worker answers the scrape
+            response = requests.get(f"{base}/metrics", headers=scrape, timeout=10, allow_redirects=False)
+            assert response.status_code == 200, response.text[:500]
+            assert _healthz_count(response.text) == served
+            assert "channelhub_outbox_actions" in response.text  # the database's figures too

@@ -12,6 +12,7 @@ from channelhub.models import UpstreamAction
 from fulfillment.channel import services
 from fulfillment.models import EntitlementChange
 
+from . import factories
 from .factories import CustomerFactory, EntitlementFactory, OfferFactory, PartnerLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +255,44 @@ def test_long_names_are_shortened_in_lists_and_full_on_hover(client, supervisor)
     client.force_login(supervisor)
     html = client.get(reverse("admin:fulfillment_channelpartnerlink_changelist")).content.decode()
     assert f'title="{link.pk}">{link.pk.rsplit("/", 1)[-1]}</span>' in html
+
+
+def test_a_form_the_upstream_cannot_prepare_is_left_out_with_why_and_the_page_still_shows(
+    client, support, channel_settings, settings, monkeypatch
+):
+    # Found by the soak: an entitlement transferred away upstream, not yet marked gone in the
+    # mirror. The change-offer form lists the offers upstream, which answers 404: the page
+    # showed a 500; now it shows, without that form, saying why.
+    settings.CHANNEL_API_URL = channel_settings.channel_url  # online, whatever _offline set
+    settings.CHANNEL_ACCOUNT_ID = channel_settings.channel_account_id
+    monkeypatch.setattr(factories, "ACCOUNT", f"accounts/{channel_settings.channel_account_id}")
+    customer = CustomerFactory(customer_id="Cgone01")
+    entitlement = EntitlementFactory(entitlement_id="Egone01", customer=customer, seats=10)
+    client.force_login(support)
+    response = client.get(change_url(entitlement))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Change offer: Cloud Channel refused to list the offers" in html
+    assert "no longer exists" in html
+    assert "change_offer" not in forms_on(html)
+    assert {"suspend", "change_parameters"} <= forms_on(html)
+
+
+def test_other_parameters_of_every_value_type_read_in_words(client, support):
+    # Found by the soak: a string parameter (a billing account) made the page a 500, since the
+    # template looked up int64Value on it.
+    entitlement = EntitlementFactory(seats=10)
+    entitlement.parameters = [
+        *entitlement.parameters,
+        {"name": "billing_account", "value": {"stringValue": "Billing 20"}},
+        {"name": "max_units_cap", "value": {"int64Value": "0"}},
+        {"name": "auto_renew_seats", "value": {"boolValue": False}},
+    ]
+    entitlement.save()
+    client.force_login(support)
+    response = client.get(change_url(entitlement))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<dt>billing_account</dt><dd>Billing 20</dd>" in html
+    assert "<dt>max_units_cap</dt><dd>0</dd>" in html
+    assert "<dt>auto_renew_seats</dt><dd>no</dd>" in html
