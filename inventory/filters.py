@@ -9,7 +9,9 @@ DISTINCT over its row. Two filters are computed:
   (`gone_at` set), `eq(gone,false)` the live ones (as `null(gone_at)` does);
 - `last_seen`: when a resource was last seen (`Resource.seen_at`): a live resource by its
   source's last complete pass (or its own `last_seen_at` if later), a gone one by its
-  stored `last_seen_at`. `ge`/`gt`/`le`/`lt` only.
+  stored `last_seen_at`. `ge`/`gt`/`le`/`lt` only. The stored time has its index
+  (`resource_last_seen`); the live side goes by `gone_at`'s and the source's key, so neither
+  half walks the table.
 
 Metadata filters match each on their own: `and(eq(metadata.key,env),eq(metadata.value,prod))`
 finds resources with a key `env` and a value `prod`, not necessarily in the same entry.

@@ -73,6 +73,9 @@ class Resource(ListedAsideMirror):
             models.Index(fields=["source", "gone_at"], name="resource_source_gone"),
             models.Index(fields=["upstream_id"], name="resource_upstream_id"),
             models.Index(fields=["type", "name"], name="resource_type_name"),
+            # the API's last_seen filter: its stored half (gone resources, and live ones written
+            # after their source's last pass); the by-pass half goes through the source
+            models.Index(fields=["last_seen_at"], name="resource_last_seen"),
         ]
 
     def __str__(self):

@@ -14,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from channelhub import registry
+from inventory.filters import ResourceFilters
 from inventory.models import Resource
+from tests.fulfillment.search_plans import SQLITE_PLANS_ONLY, assert_index_serves, sqlite_plan
 
 from . import factories as f
 from .endpoints import ENDPOINTS
@@ -188,6 +190,22 @@ def test_a_live_resource_seen_after_its_sources_pass_is_found_by_its_own_time(ap
     late = f.ResourceFactory(source=source, last_seen_at=T0 + timedelta(hours=5))  # written after the pass
     assert ids(api.get(f"{URL}?ge(last_seen,2024-03-01T12:00:00Z)")) == {late.pk}
     assert ids(api.get(f"{URL}?le(last_seen,2024-03-01T12:00:00Z)")) == set()
+
+
+def test_the_stored_half_of_last_seen_is_served_by_an_index():
+    assert_index_serves(Resource.objects.filter(last_seen_at__gte=T0), "last_seen_at")
+
+
+@SQLITE_PLANS_ONLY
+@pytest.mark.parametrize(
+    "query", ["ge(last_seen,2024-03-01T12:00:00Z)", "le(last_seen,2024-03-01T12:00:00Z)"]
+)
+def test_the_last_seen_filter_walks_no_whole_table(query):
+    # Its OR (stored time, or the source's last pass for a live resource) is two index searches.
+    _, filtered = ResourceFilters(Resource.objects.all()).apply_filters(query)
+    plan = sqlite_plan(*filtered.order_by().only("pk").query.sql_with_params())
+    assert not [line for line in plan if line.startswith("SCAN ")], plan
+    assert any("USING INDEX resource_last_seen" in line for line in plan), plan
 
 
 @pytest.mark.parametrize(

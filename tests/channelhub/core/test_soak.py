@@ -1,9 +1,10 @@
 """The soak, short (issue 17): `bench/soak.py --minutes 1` in a subprocess, as CI's second pass
 runs it (PostgreSQL and Redis). Two gunicorn web processes and three qcluster workers under a
 SIGKILL every few seconds, the live sandbox failing 10% of the upstream requests, staff acting
-through the admin's forms and an API reader; then drained and checked (bench/soak.py's
-docstring: the mirror equals the sandbox, each action applied upstream exactly once, none lost,
-no stream locked, no run left running, no 5xx outside the killed processes' requests).
+through the admin's forms on Connect requests, Channel entitlements and usage files, and an API
+reader; then drained and checked (bench/soak.py's docstring: every mirrored collection equals
+the sandbox, each action applied upstream exactly once, none lost, no stream locked, no run left
+running, no 5xx outside the killed processes' requests).
 
 The soak needs PostgreSQL and Redis by definition: on SQLite (CI's first pass) it is skipped.
 It uses a database of its own (created and dropped) and its own queue on Redis db 13.
@@ -61,7 +62,7 @@ def test_the_short_soak_holds():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=420,  # a safety net: the run itself is about 90 s, longer beside the rest of the suite
+        timeout=420,  # a safety net: the run itself is about 110 s, longer beside the rest of the suite
         env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "Q_NAME")},
     )
     output = result.stdout + result.stderr[-4000:]
