@@ -4,11 +4,11 @@ outbox against the sandbox's request log, locks and runs, the web's errors, the 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC
 
 from django.utils import timezone
 
+from bench import soak_mirror
 from bench.soak import KEY, median, percentile
 from channelhub.models import ActionStatus, AuditEvent, StreamState, SyncRun, UpstreamAction
 
@@ -33,8 +33,6 @@ OUR_ACCOUNT = KEY.split()[1].split(":")[0]  # who our Connect key acts as (the s
 
 def check_mirror(soak) -> None:
     """Every mirrored collection is the sandbox's: same ids, status and update time."""
-    from bench import soak_mirror  # noqa: PLC0415 - reads the models: after django.setup()
-
     compared = [*soak_mirror.collections(soak.server), soak_mirror.inventory(soak.server)]
     wrong = [d for d in compared if not d.ok]
     rows = sum(d.upstream for d in compared)
@@ -58,7 +56,7 @@ class Upstream:
                 self.posts[entry["path"]] = self.posts.get(entry["path"], 0) + 1
         self.since = soak.began.strftime("%Y-%m-%dT%H:%M:%S")
         self.changes = soak_changes(soak.server.state_path, self.since)
-        self.files = _docs(soak.server.state_path, "usage_files")
+        self.files = soak_mirror.sandbox_docs(soak.server.state_path, "usage_files")
 
     def applied(self, action) -> int:
         """The times `action` was applied upstream."""
@@ -77,15 +75,10 @@ class Upstream:
         return bool(event) and by.get("id") not in (None, OUR_ACCOUNT)
 
 
-def _docs(path, table: str) -> dict[str, dict]:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        return {row[0]: json.loads(row[1]) for row in conn.execute(f'SELECT id, doc FROM "{table}"')}  # noqa: S608 - our table names
-
-
 def soak_changes(path, since: str) -> dict[str, list[dict]]:
     """The resellers' EntitlementChanges made since `since`, by entitlement."""
     out: dict[str, list[dict]] = {}
-    for change in _docs(path, "ch_changes").values():
+    for change in soak_mirror.sandbox_docs(path, "ch_changes").values():
         if change.get("operatorType") == "RESELLER" and change["createTime"] >= since:
             out.setdefault(change["entitlement"], []).append(change)
     return out

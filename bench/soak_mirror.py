@@ -81,7 +81,8 @@ def _path(doc: dict, dotted: str):
     return node
 
 
-def _rows(path: Path, table: str) -> dict[str, dict]:
+def sandbox_docs(path: Path, table: str) -> dict[str, dict]:
+    """Every row of a sandbox table, as served: id -> doc (read-only)."""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         return {row[0]: json.loads(row[1]) for row in conn.execute(f'SELECT id, doc FROM "{table}"')}  # noqa: S608 - our table names
 
@@ -110,7 +111,7 @@ def collections(server) -> list[Difference]:
         if hasattr(model, "gone_at"):
             rows = rows.filter(gone_at__isnull=True)
         ours = dict(rows.values_list("pk", "payload").iterator())
-        out.append(_compare(table, _rows(server.state_path, table), ours, paths))
+        out.append(_compare(table, sandbox_docs(server.state_path, table), ours, paths))
     return out
 
 
@@ -118,7 +119,7 @@ def inventory(server) -> Difference:
     """The demo source's live resources against the CMP feed's account acc-1, by (type, id)."""
     upstream = {
         f"{doc['type']}/{doc['id']}": doc
-        for key, doc in _rows(Path(f"{server.state_path}.cmp.sqlite3"), "cmp_resources").items()
+        for key, doc in sandbox_docs(Path(f"{server.state_path}.cmp.sqlite3"), "cmp_resources").items()
         if key.startswith("acc-1/")
     }
     live = Resource.objects.filter(source__name=DEMO_SOURCE, gone_at__isnull=True)
