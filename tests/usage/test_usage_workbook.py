@@ -117,6 +117,20 @@ def test_report_workbook_writes_a_valid_reports_rows_in_file_order():
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("quantity", ["123456789.123456", "0.00000001", "7", "1000000"])
+def test_report_workbook_writes_each_number_as_it_was_given(quantity):
+    # The workbook reads numbers as the database keeps them (text), never through a float of ours.
+    ListingFactory()
+    asset = RecurringAssetFactory(ppu=True)
+    report = import_usage(
+        filename="u.xlsx", content=xlsx_file([record(asset.id, 1, quantity=quantity)])
+    ).reports.get()
+    (written,) = read_workbook_rows(report_workbook(report))
+    assert Decimal(str(written["quantity"])) == Decimal(quantity)
+    assert written["end_time_utc"] == "2024-03-05 11:00:00"
+
+
+@pytest.mark.django_db
 def test_a_cr_reports_categories_are_the_ids_its_rows_use():
     ListingFactory(usage_schema="cr")
     asset = RecurringAssetFactory(ppu=True)
