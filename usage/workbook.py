@@ -16,11 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import TextField
-from django.db.models.functions import Cast, Substr
 from openpyxl import Workbook, load_workbook
 
 from usage.choices import ReportStatus
+from usage.models.reports import cells_as_text, read_as_text
 
 RECORDS_SHEET = "records"
 CATEGORIES_SHEET = "categories"
@@ -63,17 +62,6 @@ ROW_FIELDS = (
     "amount",
     "tier",
 )
-
-
-# Read as text for the workbook: the times (UTC, `YYYY-MM-DD hh:mm:ss`) and the numbers.
-TEXT_FIELDS = ("start_time", "end_time", "quantity", "amount")
-
-
-def _text(field: str):
-    """`field` as text, as the database keeps it: a time cut to seconds (stored in UTC on SQLite;
-    PostgreSQL's session runs in UTC under USE_TZ), a number as written (`1.5`, `1.50000000`)."""
-    text = Cast(field, output_field=TextField())
-    return Substr(text, 1, 19) if field.endswith("_time") else text
 
 
 class ReportNotReady(ValueError):
@@ -185,11 +173,10 @@ def report_workbook(report) -> bytes:
         )
     # Times come as Connect's text and numbers as text straight from the database (no datetime
     # or Decimal built per cell only to be formatted again): a third of the write, at 100,000 rows.
-    as_text = {f"{field}_text": _text(field) for field in TEXT_FIELDS}
     rows = (
         report.report_rows.order_by("row_number")
-        .annotate(**as_text)
-        .values_list(*(f"{f}_text" if f in TEXT_FIELDS else f for f in ROW_FIELDS))
+        .annotate(**cells_as_text())
+        .values_list(*read_as_text(ROW_FIELDS))
     )
     categories = ()
     if report.schema == "cr":

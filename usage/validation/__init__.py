@@ -21,6 +21,7 @@ from django.db import transaction
 
 from usage.choices import ReportStatus
 from usage.models import UsageReportRow
+from usage.models.reports import cells_as_text, read_as_text
 
 from .errors import file_error, is_file_error
 from .lookups import ROW_VALUES, ReportLookups
@@ -39,7 +40,12 @@ KEPT_STATUSES = frozenset({ReportStatus.SENDING, ReportStatus.SENT})
 def validate_report(report, *, update_import: bool = True) -> int:
     """Check every row of `report` (a UsageReport), write each row's `errors` and the report's
     counts and status (VALID or INVALID); the number of invalid rows."""
-    rows = list(UsageReportRow.objects.filter(report=report).order_by("row_number").values_list(*ROW_VALUES))
+    rows = list(
+        UsageReportRow.objects.filter(report=report)
+        .order_by("row_number")
+        .annotate(**cells_as_text())  # times and numbers as text: no per-cell converters
+        .values_list(*read_as_text(ROW_VALUES))
+    )
     lookups = ReportLookups.load(report, rows)
     checker = RowChecker(report, lookups, _duplicates(rows))
     changed: dict[tuple[str, ...], list[int]] = defaultdict(list)

@@ -38,6 +38,21 @@ SCHEMA_WORDS = {
 }
 
 
+def as_time(value) -> datetime | None:
+    """A row's time: read as text from the database (`YYYY-MM-DD hh:mm:ss`, in UTC), or a datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def as_number(value) -> Decimal | None:
+    """A row's quantity or amount: read as text from the database (`1.5`, `1.50000000`), or a Decimal."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(value)
+
+
 def utc(value: datetime) -> str:
     """A time in the file's format, for messages."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -76,7 +91,7 @@ class RowChecker:
         record_id, note = values["record_id"], values["record_note"]
         item_by, item = values["item_search_criteria"], values["item_search_value"]
         asset_by, asset = values["asset_search_criteria"], values["asset_search_value"]
-        start, end, old = values["start_time_utc"], values["end_time_utc"], row[-1]
+        start, end, old = as_time(values["start_time_utc"]), as_time(values["end_time_utc"]), row[-1]
         errors = [
             e for e in old or () if FILE_ERROR in e and values.get(e.split(FILE_ERROR, 1)[0]) in (None, "")
         ]
@@ -191,8 +206,8 @@ class RowChecker:
         if tier is not None and not 0 <= tier <= 2:
             errors.append(f"tier must be 0, 1 or 2, not {tier}")
         for column in ("quantity", "amount"):
-            number = values[column]
-            if isinstance(number, Decimal) and len(number.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
+            number = as_number(values[column])
+            if number is not None and len(number.normalize().as_tuple().digits) > SIGNIFICANT_DIGITS:
                 errors.append(
                     f"{column} {number.normalize()} has more than {SIGNIFICANT_DIGITS} significant digits: "
                     "a workbook cell cannot hold it exactly"
