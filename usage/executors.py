@@ -8,7 +8,8 @@ tell from Connect's object whether an earlier attempt already did the work:
   creating it (on every attempt, not only after a timeout), and uploads only when the file's
   `events.uploaded.at` is older than the action;
 - a re-upload is done when the file was uploaded after the action was queued;
-- file actions are done when the file is in the spec's target state; record and chunk
+- file actions are done when the file is in the spec's target state or carries the verb's
+  event since the action was queued (it may have moved on: accepted, then closed); record and chunk
   closes when the object is closed with our billing id; the bulk close sends on a retry only
   the records not closed yet;
 - a billing request is looked up by (asset, period start, type) before creating it.
@@ -50,15 +51,30 @@ def _event_at(obj: dict, event: str) -> datetime | None:
     return parse_datetime(at) if isinstance(at, str) else None
 
 
-def uploaded_since(obj: dict, since: datetime) -> bool:
-    """Whether Connect's file was uploaded at or after `since` (to the second, as Connect
-    keeps times): the upload of an action queued at `since` is then done."""
-    at = _event_at(obj, "uploaded")
+def event_since(obj: dict, event: str, since: datetime) -> bool:
+    """Whether Connect's file has `events.<event>` at or after `since` (to the second, as
+    Connect keeps times): what an action queued at `since` does is then done."""
+    at = _event_at(obj, event)
     if at is None:
         return False
     if at.tzinfo is None:
         at = at.replace(tzinfo=since.tzinfo)
     return at >= since.replace(microsecond=0)
+
+
+def uploaded_since(obj: dict, since: datetime) -> bool:
+    """Whether Connect's file was uploaded at or after `since`: the upload is then done."""
+    return event_since(obj, "uploaded", since)
+
+
+# The event each file verb stamps on the file (Connect's `events`, as usage_file_list.json shows).
+FILE_EVENTS = {
+    "submit": "submitted",
+    "accept": "accepted",
+    "reject": "rejected",
+    "close": "closed",
+    "delete": "deleted",
+}
 
 
 def exact_records(client: UsageClient, ids, *, file_id: str = "") -> list[dict]:
@@ -107,6 +123,16 @@ class UsageFileExecutor(UsageExecutor):
     def current(self, action, client) -> dict:
         """The file as Connect has it."""
         return client.get_file(action.target_id)
+
+    def is_applied(self, action, obj) -> bool:
+        """Done when the file is in the verb's target state, or its event was stamped since the
+        action was queued: the file may have moved on since (found by the soak: an accept whose
+        answer was lost, then the file closed by the provider before the resend, was sent again,
+        refused, and reported failed though it had been applied)."""
+        if super().is_applied(action, obj):
+            return True
+        event = FILE_EVENTS.get(self.verb)
+        return bool(obj) and event is not None and event_since(obj, event, action.created_at)
 
     def send(self, action, client) -> dict:
         """The verb with its body (accept/reject carry their note); the file re-read, since
