@@ -375,4 +375,3 @@ def test_file_actions_apply_once_under_faults(usage_sandbox, supervisor, setting
     accepts = [e for e in control(usage_sandbox, "GET", "log?limit=10000") if e["path"].endswith("/accept")]
     assert [e for e in accepts if e["status"] == 400] == []  # no second accept after one that got through
     assert get(usage_sandbox, f"/usage/files/{pending.pk}")["status"] == "accepted"
-
