@@ -172,7 +172,7 @@ def report_workbook(report) -> bytes:
             else f"usage report {report.external_id} has not been validated"
         )
     # Times come as Connect's text and numbers as text straight from the database (no datetime
-    # or Decimal built per cell only to be formatted again): a third of the write, at 100,000 rows.
+    # or Decimal built per cell only to be formatted again): the write took 0.82x the time (A/B, 30,000 rows).
     rows = (
         report.report_rows.order_by("row_number")
         .annotate(**cells_as_text())
